@@ -1,0 +1,3 @@
+"""kmo-portefeuille: the Flemish SME wallet platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kmop.web import views as web_views
+
+urlpatterns = [
+    path("", include("kmop.web.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("kmop.api.urls")),
+    path("beheer/admin/", admin.site.urls),
+]
+
+handler403 = web_views.permission_denied
+handler404 = web_views.page_not_found
+handler500 = web_views.server_error

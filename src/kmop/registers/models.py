@@ -1,0 +1,282 @@
+"""The KBO register (exactly as in the KBO Open Data files) and the national register.
+
+Numbers are stored compact (10 or 11 digits, no dots) and validated with python-stdnum on the way in
+(see ``numbers.py``). The KBO tables reference each other by number without database foreign-key
+constraints, as the Open Data files do: an update extract deletes and inserts per file, and the bulk
+loader must be able to replace a table without cascading through the others (docs/decisions/0002).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class KboCode(models.Model):
+    """code.csv: the code tables (legal forms, NACE, statuses, ...), in every language."""
+
+    category = models.CharField(_("categorie"), max_length=40)
+    code = models.CharField(_("code"), max_length=20)
+    language = models.CharField(_("taal"), max_length=2)
+    description = models.TextField(_("omschrijving"))
+
+    class Meta:
+        verbose_name = _("KBO-code")
+        verbose_name_plural = _("KBO-codes")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code", "language"], name="kbo_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.code} ({self.language}): {self.description}"
+
+
+class Enterprise(models.Model):
+    """enterprise.csv"""
+
+    enterprise_number = models.CharField(_("ondernemingsnummer"), max_length=10, primary_key=True)
+    status = models.CharField(_("status"), max_length=2)
+    juridical_situation = models.CharField(_("rechtstoestand"), max_length=3)
+    type_of_enterprise = models.CharField(_("type onderneming"), max_length=1)
+    juridical_form = models.CharField(_("rechtsvorm"), max_length=3, null=True, blank=True)
+    juridical_form_cac = models.CharField(_("rechtsvorm (WVV)"), max_length=3, null=True, blank=True)
+    start_date = models.DateField(_("begindatum"))
+
+    class Meta:
+        verbose_name = _("onderneming")
+        verbose_name_plural = _("ondernemingen")
+
+    def __str__(self) -> str:
+        from kmop.registers.numbers import format_enterprise_number
+
+        return format_enterprise_number(self.enterprise_number)
+
+    @property
+    def is_natural_person(self) -> bool:
+        return self.type_of_enterprise == "1"
+
+
+class Establishment(models.Model):
+    """establishment.csv: vestigingseenheden."""
+
+    establishment_number = models.CharField(_("vestigingseenheidsnummer"), max_length=10, primary_key=True)
+    start_date = models.DateField(_("begindatum"))
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("onderneming"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_column="enterprise_number",
+        related_name="establishments",
+    )
+
+    class Meta:
+        verbose_name = _("vestigingseenheid")
+        verbose_name_plural = _("vestigingseenheden")
+
+    def __str__(self) -> str:
+        from kmop.registers.numbers import format_establishment_number
+
+        return format_establishment_number(self.establishment_number)
+
+
+class Branch(models.Model):
+    """branch.csv: bijkantoren of foreign entities."""
+
+    branch_id = models.CharField(_("id"), max_length=20, primary_key=True)
+    start_date = models.DateField(_("begindatum"))
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("onderneming"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_column="enterprise_number",
+        related_name="branches",
+    )
+
+    class Meta:
+        verbose_name = _("bijkantoor")
+        verbose_name_plural = _("bijkantoren")
+
+    def __str__(self) -> str:
+        return self.branch_id
+
+
+class Denomination(models.Model):
+    """denomination.csv: names of an enterprise, establishment or branch."""
+
+    entity_number = models.CharField(_("entiteitsnummer"), max_length=20, db_index=True)
+    language = models.CharField(_("taal"), max_length=1)
+    type_of_denomination = models.CharField(_("type benaming"), max_length=3)
+    denomination = models.CharField(_("benaming"), max_length=320)
+
+    class Meta:
+        verbose_name = _("benaming")
+        verbose_name_plural = _("benamingen")
+
+    def __str__(self) -> str:
+        return self.denomination
+
+
+class Address(models.Model):
+    """address.csv"""
+
+    entity_number = models.CharField(_("entiteitsnummer"), max_length=20, db_index=True)
+    type_of_address = models.CharField(_("type adres"), max_length=4)
+    country_nl = models.CharField(_("land (NL)"), max_length=100, null=True, blank=True)
+    country_fr = models.CharField(_("land (FR)"), max_length=100, null=True, blank=True)
+    zipcode = models.CharField(_("postcode"), max_length=20, null=True, blank=True)
+    municipality_nl = models.CharField(_("gemeente (NL)"), max_length=200, null=True, blank=True)
+    municipality_fr = models.CharField(_("gemeente (FR)"), max_length=200, null=True, blank=True)
+    street_nl = models.CharField(_("straat (NL)"), max_length=200, null=True, blank=True)
+    street_fr = models.CharField(_("straat (FR)"), max_length=200, null=True, blank=True)
+    house_number = models.CharField(_("huisnummer"), max_length=22, null=True, blank=True)
+    box = models.CharField(_("bus"), max_length=20, null=True, blank=True)
+    extra_address_info = models.CharField(_("extra adresinfo"), max_length=300, null=True, blank=True)
+    date_striking_off = models.DateField(_("datum doorhaling"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("adres")
+        verbose_name_plural = _("adressen")
+
+    def __str__(self) -> str:
+        street = " ".join(p for p in (self.street_nl, self.house_number) if p)
+        return f"{street}, {self.zipcode or ''} {self.municipality_nl or ''}".strip(", ")
+
+
+class Contact(models.Model):
+    """contact.csv: telephone, e-mail, web."""
+
+    entity_number = models.CharField(_("entiteitsnummer"), max_length=20, db_index=True)
+    entity_contact = models.CharField(_("entiteit"), max_length=3)
+    contact_type = models.CharField(_("type contact"), max_length=5)
+    value = models.CharField(_("waarde"), max_length=254)
+
+    class Meta:
+        verbose_name = _("contactgegeven")
+        verbose_name_plural = _("contactgegevens")
+
+    def __str__(self) -> str:
+        return f"{self.contact_type}: {self.value}"
+
+
+class Activity(models.Model):
+    """activity.csv: NACE activities."""
+
+    entity_number = models.CharField(_("entiteitsnummer"), max_length=20, db_index=True)
+    activity_group = models.CharField(_("activiteitsgroep"), max_length=6)
+    nace_version = models.CharField(_("NACE-versie"), max_length=4)
+    nace_code = models.CharField(_("NACE-code"), max_length=10)
+    classification = models.CharField(_("classificatie"), max_length=4)
+
+    class Meta:
+        verbose_name = _("activiteit")
+        verbose_name_plural = _("activiteiten")
+
+    def __str__(self) -> str:
+        return f"Nace{self.nace_version} {self.nace_code} ({self.classification})"
+
+
+class KboExtract(models.Model):
+    """One imported extract (meta.csv), for the sequence check and the operator."""
+
+    class ExtractType(models.TextChoices):
+        FULL = "full", _("volledig")
+        UPDATE = "update", _("update")
+
+    extract_number = models.PositiveIntegerField(_("extractnummer"))
+    extract_type = models.CharField(_("type"), max_length=10, choices=ExtractType.choices)
+    snapshot_date = models.DateField(_("momentopname"))
+    extract_timestamp = models.DateTimeField(_("tijdstip extract"), null=True, blank=True)
+    version = models.CharField(_("versie"), max_length=20, blank=True)
+    source = models.CharField(_("bron"), max_length=500)
+    forced = models.BooleanField(_("volgorde geforceerd"), default=False)
+    row_counts = models.JSONField(_("rijen per bestand"), default=dict)
+    seconds = models.FloatField(_("duur (s)"), default=0)
+    imported_at = models.DateTimeField(_("geïmporteerd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("KBO-extract")
+        verbose_name_plural = _("KBO-extracten")
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.extract_type} {self.extract_number} ({self.snapshot_date})"
+
+
+class NationalRegisterPerson(models.Model):
+    """The bundled national register: one row per national number or BIS number."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("man")
+        FEMALE = "F", _("vrouw")
+        UNKNOWN = "X", _("onbekend")
+
+    national_number = models.CharField(_("rijksregister- of BIS-nummer"), max_length=11, primary_key=True)
+    last_name = models.CharField(_("naam"), max_length=200)
+    first_name = models.CharField(_("voornaam"), max_length=200)
+    birth_date = models.DateField(_("geboortedatum"), null=True, blank=True)
+    sex = models.CharField(_("geslacht"), max_length=1, choices=Sex.choices)
+
+    class Meta:
+        verbose_name = _("persoon (rijksregister)")
+        verbose_name_plural = _("personen (rijksregister)")
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class LegalFunctionCode(models.Model):
+    """The kinds of function in the KBO (Zaakvoerder, Bestuurder, ...), and whether they represent."""
+
+    code = models.CharField(_("code"), max_length=5, primary_key=True)
+    label_nl = models.CharField(_("omschrijving (NL)"), max_length=200)
+    label_en = models.CharField(_("omschrijving (EN)"), max_length=200)
+    represents = models.BooleanField(
+        _("wettelijk vertegenwoordiger"),
+        default=True,
+        help_text=_("Een houder van deze functie vertegenwoordigt de onderneming."),
+    )
+
+    class Meta:
+        verbose_name = _("functiecode")
+        verbose_name_plural = _("functiecodes")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label_nl}"
+
+
+class LegalFunction(models.Model):
+    """Who holds which function in an enterprise (our CSV import of the KBO 'functies')."""
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("onderneming"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_column="enterprise_number",
+        related_name="legal_functions",
+    )
+    person_number = models.CharField(_("rijksregister- of BIS-nummer"), max_length=11, db_index=True)
+    function = models.ForeignKey(
+        LegalFunctionCode, verbose_name=_("functie"), on_delete=models.PROTECT, related_name="+"
+    )
+    start_date = models.DateField(_("begindatum"))
+    end_date = models.DateField(_("einddatum"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("functie (wettelijk vertegenwoordiger)")
+        verbose_name_plural = _("functies (wettelijke vertegenwoordigers)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "person_number", "function", "start_date"], name="legal_function_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="legal_function_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_number} {self.function_id} {self.enterprise_id}"

@@ -1,0 +1,85 @@
+"""Belgian numbers, validated with python-stdnum (never by hand).
+
+``*_number`` values are stored compact (digits only); ``format_*`` gives the official display form.
+"""
+
+from __future__ import annotations
+
+from stdnum import iban as _iban
+from stdnum.be import bis as _bis
+from stdnum.be import ogm_vcs as _ogm
+from stdnum.be import ssn as _ssn
+from stdnum.be import vat as _vat
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, ValidationError
+
+__all__ = [
+    "ValidationError",
+    "format_enterprise_number",
+    "format_establishment_number",
+    "format_national_number",
+    "validate_enterprise_number",
+    "validate_establishment_number",
+    "validate_iban",
+    "validate_national_number",
+    "validate_structured_reference",
+]
+
+
+def validate_enterprise_number(value: str) -> str:
+    """An enterprise number (``0123.456.749``, ``BE0123456749``) → its 10 digits; raises ValidationError."""
+    return _vat.validate(value)
+
+
+def validate_establishment_number(value: str) -> str:
+    """An establishment number (``2.147.812.701``) → its 10 digits.
+
+    Same check digits as the enterprise number (``stdnum.be.vat.checksum``); the first digit is 2–8.
+    """
+    number = _vat.compact(value)
+    if len(number) != 10 or not number.isdigit():
+        raise InvalidFormat()
+    if number[0] not in "2345678":
+        raise InvalidComponent()
+    if _vat.checksum(number) != 0:
+        raise InvalidChecksum()
+    return number
+
+
+def validate_national_number(value: str) -> str:
+    """A national register number or BIS number → its 11 digits (be.ssn accepts both)."""
+    return _ssn.validate(value)
+
+
+def national_number_kind(value: str) -> str:
+    """``nn`` or ``bis`` for a valid number."""
+    return "bis" if _ssn.guess_type(value) == "bis" else "nn"
+
+
+def validate_iban(value: str) -> str:
+    return _iban.validate(value)
+
+
+def validate_structured_reference(value: str) -> str:
+    """``+++123/4567/89012+++`` → its 12 digits."""
+    return _ogm.validate(value)
+
+
+def format_enterprise_number(number: str) -> str:
+    """``0123456749`` → ``0123.456.749`` (the KBO display form)."""
+    return f"{number[:4]}.{number[4:7]}.{number[7:]}"
+
+
+def format_establishment_number(number: str) -> str:
+    return f"{number[0]}.{number[1:4]}.{number[4:7]}.{number[7:]}"
+
+
+def format_national_number(number: str) -> str:
+    return _ssn.format(number)
+
+
+def format_iban(number: str) -> str:
+    return _iban.format(number)
+
+
+def format_structured_reference(number: str) -> str:
+    return _ogm.format(number)
