@@ -1,0 +1,95 @@
+"""Shared helpers for the benchmarks: the bench database, subprocess timing, peak memory, reports."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+REPO = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("KMOP_VAR_DIR", REPO / "var"))
+BENCH_DIR = VAR / "bench"
+KMOP = str(REPO / ".venv" / "bin" / "kmop")
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kmop_bench"
+
+
+def database_url() -> str:
+    return os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def ensure_database(url: str) -> None:
+    """Create the bench database when it does not exist (PostgreSQL only)."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    name = info.get("dbname")
+    if not name:
+        raise SystemExit("BENCH_DATABASE_URL must name a database")
+    admin = psycopg.conninfo.make_conninfo(url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(str(name))))
+
+
+def kmop_env(url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = url
+    env["KMOP_VAR_DIR"] = str(VAR)
+    env.setdefault("KMOP_LOG_LEVEL", "WARNING")
+    return env
+
+
+@dataclass
+class RunResult:
+    seconds: float
+    max_rss_mb: float
+    output: str
+
+
+def run_measured(args: list[str], env: dict[str, str]) -> RunResult:
+    """Run a command, return wall time and the peak resident memory of that process (wait4)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    _, status, rusage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.stderr.write(output)
+        raise SystemExit(f"{' '.join(args)} failed with exit code {proc.returncode}")
+    return RunResult(seconds=seconds, max_rss_mb=rusage.ru_maxrss / 1024, output=output)
+
+
+def machine_description() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    with psycopg.connect(database_url()) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+        pg = row[0] if row else "?"
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, PostgreSQL {pg}"
+    )
+
+
+def write_report(name: str, text: str) -> Path:
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    path = BENCH_DIR / f"{name}.md"
+    path.write_text(f"<!-- {stamp} -->\n{text}")
+    return path
