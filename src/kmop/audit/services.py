@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from kmop.audit.models import AuditEvent
 
@@ -15,7 +15,7 @@ class Actor:
     """Who does something: a user account and/or a label (a command, a job), for which organisation."""
 
     label: str
-    user: AbstractBaseUser | None = None
+    user: User | None = None
     organisation_code: str = ""
     acr: str = ""
 
@@ -24,8 +24,8 @@ class Actor:
         return cls(label=label)
 
     @classmethod
-    def from_user(cls, user: AbstractBaseUser | AnonymousUser, organisation_code: str = "") -> Actor:
-        if isinstance(user, AnonymousUser) or not user.is_authenticated:
+    def from_user(cls, user: User | AnonymousUser, organisation_code: str = "") -> Actor:
+        if isinstance(user, AnonymousUser):
             return cls(label="anonymous", organisation_code=organisation_code)
         return cls(label=user.get_username(), user=user, organisation_code=organisation_code)
 
