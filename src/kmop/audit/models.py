@@ -47,7 +47,8 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.action} {self.object_type} {self.object_id}"
+        when = f"{self.at:%Y-%m-%d %H:%M}"
+        return f"{when} {self.actor_label}: {self.action} {self.object_type} {self.object_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "kmop.web",
+    "kmop.acm",
     "kmop.audit",
     "kmop.registers",
     "kmop.api",
@@ -89,7 +90,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("KMOP_DB_CONN_MAX_AGE", 0))}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("KMOP_DB_CONN_MAX_AGE", 0))
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -110,6 +113,7 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "acm.User"
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "nl"
@@ -202,4 +206,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Platform -------------------------------------------------------------------------------------
-KMOP_NATIONAL_REGISTER = env("KMOP_NATIONAL_REGISTER", "kmop.registers.national_register.LocalNationalRegister")
+KMOP_NATIONAL_REGISTER = env(
+    "KMOP_NATIONAL_REGISTER", "kmop.registers.national_register.LocalNationalRegister"
+)
