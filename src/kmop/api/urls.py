@@ -1,7 +1,10 @@
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from django.urls import include, path, re_path
+
+from kmop.api import views
 
 urlpatterns = [
     path("v1/", include("kmop.api.v1")),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", views.SchemaView.as_view(), name="api-schema"),
+    # Last: every other URL ending in a slash is a 404 problem (CommonMiddleware adds the slash first).
+    re_path(r"^(?:.*/)?$", views.ApiNotFoundView.as_view()),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+import structlog
 from django.utils.translation import gettext_lazy as _
 
 from kmop.conf.env import ImproperlyConfiguredEnv, env, env_bool, env_int, env_list
@@ -34,6 +35,8 @@ else:
     SECRET_KEY = env("KMOP_SECRET_KEY", "dev-only-insecure-key-" + "x" * 40)
 
 ALLOWED_HOSTS = env_list("KMOP_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfiguredEnv("KMOP_ALLOWED_HOSTS must list the host names the site is served on")
 CSRF_TRUSTED_ORIGINS = env_list("KMOP_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -89,10 +92,23 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", "")
+# psycopg 3's connection pool (PostgreSQL only); excludes persistent connections (KMOP_DB_CONN_MAX_AGE).
+DB_POOL = env_bool("KMOP_DB_POOL", default=False)
 if DATABASE_URL:
+    _conn_max_age = env_int("KMOP_DB_CONN_MAX_AGE", 0)
     DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("KMOP_DB_CONN_MAX_AGE", 0))
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=_conn_max_age, conn_health_checks=_conn_max_age > 0
+        )
     }
+    if DB_POOL:
+        if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfiguredEnv("KMOP_DB_POOL=true needs a PostgreSQL DATABASE_URL")
+        if _conn_max_age:
+            raise ImproperlyConfiguredEnv("KMOP_DB_POOL=true and KMOP_DB_CONN_MAX_AGE exclude each other")
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
+elif DB_POOL:
+    raise ImproperlyConfiguredEnv("KMOP_DB_POOL=true needs a PostgreSQL DATABASE_URL")
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -122,8 +138,9 @@ LOCALE_PATHS = [SRC_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Brussels"
 USE_TZ = True
-LANGUAGE_COOKIE_NAME = "kmop_language"
+LANGUAGE_COOKIE_NAME = "__Host-kmop_language" if PRODUCTION else "kmop_language"
 LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- Static files ---------------------------------------------------------------------------------
@@ -142,6 +159,11 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- Security -------------------------------------------------------------------------------------
+# Sessions end after KMOP_SESSION_IDLE_MINUTES without a request (ASVS 7.3.1): every request saves the session
+# and so moves its expiry; the cookie itself lives until the browser closes.
+SESSION_COOKIE_AGE = env_int("KMOP_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -158,49 +180,102 @@ SECURE_CSP = {
     "connect-src": ["'self'"],
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
-    "base-uri": ["'self'"],
+    "base-uri": ["'none'"],
     "object-src": ["'none'"],
 }
+# ASVS 6.2: at least 12 characters, no common or all-digit passwords, no composition rules.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 if PRODUCTION:
-    # __Host- cookies: Secure, path /, no domain (ASVS 3.4).
+    # __Host- cookies: Secure, path /, no domain (ASVS 3.3.1). Django's defaults are path / and no domain.
     SESSION_COOKIE_NAME = "__Host-kmop_session"
     CSRF_COOKIE_NAME = "__Host-kmop_csrftoken"
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("KMOP_SSL_REDIRECT", default=True)
+    # Behind a reverse proxy that terminates TLS and sets (overwrites) X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("KMOP_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # Load balancers probe /health/ over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 else:
     SESSION_COOKIE_NAME = "kmop_session"
     CSRF_COOKIE_NAME = "kmop_csrftoken"
 
 # --- Logging --------------------------------------------------------------------------------------
+# One line per event on stdout: JSON in production (for the log collector), readable text in development.
+LOG_FORMAT = env("KMOP_LOG_FORMAT", "json" if PRODUCTION else "console")
+if LOG_FORMAT not in {"json", "console"}:
+    raise ImproperlyConfiguredEnv(f"KMOP_LOG_FORMAT must be 'json' or 'console', not {LOG_FORMAT!r}")
+_LOG_PRE_CHAIN: list[structlog.typing.Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "foreign_pre_chain": _LOG_PRE_CHAIN,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                structlog.processors.JSONRenderer(),
+            ],
+        },
+        "console": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": env("KMOP_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Replace Django's own handlers (console in DEBUG, mail_admins): everything goes to the root handler.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
+# structlog loggers (structlog.get_logger()) go through the same standard-library handler.
+structlog.configure(
+    processors=[*_LOG_PRE_CHAIN, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)
 
 # --- API ------------------------------------------------------------------------------------------
+_API_ANON_RATE = env("KMOP_API_ANON_RATE", "600/minute" if PRODUCTION else "")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "kmop.api.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "kmop.api.problems.problem_exception_handler",
+    # No authentication yet: the KBO register is public. Views decide access in kmop.api.permissions.
     "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PERMISSION_CLASSES": ["kmop.api.permissions.DenyAll"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Anonymous requests per client IP (per process, in the local-memory cache); empty: no limit.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"] if _API_ANON_RATE else [],
+    "DEFAULT_THROTTLE_RATES": {"anon": _API_ANON_RATE or None},
+    # Reverse proxies in front of the app: the client IP is taken from X-Forwarded-For behind that many.
+    "NUM_PROXIES": env_int("KMOP_NUM_PROXIES", 1 if PRODUCTION else 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "kmo-portefeuille API",
     "DESCRIPTION": "API of the kmo-portefeuille platform for the own software of enterprises and providers.",
     "VERSION": "1.0.0",
+    "LICENSE": {"name": "EUPL-1.2"},
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
