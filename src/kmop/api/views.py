@@ -104,7 +104,7 @@ class EnterpriseListView(ApiGenericView):
         summary="Search the enterprises of the KBO",
         description="Filters combine (AND). Ordered by enterprise number.",
         parameters=[EnterpriseFilterSerializer],
-        responses={200: EnterpriseSummarySerializer(many=True), **problem_responses((400, 404, 429))},
+        responses={(200, "application/json"): EnterpriseSummarySerializer(many=True), **problem_responses((400, 404, 429))},
     )
     def get(self, request: Request) -> Response:
         params = EnterpriseFilterSerializer(data=request.query_params)
@@ -142,7 +142,7 @@ class EnterpriseEstablishmentListView(ApiGenericView):
         operation_id="enterprises_establishments_list",
         summary="The establishment units of an enterprise",
         parameters=[ENTERPRISE_NUMBER_PARAMETER],
-        responses={200: EstablishmentSerializer(many=True), **problem_responses((400, 404, 429))},
+        responses={(200, "application/json"): EstablishmentSerializer(many=True), **problem_responses((400, 404, 429))},
     )
     def get(self, request: Request, enterprise_number: str) -> Response:
         number = valid_enterprise_number(enterprise_number)
