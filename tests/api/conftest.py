@@ -29,7 +29,11 @@ def three_enterprises(db: None) -> list[Enterprise]:
             establishments=2,
         ),
         make_enterprise(
-            ENTERPRISE_B, "Janssens Advies", commercial_name="JA Consult", zipcode="3000", juridical_form="610"
+            ENTERPRISE_B,
+            "Janssens Advies",
+            commercial_name="JA Consult",
+            zipcode="3000",
+            juridical_form="610",
         ),
         make_enterprise(ENTERPRISE_C, "Peeters Bouw", zipcode="9000", juridical_form="014", status="ST"),
     ]

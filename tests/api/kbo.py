@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import json
-
 from typing import Any
 
 from kmop.registers.models import Activity, Address, Contact, Denomination, Enterprise, Establishment
@@ -51,7 +50,9 @@ def make_enterprise(
         juridical_form=juridical_form,
         start_date=datetime.date(2001, 3, 14),
     )
-    Denomination.objects.create(entity_number=number, language="2", type_of_denomination="001", denomination=name)
+    Denomination.objects.create(
+        entity_number=number, language="2", type_of_denomination="001", denomination=name
+    )
     if name_fr:
         Denomination.objects.create(
             entity_number=number, language="1", type_of_denomination="001", denomination=name_fr
@@ -68,13 +69,21 @@ def make_enterprise(
         street_nl="Kouter",
         house_number="1",
     )
-    Contact.objects.create(entity_number=number, entity_contact="ENT", contact_type="EMAIL", value="info@example.be")
+    Contact.objects.create(
+        entity_number=number, entity_contact="ENT", contact_type="EMAIL", value="info@example.be"
+    )
     Activity.objects.create(
-        entity_number=number, activity_group="001", nace_version="2008", nace_code="62010", classification="MAIN"
+        entity_number=number,
+        activity_group="001",
+        nace_version="2008",
+        nace_code="62010",
+        classification="MAIN",
     )
     for seq in range(establishment_seq, establishment_seq + establishments):
         unit = Establishment.objects.create(
-            establishment_number=establishment_number(seq), enterprise=enterprise, start_date=datetime.date(2005, 1, 1)
+            establishment_number=establishment_number(seq),
+            enterprise=enterprise,
+            start_date=datetime.date(2005, 1, 1),
         )
         Address.objects.create(
             entity_number=unit.establishment_number,

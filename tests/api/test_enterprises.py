@@ -92,7 +92,9 @@ def test_list_filters(api_client: APIClient, three_enterprises, params, expected
     assert response.json()["count"] == len(expected)
 
 
-@pytest.mark.parametrize("value", ["0403170701", "0403.170.701", "BE0403170701", "be 0403 170 701", "403170701"])
+@pytest.mark.parametrize(
+    "value", ["0403170701", "0403.170.701", "BE0403170701", "be 0403 170 701", "403170701"]
+)
 def test_list_filter_enterprise_number_in_any_format(api_client: APIClient, three_enterprises, value) -> None:
     response = api_client.get(LIST, {"enterprise_number": value})
     assert response.status_code == 200
@@ -190,12 +192,16 @@ def test_detail_has_everything_the_register_knows(api_client: APIClient, three_e
     assert [(a["type_of_address"], a["zipcode"], a["street_nl"]) for a in body["addresses"]] == [
         ("REGO", "9000", "Kouter")
     ]
-    assert body["contacts"] == [{"entity_contact": "ENT", "contact_type": "EMAIL", "value": "info@example.be"}]
+    assert body["contacts"] == [
+        {"entity_contact": "ENT", "contact_type": "EMAIL", "value": "info@example.be"}
+    ]
     assert body["activities"] == [
         {"activity_group": "001", "nace_version": "2008", "nace_code": "62010", "classification": "MAIN"}
     ]
     assert body["establishment_count"] == 2
-    assert body["establishments_url"] == f"http://testserver/api/v1/enterprises/{ENTERPRISE_A}/establishments/"
+    assert (
+        body["establishments_url"] == f"http://testserver/api/v1/enterprises/{ENTERPRISE_A}/establishments/"
+    )
     first, second = body["establishments"]
     assert first["establishment_number"] == establishment_number(0)
     assert first["display_number"].count(".") == 3
@@ -243,7 +249,9 @@ def test_detail_inlines_at_most_100_establishments(
     enterprise = enterprise_factory(ENTERPRISE_A, "Grote Keten")
     Establishment.objects.bulk_create(
         Establishment(
-            establishment_number=establishment_number(i), enterprise=enterprise, start_date=datetime.date(2010, 1, 1)
+            establishment_number=establishment_number(i),
+            enterprise=enterprise,
+            start_date=datetime.date(2010, 1, 1),
         )
         for i in range(ESTABLISHMENTS_INLINE + 3)
     )

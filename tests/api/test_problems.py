@@ -66,7 +66,11 @@ def test_drf_exceptions_become_problems(exception, status, title) -> None:
 
 def test_validation_error_lists_every_error_with_its_field() -> None:
     error = serializers.ValidationError(
-        {"name": ["Too long.", "Not unique."], "address": {"zipcode": ["Required."]}, "non_field_errors": ["No."]}
+        {
+            "name": ["Too long.", "Not unique."],
+            "address": {"zipcode": ["Required."]},
+            "non_field_errors": ["No."],
+        }
     )
     view = type("View", (Raising,), {"exception": error})
     body = assert_problem(call(view), 400)
@@ -135,7 +139,9 @@ def test_views_without_a_permission_class_refuse_everyone() -> None:
     assert body["title"] == "Forbidden"
 
 
-@pytest.mark.parametrize("url", ["/api/", "/api/v1/unknown/", "/api/v2/", "/api/v1/enterprises/0403170701/x/"])
+@pytest.mark.parametrize(
+    "url", ["/api/", "/api/v1/unknown/", "/api/v2/", "/api/v1/enterprises/0403170701/x/"]
+)
 def test_unknown_api_urls_are_404_problems(url) -> None:
     assert_problem(APIClient().get(url), 404)
     assert_problem(APIClient().post(url), 404)

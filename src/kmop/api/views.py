@@ -54,6 +54,10 @@ class ApiGenericView(ApiView, GenericAPIView[Any]):
     pass
 
 
+# (200, media type) rather than 200: drf-spectacular finds the main response by the smallest key as text, and
+# only paginates (adds ?page= and ?page_size=) when that is a list.
+OK_JSON = (200, "application/json")
+
 ENTERPRISE_NUMBER_PARAMETER = OpenApiParameter(
     "enterprise_number",
     OpenApiTypes.STR,
@@ -104,7 +108,7 @@ class EnterpriseListView(ApiGenericView):
         summary="Search the enterprises of the KBO",
         description="Filters combine (AND). Ordered by enterprise number.",
         parameters=[EnterpriseFilterSerializer],
-        responses={(200, "application/json"): EnterpriseSummarySerializer(many=True), **problem_responses((400, 404, 429))},
+        responses={OK_JSON: EnterpriseSummarySerializer(many=True), **problem_responses((400, 404, 429))},
     )
     def get(self, request: Request) -> Response:
         params = EnterpriseFilterSerializer(data=request.query_params)
@@ -142,7 +146,7 @@ class EnterpriseEstablishmentListView(ApiGenericView):
         operation_id="enterprises_establishments_list",
         summary="The establishment units of an enterprise",
         parameters=[ENTERPRISE_NUMBER_PARAMETER],
-        responses={(200, "application/json"): EstablishmentSerializer(many=True), **problem_responses((400, 404, 429))},
+        responses={OK_JSON: EstablishmentSerializer(many=True), **problem_responses((400, 404, 429))},
     )
     def get(self, request: Request, enterprise_number: str) -> Response:
         number = valid_enterprise_number(enterprise_number)
