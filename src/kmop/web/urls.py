@@ -8,4 +8,5 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("toegankelijkheid/", views.accessibility, name="accessibility"),
     path("demo/personen/", views.demo_persons, name="demo-persons"),
+    path("demo/componenten/", views.components, name="components"),
 ]

@@ -1,25 +1,82 @@
 from __future__ import annotations
 
+import datetime
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
+
+from kmop.web.forms import ExampleQuestionForm
 
 logger = logging.getLogger(__name__)
 
 
+# When the accessibility statement was last reviewed: change it with every review of its content.
+ACCESSIBILITY_STATEMENT_DATE = datetime.date(2026, 11, 23)
+
+
+@dataclass(frozen=True)
+class QuickLink:
+    """A "snelle link" of the home page: a link once its page exists, "binnenkort" until then."""
+
+    label: str | Promise
+    url: str | None
+
+
+# The "snelle links" of the real kmo-portefeuille site (seed 004), by the URL name their page will have.
+# A name that does not resolve yet is shown as plain text marked "binnenkort", never as a broken link: when
+# the page is built under that name, the link appears by itself.
+QUICK_LINKS: tuple[tuple[str | Promise, str], ...] = (
+    (_("Aanmelden op het e-loket"), "acm:login"),
+    (_("Zoek een dienstverlener"), "providers:search"),
+    (_("Bekijk uw ondernemingsfoto"), "eloket:enterprise-profile"),
+    (_("Login dienstverleners"), "providers:home"),
+    (_("Registreren als dienstverlener"), "providers:signup"),
+)
+
+
+def quick_links() -> list[QuickLink]:
+    links = []
+    for label, url_name in QUICK_LINKS:
+        try:
+            url: str | None = reverse(url_name)
+        except NoReverseMatch:
+            url = None
+        links.append(QuickLink(label=label, url=url))
+    return links
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    return render(request, "web/home.html", {"quick_links": quick_links()})
 
 
 @require_safe
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/accessibility.html")
+    return render(request, "web/accessibility.html", {"statement_date": ACCESSIBILITY_STATEMENT_DATE})
+
+
+@require_safe
+def components(request: HttpRequest) -> HttpResponse:
+    """Demo mode only: every component of the theme on one page, so the browser tests can check them."""
+    if not settings.DEMO_MODE:
+        raise Http404
+    # A GET form, so the question page works without JavaScript and without a session: the first visit
+    # shows the error state, a submitted valid number the success banner.
+    data = request.GET if "enterprise_number" in request.GET else {"enterprise_number": ""}
+    form = ExampleQuestionForm(data)
+    return render(request, "web/components.html", {"form": form})
 
 
 @require_safe
@@ -45,13 +102,35 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+@requires_csrf_token
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "403.html", status=403)
 
 
+@requires_csrf_token
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
+# Last resort when even the 500 template cannot be rendered (broken template, static or URL configuration).
+SERVER_ERROR_FALLBACK = (
+    "<!DOCTYPE html>\n"
+    '<html lang="nl"><head><meta charset="utf-8"><title>Er ging iets mis – kmo-portefeuille</title></head>'
+    "<body><h1>Er ging iets mis</h1><p>Probeer het later opnieuw.</p>"
+    '<p lang="en">Something went wrong. Please try again later.</p></body></html>\n'
+)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
+    """The 500 page: rendered without the request or context processors, which may be what failed.
+
+    Only the active language (set by LocaleMiddleware before the error, Dutch otherwise) is used; the
+    template is standalone (no base layout, no csrf token, no session) and a plain fallback covers a
+    failure of the template itself.
+    """
+    try:
+        body = loader.get_template("500.html").render({"LANGUAGE_CODE": get_language() or "nl"})
+    except Exception:
+        logger.exception("the 500 page could not be rendered")
+        body = SERVER_ERROR_FALLBACK
+    return HttpResponseServerError(body)
