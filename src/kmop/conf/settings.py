@@ -157,6 +157,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+if not PRODUCTION:
+    # Development serves the apps' static directories; an (empty) STATIC_ROOT keeps whitenoise from warning.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- Security -------------------------------------------------------------------------------------
 # Sessions end after KMOP_SESSION_IDLE_MINUTES without a request (ASVS 7.3.1): every request saves the session
