@@ -69,6 +69,7 @@ def main(report_path: str) -> None:
                 "SECURE_SSL_REDIRECT",
                 "SECURE_HSTS_SECONDS",
                 "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+                "REST_FRAMEWORK",
             )
         },
         "staticfiles_backend": settings.STORAGES["staticfiles"]["BACKEND"],

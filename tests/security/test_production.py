@@ -77,6 +77,8 @@ def test_check_deploy_passes_without_warnings(tmp_path: Path) -> None:
             "KMOP_DB_CONN_MAX_AGE",
         ),
         ({"KMOP_LOG_FORMAT": "xml"}, "KMOP_LOG_FORMAT"),
+        ({"KMOP_API_ANON_RATE": "lots"}, "KMOP_API_ANON_RATE"),
+        ({"KMOP_ENV": "staging"}, "KMOP_ENV"),
     ],
 )
 def test_production_refuses_to_start_misconfigured(tmp_path: Path, overrides: dict, message: str) -> None:
@@ -140,6 +142,11 @@ def test_cookie_settings(production: dict[str, Any]) -> None:
     assert s["SECURE_HSTS_SECONDS"] >= 31_536_000
     assert s["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
     assert production["staticfiles_backend"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    # anonymous API calls are throttled per client IP, taken from behind one proxy
+    api = s["REST_FRAMEWORK"]
+    assert api["DEFAULT_THROTTLE_CLASSES"] == ["rest_framework.throttling.AnonRateThrottle"]
+    assert api["DEFAULT_THROTTLE_RATES"] == {"anon": "600/minute"}
+    assert api["NUM_PROXIES"] == 1
 
 
 def assert_host_cookie(cookie: dict[str, Any], *, httponly: bool) -> None:

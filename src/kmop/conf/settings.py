@@ -6,6 +6,7 @@ secure, a secret key required). Every variable is documented in ``docs/configura
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -257,6 +258,8 @@ structlog.configure(
 
 # --- API ------------------------------------------------------------------------------------------
 _API_ANON_RATE = env("KMOP_API_ANON_RATE", "600/minute" if PRODUCTION else "")
+if _API_ANON_RATE and not re.fullmatch(r"[0-9]+/(s|m|h|d)[a-z]*", _API_ANON_RATE):
+    raise ImproperlyConfiguredEnv(f"KMOP_API_ANON_RATE must look like 600/minute, not {_API_ANON_RATE!r}")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "kmop.api.pagination.DefaultPagination",
