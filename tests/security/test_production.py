@@ -22,11 +22,12 @@ pytestmark = pytest.mark.xdist_group("production-settings")
 
 
 def production_env(var_dir: Path, **overrides: str | None) -> dict[str, str]:
-    """The environment of a production process: none of this process's KMOP_* or DATABASE_URL."""
+    """The environment of a production process: none of this process's KMOP_*, DJANGO_* or DATABASE_URL
+    (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, which `check --deploy` rightly refuses)."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("KMOP_") and key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+        if not key.startswith(("KMOP_", "DJANGO_")) and key != "DATABASE_URL"
     }
     env.update(
         KMOP_ENV="production",
