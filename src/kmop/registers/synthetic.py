@@ -412,6 +412,48 @@ def read_municipalities() -> list[Municipality]:
         ]
 
 
+def nace_2025_mapping(codes: Sequence[tuple[str, str, str, str]]) -> dict[str, tuple[str, str]]:
+    """A NACE-BEL 2025 code for each 2008 code (5 digits), from the Dutch descriptions of the code table.
+
+    The code table has no official correspondence, and a code number may mean something else in 2025
+    (47640 is sports goods in 2008, toys in 2025). So: the 2025 code with the same description ("exact"),
+    else the most similar description within the same division when it is similar enough ("similar"),
+    else none (the enterprise then only has the 2008 row). Returns 2008 code → (2025 code, match).
+    The result is kept in data/nace2008_2025.csv; a test checks that it is up to date.
+    """
+    import difflib
+
+    d2008 = {
+        c: d.strip().lower()
+        for cat, c, lang, d in codes
+        if cat == "Nace2008" and lang == "NL" and len(c) == 5
+    }
+    d2025 = {
+        c: d.strip().lower()
+        for cat, c, lang, d in codes
+        if cat == "Nace2025" and lang == "NL" and len(c) == 5
+    }
+    by_description: dict[str, str] = {}
+    for code, description in sorted(d2025.items()):
+        by_description.setdefault(description, code)
+    result: dict[str, tuple[str, str]] = {}
+    for code, description in sorted(d2008.items()):
+        if description in by_description:
+            result[code] = (by_description[description], "exact")
+            continue
+        best, best_ratio = "", 0.6
+        for candidate in sorted(c for c in d2025 if c[:2] == code[:2]):
+            matcher = difflib.SequenceMatcher(None, description, d2025[candidate])
+            if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+                continue
+            ratio = matcher.ratio()
+            if ratio > best_ratio:
+                best, best_ratio = candidate, ratio
+        if best:
+            result[code] = (best, "similar")
+    return result
+
+
 @dataclass(frozen=True)
 class _Weighted:
     """A list of choices with cumulative weights, for one ``rng.random()`` and a bisect per draw."""
@@ -443,26 +485,13 @@ class Pools:
         nace2008 = sorted(
             c for cat, c, lang, _ in codes if cat == "Nace2008" and lang == "NL" and len(c) == 5
         )
-        nace2025 = sorted(
-            {c for cat, c, lang, _ in codes if cat == "Nace2025" and lang == "NL" and len(c) == 5}
-        )
         self.nace2008_by_division: dict[str, tuple[str, ...]] = {}
         for code in nace2008:
             self.nace2008_by_division.setdefault(code[:2], ())
             self.nace2008_by_division[code[:2]] += (code,)
-        # NACE-BEL 2025 counterpart: the same code when it still exists, else the first 2025 code with the
-        # longest common prefix (4, 3 or 2 digits), else none (the 2008 row stands alone).
-        set2025 = set(nace2025)
-        self.nace2025_for: dict[str, str] = {}
-        for code in nace2008:
-            if code in set2025:
-                self.nace2025_for[code] = code
-                continue
-            for length in (4, 3, 2):
-                match = next((c for c in nace2025 if c.startswith(code[:length])), None)
-                if match:
-                    self.nace2025_for[code] = match
-                    break
+        # NACE-BEL 2025 counterpart of each 2008 code (data/nace2008_2025.csv, see nace_2025_mapping)
+        with (DATA_DIR / "nace2008_2025.csv").open(encoding="utf-8", newline="") as f:
+            self.nace2025_for: dict[str, str] = {r["Nace2008"]: r["Nace2025"] for r in csv.DictReader(f)}
         known = set(self.nace2008_by_division)
         self.commercial_divisions = _Weighted.of(
             {d: w for d, w in NACE_DIVISION_WEIGHTS.items() if d in known}

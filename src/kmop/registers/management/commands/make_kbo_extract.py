@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from argparse import ArgumentParser
 from datetime import date
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kmop.registers.synthetic import DEFAULT_SNAPSHOT_DATE, Population, parse_scale
+from kmop.registers.synthetic import DEFAULT_SNAPSHOT_DATE, EnterpriseRecord, Population, parse_scale
 from kmop.registers.synthetic_extract import (
     ExtractResult,
     default_jobs,
@@ -20,7 +21,7 @@ from kmop.registers.synthetic_extract import (
 
 class Command(BaseCommand):
     help = (
-        "Write a synthetic KBO Open Data extract: `--scale demo` or a number of enterprises (up to 2,000,000). "
+        "Write a synthetic KBO Open Data extract: `--scale demo` or a number of enterprises (to 2,000,000). "
         "The same --seed and --scale always give the same population; --update writes the update extract "
         "that applies on top of the full extract --number of that population."
     )
@@ -47,7 +48,10 @@ class Command(BaseCommand):
         parser.add_argument("--functions", type=Path, help="also write the legal functions CSV here")
         parser.add_argument("--persons", type=Path, help="also write the national-register persons CSV here")
         parser.add_argument(
-            "--jobs", type=int, default=default_jobs(), help="processes for a full extract (default: cores, max 4)"
+            "--jobs",
+            type=int,
+            default=default_jobs(),
+            help="processes for a full extract (default: cores, max 4)",
         )
         parser.add_argument("--no-demo", action="store_true", help="--scale demo without the named demo data")
         parser.add_argument("--progress", action="store_true", help="show a progress bar")
@@ -72,11 +76,11 @@ class Command(BaseCommand):
                 persons_csv=options["persons"],
             )
         else:
-            extra = []
+            extra: list[EnterpriseRecord] = []
             if demo:
-                from kmop.demo.data import demo_enterprise_records
-
-                extra = demo_enterprise_records(population)
+                # kmop.demo is not among the packages mypy checks (pyproject), hence the import by name
+                demo_data = importlib.import_module("kmop.demo.data")
+                extra = demo_data.demo_enterprise_records(population)
             result = write_full_extract(
                 options["out"],
                 population,

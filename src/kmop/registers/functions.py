@@ -1,0 +1,199 @@
+"""Import of the legal functions ("functies") from our CSV (docs/functions-csv.md).
+
+The KBO Open Data has no functions, so who represents an enterprise comes from this file:
+
+    "EnterpriseNumber","PersonNumber","FunctionCode","StartDate","EndDate"
+    "0403.170.701","85073003328","10006",01-02-2015,
+
+The import is an **upsert** on (enterprise, person, function, start date): a line creates the function or
+sets its end date; functions that are not in the file stay as they are (so a file can be a full dump of
+the source or only what changed, and staff corrections are never silently lost). Importing the same file
+twice gives the same state. The whole file is one transaction: any wrong line stops the import with an
+``ImportFileError`` naming the file, line and column, and nothing is changed. Each import writes one audit
+event with its counts.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import time
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kmop.audit.services import Actor, audit_record
+from kmop.registers.errors import ImportFileError
+from kmop.registers.models import Enterprise, LegalFunction, LegalFunctionCode
+from kmop.registers.national_register import InvalidNationalNumber, validate_person_number
+from kmop.registers.numbers import ValidationError as NumberError
+from kmop.registers.numbers import validate_enterprise_number
+
+HEADER = ["EnterpriseNumber", "PersonNumber", "FunctionCode", "StartDate", "EndDate"]
+_DATE = re.compile(r"(\d{2})-(\d{2})-(\d{4})")
+_Key = tuple[str, str, str, date]
+
+
+@dataclass
+class FunctionsImportResult:
+    file: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    #: enterprise numbers not (yet) in the KBO tables, counted once per batch: imported all the same
+    unknown_enterprises: int = 0
+    seconds: float = 0.0
+
+
+def _parse_date(value: str, *, file: str, line: int, column: str) -> date:
+    match = _DATE.fullmatch(value)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            return date(year, month, day)
+        except ValueError:
+            pass
+    raise ImportFileError(
+        _("ongeldige datum %(value)r (verwacht dd-mm-jjjj)") % {"value": value},
+        file=file,
+        line=line,
+        column=column,
+    )
+
+
+def _parse_row(row: list[str], *, file: str, line: int, codes: set[str]) -> tuple[_Key, date | None]:
+    if len(row) != len(HEADER):
+        raise ImportFileError(
+            _("verwacht %(expected)d velden, gevonden %(found)d")
+            % {"expected": len(HEADER), "found": len(row)},
+            file=file,
+            line=line,
+        )
+    enterprise_value, person_value, code, start_value, end_value = (v.strip() for v in row)
+    try:
+        enterprise = validate_enterprise_number(enterprise_value)
+    except NumberError:
+        raise ImportFileError(
+            _("ongeldig ondernemingsnummer %(value)r") % {"value": enterprise_value},
+            file=file,
+            line=line,
+            column="EnterpriseNumber",
+        ) from None
+    try:
+        person = validate_person_number(person_value)
+    except InvalidNationalNumber:
+        raise ImportFileError(
+            _("ongeldig rijksregister- of BIS-nummer %(value)r") % {"value": person_value},
+            file=file,
+            line=line,
+            column="PersonNumber",
+        ) from None
+    if code not in codes:
+        raise ImportFileError(
+            _("onbekende functiecode %(value)r") % {"value": code},
+            file=file,
+            line=line,
+            column="FunctionCode",
+        )
+    start = _parse_date(start_value, file=file, line=line, column="StartDate")
+    end = _parse_date(end_value, file=file, line=line, column="EndDate") if end_value else None
+    if end is not None and end < start:
+        raise ImportFileError(
+            _("einddatum %(end)s ligt voor begindatum %(start)s") % {"end": end_value, "start": start_value},
+            file=file,
+            line=line,
+            column="EndDate",
+        )
+    return (enterprise, person, code, start), end
+
+
+def _apply_batch(batch: dict[_Key, date | None], result: FunctionsImportResult) -> None:
+    enterprises = {key[0] for key in batch}
+    existing: dict[_Key, LegalFunction] = {
+        (f.enterprise_id, f.person_number, f.function_id, f.start_date): f
+        for f in LegalFunction.objects.filter(enterprise_id__in=enterprises)
+    }
+    known = set(Enterprise.objects.filter(pk__in=enterprises).values_list("pk", flat=True))
+    result.unknown_enterprises += len(enterprises - known)
+    to_create: list[LegalFunction] = []
+    to_update: list[LegalFunction] = []
+    for key, end in batch.items():
+        current = existing.get(key)
+        if current is None:
+            enterprise, person, code, start = key
+            to_create.append(
+                LegalFunction(
+                    enterprise_id=enterprise,
+                    person_number=person,
+                    function_id=code,
+                    start_date=start,
+                    end_date=end,
+                )
+            )
+        elif current.end_date != end:
+            current.end_date = end
+            to_update.append(current)
+        else:
+            result.unchanged += 1
+    LegalFunction.objects.bulk_create(to_create, batch_size=2000)
+    LegalFunction.objects.bulk_update(to_update, ["end_date"], batch_size=2000)
+    result.created += len(to_create)
+    result.updated += len(to_update)
+
+
+def import_functions_file(path: Path, *, actor: Actor, batch_size: int = 5000) -> FunctionsImportResult:
+    """Import a legal functions CSV (see the module docstring); raises ``ImportFileError``."""
+    started = time.monotonic()
+    name = path.name
+    result = FunctionsImportResult(file=name)
+    codes = set(LegalFunctionCode.objects.values_list("code", flat=True))
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as e:
+        raise ImportFileError(
+            _("kan het bestand niet lezen: %(error)s") % {"error": e.strerror}, file=name
+        ) from e
+    with handle, transaction.atomic():
+        reader = csv.reader(handle, strict=True)
+        try:
+            header = next(reader, None)
+            if header != HEADER:
+                raise ImportFileError(
+                    _("verkeerde kop: verwacht %(expected)s")
+                    % {"expected": ",".join(f'"{h}"' for h in HEADER)},
+                    file=name,
+                    line=1,
+                )
+            batch: dict[_Key, date | None] = {}
+            for row in reader:
+                if not row:
+                    continue  # an empty line (e.g. at the end of the file)
+                key, end = _parse_row(row, file=name, line=reader.line_num, codes=codes)
+                batch.pop(key, None)  # a later line for the same function wins
+                batch[key] = end
+                result.rows += 1
+                if len(batch) >= batch_size:
+                    _apply_batch(batch, result)
+                    batch = {}
+            if batch:
+                _apply_batch(batch, result)
+        except csv.Error as e:
+            raise ImportFileError(
+                _("onleesbare regel: %(error)s") % {"error": e}, file=name, line=reader.line_num
+            ) from e
+        except UnicodeDecodeError as e:
+            raise ImportFileError(_("het bestand is geen UTF-8"), file=name, line=reader.line_num + 1) from e
+        result.seconds = time.monotonic() - started
+        audit_record(
+            actor=actor,
+            action="legal_function.import",
+            object_type="registers.LegalFunction",
+            object_id=name,
+            after={k: v for k, v in asdict(result).items() if k != "seconds"},
+            reason=_("import van functies uit %(file)s") % {"file": name},
+        )
+    return result

@@ -1,0 +1,49 @@
+"""Reads on the registers (KBO, legal functions, national register)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from kmop.registers.models import Denomination, LegalFunction
+
+#: TypeOfDenomination: the name (001), not an abbreviation (002) or a commercial name (003).
+NAME = "001"
+#: Denomination languages in order of preference for a Dutch-speaking user: NL, unknown, FR, DE, EN.
+_LANGUAGE_PREFERENCE = ("2", "0", "1", "3", "4")
+
+
+def enterprise_name(enterprise_number: str) -> str | None:
+    """The name (type 001) of an enterprise (10 digits), preferably Dutch; None when it is not in the KBO."""
+    names = dict(
+        Denomination.objects.filter(entity_number=enterprise_number, type_of_denomination=NAME).values_list(
+            "language", "denomination"
+        )
+    )
+    for language in _LANGUAGE_PREFERENCE:
+        if language in names:
+            return names[language]
+    return next(iter(names.values()), None)
+
+
+def current_legal_functions(
+    *, enterprise_number: str | None = None, person_number: str | None = None, on: date | None = None
+) -> QuerySet[LegalFunction]:
+    """The legal functions held on day ``on`` (today), of an enterprise and/or a person."""
+    day = on or timezone.localdate()
+    functions = LegalFunction.objects.select_related("function").filter(start_date__lte=day)
+    functions = functions.exclude(end_date__lt=day)
+    if enterprise_number is not None:
+        functions = functions.filter(enterprise_id=enterprise_number)
+    if person_number is not None:
+        functions = functions.filter(person_number=person_number)
+    return functions.order_by("enterprise_id", "function_id", "start_date")
+
+
+def legal_representatives(enterprise_number: str, *, on: date | None = None) -> QuerySet[LegalFunction]:
+    """Who represents the enterprise on day ``on`` (today): current functions whose kind represents."""
+    return current_legal_functions(enterprise_number=enterprise_number, on=on).filter(
+        function__represents=True
+    )

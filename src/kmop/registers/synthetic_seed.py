@@ -1,0 +1,155 @@
+"""``kmop seed``: realistic data in the database, as a list of seed steps.
+
+The registers' steps generate a synthetic full KBO extract (``synthetic_extract``) in a temporary folder,
+import it with the KBO importer, then load the function codes, the national-register persons and the legal
+functions of the same population. ``--scale demo`` adds the named demo organisations and persons
+(``kmop.demo``). Seeding replaces what an earlier seed left in these tables, so running it twice gives the
+same state.
+
+Other apps extend the seed with a module ``<app>/seed_steps.py`` that defines ``STEPS``: a list of
+``SeedStep``; they run after the registers' steps, in the order of ``INSTALLED_APPS``.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.apps import apps
+from django.db import transaction
+
+from kmop.audit.services import Actor
+from kmop.registers.synthetic import PersonRow, Population
+
+
+class Writer(Protocol):
+    def write(self, msg: str) -> Any: ...
+
+
+@dataclass
+class SeedContext:
+    """What the steps share: the population, the work folder, the files made by earlier steps."""
+
+    scale: int
+    demo: bool
+    seed: int
+    workdir: Path
+    actor: Actor
+    stdout: Writer
+    jobs: int = 1
+    progress: bool = False
+    files: dict[str, Path] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def population(self) -> Population:
+        return Population(seed=self.seed, size=self.scale)
+
+
+@dataclass(frozen=True)
+class SeedStep:
+    name: str
+    run: Callable[[SeedContext], None]
+
+
+def _step_kbo(ctx: SeedContext) -> None:
+    from kmop.registers.importer import import_extract
+    from kmop.registers.synthetic_extract import write_full_extract
+
+    population = ctx.population()
+    extra = []
+    if ctx.demo:
+        # kmop.demo is not among the packages mypy checks (pyproject), hence the import by name
+        extra = importlib.import_module("kmop.demo.data").demo_enterprise_records(population)
+    extract = ctx.workdir / "KboOpenData_0001_Full.zip"
+    functions = ctx.workdir / "functions.csv"
+    persons = ctx.workdir / "persons.csv"
+    result = write_full_extract(
+        extract,
+        population,
+        number=1,
+        extra=extra,
+        functions_csv=functions,
+        persons_csv=persons,
+        jobs=ctx.jobs,
+        progress=ctx.progress,
+    )
+    rows = sum(result.row_counts.values())
+    ctx.stdout.write(
+        f"  extract: {result.row_counts['enterprise.csv']:,} enterprises, {rows:,} rows, "
+        f"{result.size_bytes:,} bytes in {result.seconds:.1f} s\n"
+    )
+    ctx.files.update(extract=extract, functions=functions, persons=persons)
+    imported = import_extract(extract, force=True, progress=ctx.progress)
+    ctx.counts["enterprises"] = result.row_counts["enterprise.csv"]
+    ctx.stdout.write(f"  imported extract {imported.extract_number} ({imported.extract_type})\n")
+
+
+def _step_function_codes(ctx: SeedContext) -> None:
+    from kmop.registers.services import legal_function_codes_load
+
+    ctx.counts["function_codes"] = legal_function_codes_load(actor=ctx.actor)
+
+
+def read_persons_csv(path: Path) -> Iterator[PersonRow]:
+    """The persons file that ``make_kbo_extract --persons`` writes."""
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        for number, last, first, birth, sex in reader:
+            day, month, year = birth.split("-")
+            yield PersonRow(number, last, first, date(int(year), int(month), int(day)), sex)
+
+
+def _step_national_register(ctx: SeedContext) -> None:
+    from kmop.registers.services import national_register_persons_load
+
+    with transaction.atomic():
+        ctx.counts["persons"] = national_register_persons_load(
+            actor=ctx.actor, persons=read_persons_csv(ctx.files["persons"]), replace=True, reason="kmop seed"
+        )
+
+
+def _step_legal_functions(ctx: SeedContext) -> None:
+    from kmop.registers.functions import import_functions_file
+    from kmop.registers.models import LegalFunction
+
+    with transaction.atomic():
+        LegalFunction.objects.all().delete()
+        result = import_functions_file(ctx.files["functions"], actor=ctx.actor)
+    ctx.counts["legal_functions"] = result.created
+
+
+REGISTERS_STEPS: list[SeedStep] = [
+    SeedStep("kbo", _step_kbo),
+    SeedStep("function_codes", _step_function_codes),
+    SeedStep("national_register", _step_national_register),
+    SeedStep("legal_functions", _step_legal_functions),
+]
+
+
+def seed_steps() -> list[SeedStep]:
+    """The registers' steps, then ``STEPS`` of every installed app's ``seed_steps`` module."""
+    steps = list(REGISTERS_STEPS)
+    for config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{config.name}.seed_steps")
+        except ModuleNotFoundError as e:
+            if e.name != f"{config.name}.seed_steps":
+                raise
+            continue
+        steps.extend(getattr(module, "STEPS", []))
+    return steps
+
+
+def run_seed(ctx: SeedContext, steps: list[SeedStep] | None = None) -> None:
+    for step in steps if steps is not None else seed_steps():
+        started = time.monotonic()
+        ctx.stdout.write(f"seed: {step.name}\n")
+        step.run(ctx)
+        ctx.stdout.write(f"  {step.name} done in {time.monotonic() - started:.1f} s\n")
