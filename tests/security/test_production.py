@@ -79,6 +79,7 @@ def test_check_deploy_passes_without_warnings(tmp_path: Path) -> None:
         ),
         ({"KMOP_LOG_FORMAT": "xml"}, "KMOP_LOG_FORMAT"),
         ({"KMOP_API_ANON_RATE": "lots"}, "KMOP_API_ANON_RATE"),
+        ({"KMOP_SESSION_IDLE_MINUTES": "0"}, "KMOP_SESSION_IDLE_MINUTES"),
         ({"KMOP_ENV": "staging"}, "KMOP_ENV"),
     ],
 )

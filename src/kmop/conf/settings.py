@@ -166,6 +166,8 @@ if not PRODUCTION:
 # Sessions end after KMOP_SESSION_IDLE_MINUTES without a request (ASVS 7.3.1): every request saves the session
 # and so moves its expiry; the cookie itself lives until the browser closes.
 SESSION_COOKIE_AGE = env_int("KMOP_SESSION_IDLE_MINUTES", 30) * 60
+if SESSION_COOKIE_AGE <= 0:
+    raise ImproperlyConfiguredEnv("KMOP_SESSION_IDLE_MINUTES must be a positive number of minutes")
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
