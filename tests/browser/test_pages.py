@@ -127,7 +127,8 @@ def test_404_page(page: Page, page_errors):
     expect(page.get_by_role("heading", level=1)).to_have_text(ENGLISH_H1)
 
 
-def test_component_gallery(page: Page, page_errors):
+def test_component_gallery(page: Page, page_errors, settings):
+    settings.DEMO_MODE = True  # the gallery is a demo-mode page
     page.goto("/demo/componenten/")
     # The error summary takes the focus (autofocus) and links to the field.
     expect(page.locator(".error-summary")).to_be_focused()
