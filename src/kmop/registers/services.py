@@ -44,7 +44,7 @@ def legal_function_snapshot(function: LegalFunction) -> dict[str, Any]:
     }
 
 
-def _clean_legal_function(
+def validate_legal_function(
     *,
     enterprise_number: str,
     person_number: str,
@@ -53,12 +53,16 @@ def _clean_legal_function(
     end_date: date | None,
     exclude_pk: int | None = None,
 ) -> tuple[str, str, LegalFunctionCode]:
+    """Check a legal function before it is written; raises ValidationError keyed by field.
+
+    Returns the compact enterprise and person numbers and the function code.
+    """
     errors: dict[str, str] = {}
     enterprise = person = ""
     try:
         enterprise = validate_enterprise_number(enterprise_number)
     except NumberError:
-        errors["enterprise"] = _("%(value)s is geen geldig ondernemingsnummer.") % {
+        errors["enterprise_number"] = _("%(value)s is geen geldig ondernemingsnummer.") % {
             "value": enterprise_number
         }
     try:
@@ -99,7 +103,7 @@ def legal_function_create(
 ) -> LegalFunction:
     """Record that a person holds a function in an enterprise (a correction by staff, or a new mandate)."""
     reason = _require_reason(reason)
-    enterprise, person, code = _clean_legal_function(
+    enterprise, person, code = validate_legal_function(
         enterprise_number=enterprise_number,
         person_number=person_number,
         function_code=function_code,
@@ -140,7 +144,7 @@ def legal_function_update(
     reason = _require_reason(reason)
     function = LegalFunction.objects.select_for_update().get(pk=legal_function.pk)
     before = legal_function_snapshot(function)
-    enterprise, person, code = _clean_legal_function(
+    enterprise, person, code = validate_legal_function(
         enterprise_number=enterprise_number,
         person_number=person_number,
         function_code=function_code,
