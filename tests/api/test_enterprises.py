@@ -240,7 +240,8 @@ def test_detail_unknown_number_is_a_404_problem(api_client: APIClient, three_ent
 
 def test_detail_in_english(api_client: APIClient, db: None) -> None:
     body = assert_problem(api_client.get(detail("123"), HTTP_ACCEPT_LANGUAGE="en"), 400)
-    assert "123" in body["detail"]
+    assert body["detail"] == "123 is not a valid enterprise number."
+    assert body["title"] == "Bad Request"  # the HTTP reason phrase, in every language
 
 
 def test_detail_inlines_at_most_100_establishments(
