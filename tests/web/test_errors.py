@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.test import Client
 from django.urls import path
 
 from kmop.conf import urls as project_urls
@@ -115,3 +116,15 @@ def test_500_is_logged(production_like, caplog):
     production_like.get("/test/500/")
     errors = [str(record.exc_info[1]) for record in caplog.records if record.exc_info]
     assert any("boom (raised on purpose" in error for error in errors)
+
+
+def test_csrf_failure_page_once_configured(settings):
+    settings.CSRF_FAILURE_VIEW = "kmop.web.views.csrf_failure"
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/i18n/setlang/", {"language": "en", "next": "/"}, headers={"accept-language": "en"}
+    )
+    assert response.status_code == 403
+    assert h1(response) == "The form has expired"
+    assert html_lang(response) == "en"
+    assert "kmop_language" not in response.cookies

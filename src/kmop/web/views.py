@@ -11,7 +11,6 @@ from django.shortcuts import render
 from django.template import loader
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
@@ -108,6 +107,16 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 @requires_csrf_token
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form came without a valid CSRF token (an expired page, cookies blocked): our page, not Django's.
+
+    Active once settings say ``CSRF_FAILURE_VIEW = "kmop.web.views.csrf_failure"``.
+    """
+    logger.warning("CSRF failure on %s: %s", request.path, reason)
+    return render(request, "403_csrf.html", status=403)
+
+
+@requires_csrf_token
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
 
@@ -129,7 +138,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     failure of the template itself.
     """
     try:
-        body = loader.get_template("500.html").render({"LANGUAGE_CODE": get_language() or "nl"})
+        body = loader.get_template("500.html").render()
     except Exception:
         logger.exception("the 500 page could not be rendered")
         body = SERVER_ERROR_FALLBACK
