@@ -48,6 +48,7 @@ check: venv
 	$(VENV)/bin/mypy
 	$(KMOP) compilemessages --ignore=.venv -v0
 	$(KMOP) makemigrations --check --dry-run
+	@mkdir -p var
 	$(KMOP) spectacular --validate --fail-on-warn --file var/openapi.generated.yaml
 	diff -u openapi.yaml var/openapi.generated.yaml || (echo "openapi.yaml is out of date: run 'make openapi'" >&2; exit 1)
 	KMOP_ENV=production KMOP_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
