@@ -85,7 +85,7 @@ def _step_kbo(ctx: SeedContext) -> None:
         f"{result.size_bytes:,} bytes in {result.seconds:.1f} s\n"
     )
     ctx.files.update(extract=extract, functions=functions, persons=persons)
-    imported = import_extract(extract, force=True, progress=ctx.progress)
+    imported = import_extract(extract, progress=ctx.progress)
     ctx.counts["enterprises"] = result.row_counts["enterprise.csv"]
     ctx.stdout.write(f"  imported extract {imported.extract_number} ({imported.extract_type})\n")
 
