@@ -29,7 +29,7 @@ demo: venv
 	$(KMOP) compilemessages --ignore=.venv -v0
 	$(KMOP) migrate --no-input -v1
 	$(KMOP) seed --scale demo
-	KMOP_DEMO=true $(KMOP) runserver --noreload 127.0.0.1:$(PORT)
+	KMOP_DEMO=true KMOP_DEBUG=false $(KMOP) runserver --noreload 127.0.0.1:$(PORT)
 
 # Chromium for the browser tests comes from Debian's packages (Playwright drives /usr/bin/chromium).
 browser-deps:

@@ -159,10 +159,14 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 if not PRODUCTION:
-    # Development serves the apps' static directories; an (empty) STATIC_ROOT keeps whitenoise from warning.
+    # Development and the demo serve the apps' static directories through whitenoise, also with DEBUG off
+    # (the demo runs without DEBUG so that it shows the real error pages); an (empty) STATIC_ROOT keeps
+    # whitenoise from warning.
+    WHITENOISE_USE_FINDERS = True
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- Security -------------------------------------------------------------------------------------
+CSRF_FAILURE_VIEW = "kmop.web.views.csrf_failure"
 # Sessions end after KMOP_SESSION_IDLE_MINUTES without a request (ASVS 7.3.1): every request saves the session
 # and so moves its expiry; the cookie itself lives until the browser closes.
 SESSION_COOKIE_AGE = env_int("KMOP_SESSION_IDLE_MINUTES", 30) * 60
