@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from kmop.audit.services import Actor, audit_record
@@ -31,6 +31,7 @@ from kmop.registers.models import Enterprise, LegalFunction, LegalFunctionCode
 from kmop.registers.national_register import InvalidNationalNumber, validate_person_number
 from kmop.registers.numbers import ValidationError as NumberError
 from kmop.registers.numbers import validate_enterprise_number
+from kmop.registers.services import copy_rows
 
 HEADER = ["EnterpriseNumber", "PersonNumber", "FunctionCode", "StartDate", "EndDate"]
 _DATE = re.compile(r"(\d{2})-(\d{2})-(\d{4})")
@@ -65,7 +66,9 @@ def _parse_date(value: str, *, file: str, line: int, column: str) -> date:
     )
 
 
-def _parse_row(row: list[str], *, file: str, line: int, codes: set[str]) -> tuple[_Key, date | None]:
+def _parse_row(
+    row: list[str], *, file: str, line: int, codes: set[str], enterprises: dict[str, str]
+) -> tuple[_Key, date | None]:
     if len(row) != len(HEADER):
         raise ImportFileError(
             _("verwacht %(expected)d velden, gevonden %(found)d")
@@ -75,7 +78,9 @@ def _parse_row(row: list[str], *, file: str, line: int, codes: set[str]) -> tupl
         )
     enterprise_value, person_value, code, start_value, end_value = (v.strip() for v in row)
     try:
-        enterprise = validate_enterprise_number(enterprise_value)
+        # an enterprise has several functions: validate its number once (the cache is emptied per batch)
+        enterprise = enterprises.get(enterprise_value) or validate_enterprise_number(enterprise_value)
+        enterprises[enterprise_value] = enterprise
     except NumberError:
         raise ImportFileError(
             _("ongeldig ondernemingsnummer %(value)r") % {"value": enterprise_value},
@@ -139,7 +144,14 @@ def _apply_batch(batch: dict[_Key, date | None], result: FunctionsImportResult) 
             to_update.append(current)
         else:
             result.unchanged += 1
-    LegalFunction.objects.bulk_create(to_create, batch_size=2000)
+    if connection.vendor == "postgresql":
+        copy_rows(
+            LegalFunction,
+            ("enterprise_number", "person_number", "function_id", "start_date", "end_date"),
+            ((f.enterprise_id, f.person_number, f.function_id, f.start_date, f.end_date) for f in to_create),
+        )
+    else:
+        LegalFunction.objects.bulk_create(to_create, batch_size=2000)
     LegalFunction.objects.bulk_update(to_update, ["end_date"], batch_size=2000)
     result.created += len(to_create)
     result.updated += len(to_update)
@@ -169,16 +181,20 @@ def import_functions_file(path: Path, *, actor: Actor, batch_size: int = 5000) -
                     line=1,
                 )
             batch: dict[_Key, date | None] = {}
+            enterprises: dict[str, str] = {}
             for row in reader:
                 if not row:
                     continue  # an empty line (e.g. at the end of the file)
-                key, end = _parse_row(row, file=name, line=reader.line_num, codes=codes)
+                key, end = _parse_row(
+                    row, file=name, line=reader.line_num, codes=codes, enterprises=enterprises
+                )
                 batch.pop(key, None)  # a later line for the same function wins
                 batch[key] = end
                 result.rows += 1
                 if len(batch) >= batch_size:
                     _apply_batch(batch, result)
                     batch = {}
+                    enterprises.clear()
             if batch:
                 _apply_batch(batch, result)
         except csv.Error as e:

@@ -7,12 +7,14 @@ reason in that same transaction.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from kmop.audit.services import Actor, audit_record
@@ -20,7 +22,7 @@ from kmop.registers.models import LegalFunction, LegalFunctionCode, NationalRegi
 from kmop.registers.national_register import InvalidNationalNumber, validate_person_number
 from kmop.registers.numbers import ValidationError as NumberError
 from kmop.registers.numbers import validate_enterprise_number
-from kmop.registers.synthetic import DATA_DIR, PersonRow
+from kmop.registers.synthetic import DATA_DIR, LegalFunctionRow, PersonRow
 
 LEGAL_FUNCTION = "registers.LegalFunction"
 LEGAL_FUNCTION_CODE = "registers.LegalFunctionCode"
@@ -366,15 +368,65 @@ def _upsert_persons(batch: list[NationalRegisterPerson]) -> int:
     return len(batch)
 
 
-def _copy_persons(persons: Iterable[PersonRow]) -> int:
-    table = connection.ops.quote_name(NationalRegisterPerson._meta.db_table)
+def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """PostgreSQL ``COPY FROM STDIN`` of ``rows`` into ``columns`` of ``model``'s table; returns a count."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
     count = 0
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(
-            f"COPY {table} (national_number, last_name, first_name, birth_date, sex) FROM STDIN"
-        ) as copy:
-            for row in persons:
-                copy.write_row((row.national_number, row.last_name, row.first_name, row.birth_date, row.sex))
-                count += 1
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def _copy_persons(persons: Iterable[PersonRow]) -> int:
+    return copy_rows(
+        NationalRegisterPerson,
+        ("national_number", "last_name", "first_name", "birth_date", "sex"),
+        ((p.national_number, p.last_name, p.first_name, p.birth_date, p.sex) for p in persons),
+    )
+
+
+def legal_functions_load(
+    *,
+    actor: Actor,
+    functions: Iterable[LegalFunctionRow],
+    replace: bool = False,
+    batch_size: int = 5000,
+    reason: str,
+) -> int:
+    """Bulk-load legal functions that are known to be valid (``kmop seed``'s own, generated ones).
+
+    Files from elsewhere go through ``functions.import_functions_file``, which validates every line.
+    ``replace``: remove every legal function first. On PostgreSQL through ``COPY``. One audit event.
+    Call inside a transaction.
+    """
+    if replace:
+        LegalFunction.objects.all().delete()
+    rows = (
+        (f.enterprise_number, f.person_number, f.function_code, f.start_date, f.end_date) for f in functions
+    )
+    if connection.vendor == "postgresql":
+        count = copy_rows(
+            LegalFunction,
+            ("enterprise_number", "person_number", "function_id", "start_date", "end_date"),
+            rows,
+        )
+    else:
+        count = 0
+        while batch := [
+            LegalFunction(enterprise_id=e, person_number=p, function_id=c, start_date=s, end_date=end)
+            for e, p, c, s, end in itertools.islice(rows, batch_size)
+        ]:
+            LegalFunction.objects.bulk_create(batch)
+            count += len(batch)
+    audit_record(
+        actor=actor,
+        action="legal_function.load",
+        object_type=LEGAL_FUNCTION,
+        object_id="*",
+        after={"legal_functions": count, "replace": replace},
+        reason=reason,
+    )
     return count

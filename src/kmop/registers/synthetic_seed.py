@@ -25,7 +25,7 @@ from django.apps import apps
 from django.db import transaction
 
 from kmop.audit.services import Actor
-from kmop.registers.synthetic import PersonRow, Population
+from kmop.registers.synthetic import LegalFunctionRow, PersonRow, Population
 
 
 class Writer(Protocol):
@@ -102,8 +102,23 @@ def read_persons_csv(path: Path) -> Iterator[PersonRow]:
         reader = csv.reader(f)
         next(reader)
         for number, last, first, birth, sex in reader:
-            day, month, year = birth.split("-")
-            yield PersonRow(number, last, first, date(int(year), int(month), int(day)), sex)
+            yield PersonRow(number, last, first, _date(birth), sex)
+
+
+def _date(value: str) -> date:
+    day, month, year = value.split("-")
+    return date(int(year), int(month), int(day))
+
+
+def read_functions_csv(path: Path) -> Iterator[LegalFunctionRow]:
+    """The legal functions file that ``make_kbo_extract --functions`` writes (docs/functions-csv.md)."""
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        for enterprise, person, code, start, end in reader:
+            yield LegalFunctionRow(
+                enterprise.replace(".", ""), person, code, _date(start), _date(end) if end else None
+            )
 
 
 def _step_national_register(ctx: SeedContext) -> None:
@@ -116,13 +131,16 @@ def _step_national_register(ctx: SeedContext) -> None:
 
 
 def _step_legal_functions(ctx: SeedContext) -> None:
-    from kmop.registers.functions import import_functions_file
-    from kmop.registers.models import LegalFunction
+    """The generated functions are valid by construction (tests check it): bulk-loaded, not re-validated."""
+    from kmop.registers.services import legal_functions_load
 
     with transaction.atomic():
-        LegalFunction.objects.all().delete()
-        result = import_functions_file(ctx.files["functions"], actor=ctx.actor)
-    ctx.counts["legal_functions"] = result.created
+        ctx.counts["legal_functions"] = legal_functions_load(
+            actor=ctx.actor,
+            functions=read_functions_csv(ctx.files["functions"]),
+            replace=True,
+            reason="kmop seed",
+        )
 
 
 REGISTERS_STEPS: list[SeedStep] = [
