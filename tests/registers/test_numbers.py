@@ -190,8 +190,8 @@ def test_rules_structured_reference() -> None:
     # +++123/4567/89012+++ shows the layout; its check is 1234567890 mod 97 = 2, so the valid one ends in 02
     assert 1234567890 % 97 == 2
     assert numbers.validate_structured_reference("+++123/4567/89002+++") == "123456789002"
-    # numbers.format_structured_reference gives stdnum's form, without the +++ around it
-    assert numbers.format_structured_reference("123456789002") == "123/4567/89002"
+    # the display form is the one printed on transfer forms, with the +++ around it
+    assert numbers.format_structured_reference("123456789002") == "+++123/4567/89002+++"
     with pytest.raises(ValidationError):
         numbers.validate_structured_reference("+++123/4567/89012+++")
     # a remainder of 0 gives check digits 97

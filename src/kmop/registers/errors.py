@@ -8,7 +8,9 @@ from django.utils.translation import gettext as _
 class ImportFileError(Exception):
     """A file of an import is wrong; nothing of the import was applied."""
 
-    def __init__(self, message: str, *, file: str, line: int | None = None, column: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: str, line: int | None = None, column: str | None = None
+    ) -> None:
         self.message = message
         self.file = file
         self.line = line

@@ -16,7 +16,9 @@ __all__ = [
     "ValidationError",
     "format_enterprise_number",
     "format_establishment_number",
+    "format_iban",
     "format_national_number",
+    "format_structured_reference",
     "validate_enterprise_number",
     "validate_establishment_number",
     "validate_iban",
@@ -82,4 +84,5 @@ def format_iban(number: str) -> str:
 
 
 def format_structured_reference(number: str) -> str:
-    return _ogm.format(number)
+    """``123456789002`` → ``+++123/4567/89002+++`` (as printed on transfer forms)."""
+    return f"+++{_ogm.format(number)}+++"
