@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 from stdnum import iban as _iban
-from stdnum.be import bis as _bis
 from stdnum.be import ogm_vcs as _ogm
 from stdnum.be import ssn as _ssn
 from stdnum.be import vat as _vat
