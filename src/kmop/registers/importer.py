@@ -22,6 +22,7 @@ See docs/decisions/0002-kbo-import.md for the choices.
 from __future__ import annotations
 
 import datetime
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kmop.audit.services import Actor, audit_record
+from kmop.registers import importer_fast
 from kmop.registers.errors import ImportFileError
 from kmop.registers.importer_db import STAGE, BadValue, DuplicateKey, Loader, loader_for
 from kmop.registers.importer_source import ExtractSource, scan
@@ -51,6 +53,8 @@ from kmop.registers.importer_tables import (
 from kmop.registers.models import KboCode, KboExtract
 
 __all__ = ["ExtractSequenceError", "ImportFileError", "import_extract"]
+
+logger = logging.getLogger(__name__)
 
 #: Rows per batch handed to the database (bounded memory: one batch at a time).
 BATCH_ROWS = 5000
@@ -108,7 +112,7 @@ def import_extract(path: Path, *, force: bool = False, progress: bool = False) -
                     name = f"{table.name}.csv"
                     try:
                         with loader.bulk_load(table.db_table):
-                            counts[name] = importer.load(name, table, codes, table.db_table)
+                            counts[name] = importer.load_full(name, table, codes)
                     except DuplicateKey as rebuilt:  # found when the primary key is rebuilt
                         raise importer.duplicate_error(name, table, rebuilt.key) from None
             else:
@@ -300,6 +304,27 @@ class _Importer:
 
         counts[name] = self.load(name, CODE_TABLE, {}, CODE_TABLE.db_table, each_batch)
         return {category: frozenset(values) for category, values in codes.items()}
+
+    def load_full(self, name: str, table: TableSpec, codes: CodeSets) -> int:
+        """One data file of a full extract into its emptied final table (indexes dropped by the caller).
+
+        PostgreSQL first tries the fast path (importer_fast.py: COPY of the raw bytes into a staging table,
+        validation and conversion in SQL) inside a savepoint; if anything is wrong with the file, or goes
+        wrong at all, it rolls back to the savepoint and the Python path below loads the file or names the
+        exact file, line and column.
+        """
+        if self.loader.vendor == "postgresql":
+            try:
+                with transaction.atomic():
+                    count = importer_fast.fast_load(
+                        self.loader, self.source, name, table, codes, progress=self.progress
+                    )
+            except Exception as error:  # any failure: the Python path decides
+                logger.info("%s: Python path (%s: %s)", name, type(error).__name__, error)
+            else:
+                logger.info("%s: fast path, %d rows", name, count)
+                return count
+        return self.load(name, table, codes, table.db_table)
 
     def load(
         self,

@@ -82,7 +82,7 @@ class ExtractSource:
     def first_undecodable_line(self, name: str) -> int | None:
         """The first line of a member that is not UTF-8 (streamed line by line, for an error message)."""
         try:
-            with self._open_binary(name) as binary:
+            with self.open_binary(name) as binary:
                 for number, line in enumerate(binary, start=1):
                     try:
                         line.decode("utf-8")
@@ -92,7 +92,8 @@ class ExtractSource:
             return None
         return None
 
-    def _open_binary(self, name: str) -> IO[bytes]:
+    def open_binary(self, name: str) -> IO[bytes]:
+        """The raw bytes of a member (the PostgreSQL fast path streams them to COPY)."""
         if self._zip is not None:
             return self._zip.open(self._members[name])
         return (self.path / self._members[name]).open("rb")
@@ -108,7 +109,7 @@ class ExtractSource:
         """A checked CSV stream over one member, its header already read and checked."""
         label = self.label(name)
         try:
-            binary = self._open_binary(name)
+            binary = self.open_binary(name)
         except ZIP_ERRORS as error:
             raise ImportFileError(
                 _("Beschadigd zip-bestand: %(error)s") % {"error": error}, file=label
