@@ -111,6 +111,7 @@ def reset_register(url: str) -> None:
             "registers_kboextract"
         )
         conn.commit()
+    with psycopg.connect(url, autocommit=True) as conn:  # VACUUM cannot run inside a transaction
         conn.execute("VACUUM ANALYZE")
 
 
