@@ -1,13 +1,18 @@
 """Set-up for the whole suite.
 
-The .mo files are build output (git-ignored): on a fresh clone they do not exist, and without them every page
-would be in Dutch whatever the language. So the suite compiles the project's .po files once, before the first
-test, in the main process (the xdist controller), never in the workers.
+The compiled translations (.mo) are committed, but a .po may be newer than its .mo while someone works on the
+translations: the suite then compiles the project's .po files once, before the first test, in the main process
+(the xdist controller), never in the workers.
+
+With ``KMOP_REQUIRE_SAMPLES=1`` (set by ``.ci/run``), a test skipped because the real sample data beside the
+repository (``../shared/samples``) is absent fails instead: in CI the samples are always there.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -54,3 +59,19 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):  # an xdist worker: the controller has compiled them already
         return
     _compile_messages()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, object, object]:
+    report = yield
+    if (
+        os.environ.get("KMOP_REQUIRE_SAMPLES") == "1"
+        and isinstance(report, pytest.TestReport)
+        and report.skipped
+        and "samples" in str(report.longrepr)
+    ):
+        report.outcome = "failed"
+        report.longrepr = f"KMOP_REQUIRE_SAMPLES=1 but the test was skipped: {report.longrepr}"
+    return report
