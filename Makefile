@@ -71,7 +71,7 @@ messages: venv system-deps
 	$(KMOP) compilemessages --ignore=.venv -v0
 
 bench: venv
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static

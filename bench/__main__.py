@@ -1,4 +1,8 @@
-"""``python -m bench``: run every benchmark on PostgreSQL and print the figures (markdown)."""
+"""``python -m bench [NAME [ARGS...]]``: run the benchmarks on PostgreSQL and print the figures (markdown).
+
+Without a name every benchmark runs with its defaults; with a name, the remaining arguments go to that
+benchmark (e.g. ``python -m bench kbo_import --scale 200000``).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,15 @@ BENCHMARKS = {"kbo_import": kbo_import.main}
 
 
 def main() -> None:
-    names = sys.argv[1:] or list(BENCHMARKS)
-    unknown = [name for name in names if name not in BENCHMARKS]
-    if unknown:
-        raise SystemExit(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
-    for name in names:
-        print(BENCHMARKS[name]([]), flush=True)
+    args = sys.argv[1:]
+    if not args:
+        for run in BENCHMARKS.values():
+            print(run([]), flush=True)
+        return
+    name, rest = args[0], args[1:]
+    if name not in BENCHMARKS:
+        raise SystemExit(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
+    print(BENCHMARKS[name](rest), flush=True)
 
 
 if __name__ == "__main__":
