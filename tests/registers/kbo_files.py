@@ -89,6 +89,56 @@ def compact(number: str) -> str:
     return number.replace(".", "")
 
 
+#: Numbers at the edges of the rules: all zeros (stdnum.be.vat refuses it: ``int(number) <= 0``, though
+#: (0 + 0) % 97 == 0), the smallest numbers with valid check digits, all nines, first digits 0/1/2/8/9.
+EDGE_NUMBERS = (
+    "0000000000",
+    "0000.000.000",
+    "0.000.000.000",
+    "00.0000.0000",
+    "0000000097",
+    "0000.000.097",
+    "0000009700",
+    "0000000194",
+    "0000000001",
+    "1000000000",
+    "1000000003",
+    "2000000000",
+    "2.000.000.000",
+    "8000000000",
+    "9000000000",
+    "9.000.000.000",
+    "9999999999",
+    "0999999999",
+    "0999999968",
+    "1999999999",
+    "0099999999",
+)
+
+
+def stdnum_number_valid(value: str, kind: str) -> bool:
+    """What the importer must accept, independently of the importer: the KBO form (dots anywhere, removed:
+    ten ASCII digits) and then python-stdnum. Enterprise numbers: ``stdnum.be.vat.is_valid`` (first digit 0
+    or 1, check digits, not 0); establishment numbers: first digit 2-8 and the same check digits
+    (``stdnum.be.vat.checksum``); branch ids: first digit 9 (no published check digits); entity numbers:
+    any of the three, chosen by the first digit.
+    """
+    from stdnum.be import vat
+
+    number = value.replace(".", "")
+    if len(number) != 10 or not (number.isdigit() and number.isascii()):
+        return False
+    first = number[0]
+    if kind == "entity":
+        kind = "branch" if first == "9" else "establishment" if first in "2345678" else "enterprise"
+    if kind == "enterprise":
+        return vat.is_valid(number) and first in "01"
+    if kind == "establishment":
+        return first in "2345678" and vat.checksum(number) == 0
+    assert kind == "branch", kind
+    return first == "9"
+
+
 CODES: list[tuple[str, str, str, str]] = [
     ("ActivityGroup", "001", "NL", "BTW-activiteiten"),
     ("ActivityGroup", "003", "NL", "Activiteiten"),

@@ -16,6 +16,7 @@ from django.db import models
 from stdnum.be import vat
 
 from kmop.audit.models import AuditEvent
+from kmop.audit.services import Actor
 from kmop.registers import importer as importer_module
 from kmop.registers.errors import ImportFileError
 from kmop.registers.importer import ExtractSequenceError, import_extract
@@ -410,14 +411,51 @@ def test_update_out_of_sequence_is_refused_unless_forced(tmp_path: Path, importe
         import_extract(update(number=2).write(tmp_path / "old"))
 
 
-def test_a_full_extract_is_always_accepted(tmp_path: Path, imported_full: KboExtract) -> None:
+def test_a_full_extract_with_the_same_or_a_higher_number_is_accepted(
+    tmp_path: Path, imported_full: KboExtract
+) -> None:
     import_extract(update(number=2).write(tmp_path / "u"))
-    older_full = import_extract(full(number=1).write(tmp_path / "f"))
-    assert older_full.forced is False
+    same = import_extract(full(number=2).write(tmp_path / "f2"))  # the same number as the last update
+    assert same.forced is False
+    again = import_extract(full(number=2).write(tmp_path / "f2again"))  # the same full extract again
+    assert again.forced is False
+    later = import_extract(full(number=9).write(tmp_path / "f9"))  # a gap is fine for a full extract
+    assert later.forced is False
     # After a full extract the update must follow its number.
     with pytest.raises(ExtractSequenceError):
-        import_extract(update(number=3).write(tmp_path / "u3"))
+        import_extract(update(number=11).write(tmp_path / "u11"))
+    assert import_extract(update(number=10).write(tmp_path / "u10")).forced is False
+
+
+def test_an_older_full_extract_is_refused_unless_forced(tmp_path: Path, imported_full: KboExtract) -> None:
     import_extract(update(number=2).write(tmp_path / "u2"))
+    tables = kbo_files.base_tables()
+    tables["enterprise"][1] = (E2, "AC", "000", "1", "", "", "02-02-2002")
+    older = full(number=1, tables=tables).write(tmp_path / "f1")
+    before = snapshot()
+    with pytest.raises(ExtractSequenceError) as caught:
+        import_extract(older)
+    error = caught.value
+    assert error.file.endswith("meta.csv")
+    assert (error.line, error.column) == (5, "Value")
+    assert "Volledig extract 1 is ouder dan het laatst geïmporteerde extract 2" in str(error)
+    assert "--force" in str(error)
+    assert snapshot() == before
+
+    forced = import_extract(older, force=True)
+    assert (forced.extract_type, forced.extract_number, forced.forced) == ("full", 1, True)
+    assert Enterprise.objects.get(pk=compact(E2)).start_date == datetime.date(2002, 2, 2)
+    event = AuditEvent.objects.filter(action="kbo.import").latest("id")
+    assert event.after is not None
+    assert event.after["forced"] is True
+    # The sequence goes on from the forced full extract.
+    assert import_extract(update(number=2).write(tmp_path / "u2b")).forced is False
+
+
+def test_the_actor_is_recorded(tmp_path: Path) -> None:
+    extract = import_extract(full().write(tmp_path), actor=Actor.system("import_kbo (test)"))
+    event = AuditEvent.objects.get(action="kbo.import")
+    assert (event.actor_label, event.object_id) == ("import_kbo (test)", str(extract.pk))
 
 
 # --- broken files: each names the file, line and column, and changes nothing ----------------------
@@ -786,21 +824,91 @@ def test_crc_error_while_streaming(tmp_path: Path, imported_full: KboExtract) ->
 # --- numbers: the fast path agrees with python-stdnum ------------------------------------------------
 
 
-def test_fast_number_check_agrees_with_stdnum() -> None:
+NUMBER_KINDS = ("enterprise", "establishment", "branch", "entity")
+
+
+def number_samples() -> list[str]:
+    """Random ten-digit numbers, valid ones of every kind, the edge cases, and wrong forms."""
     rnd = random.Random(20251012)
     samples = [f"{rnd.randrange(10**10):010d}" for _ in range(20000)]
-    samples += [kbo_files.enterprise(i).replace(".", "") for i in range(2000)]
-    samples += [kbo_files.establishment(i).replace(".", "") for i in range(2000)]
-    for number in samples:
-        checksum_ok = vat.checksum(number) == 0
-        assert numbers_valid([number], "enterprise") == (checksum_ok and number[0] in "01"), number
-        assert numbers_valid([number], "establishment") == (checksum_ok and number[0] in "2345678"), number
-        assert numbers_valid([number], "entity") == (checksum_ok or number[0] == "9"), number
-    assert numbers_valid(["0200.000.197", "2.000.000.199"], "entity") == (
-        vat.checksum("0200000197") == 0 and vat.checksum("2000000199") == 0
+    # Random numbers with valid check digits (about 1 in 97 of the random ones has them).
+    samples += [
+        f"{first8:08d}{97 - first8 % 97:02d}" for first8 in (rnd.randrange(10**8) for _ in range(2000))
+    ]
+    samples += [kbo_files.enterprise(i) for i in range(1000)]
+    samples += [kbo_files.enterprise(i).replace(".", "") for i in range(1000)]
+    samples += [kbo_files.establishment(i) for i in range(1000)]
+    samples += [kbo_files.establishment(i).replace(".", "") for i in range(1000)]
+    samples += [kbo_files.branch(i) for i in range(100)]
+    samples += list(kbo_files.EDGE_NUMBERS)
+    samples += ["", ".", "0200.000.19", "0200.000.1977", "02.00.000.197", "020000019", "0200 000 197"]
+    samples += ["０２００００００１９７", "٠٢٠٠٠٠٠٠١٩٧", "BE0200000197", "x" * 10, "-200000197", "+200000197"]
+    return sorted(set(samples))
+
+
+def test_fast_number_check_agrees_with_stdnum() -> None:
+    """numbers_valid (the batch check) accepts exactly what python-stdnum and the first-digit rule accept."""
+    samples = number_samples()
+    for kind in NUMBER_KINDS:
+        for value in samples:
+            assert numbers_valid([value], kind) == kbo_files.stdnum_number_valid(value, kind), (kind, value)
+    # Real checks happen: the edge cases hold valid and invalid numbers of each kind.
+    assert vat.is_valid("0000000097")
+    assert numbers_valid(["0000.000.097"], "enterprise")
+    assert not vat.is_valid("0000000000")
+    assert vat.checksum("0000000000") == 0
+    for kind in ("enterprise", "entity"):
+        for zeros in ("0000000000", "0000.000.000", "0.000.000.000"):
+            assert not numbers_valid([zeros], kind)
+            # ... also among valid numbers in the same batch.
+            assert not numbers_valid([kbo_files.enterprise(1), zeros, kbo_files.enterprise(2)], kind)
+    assert numbers_valid([kbo_files.enterprise(1), kbo_files.establishment(1), kbo_files.branch(1)], "entity")
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("enterprise", "EnterpriseNumber", "0000.000.000"),
+        ("enterprise", "EnterpriseNumber", "0000000000"),
+        ("establishment", "EnterpriseNumber", "0000.000.000"),
+        ("denomination", "EntityNumber", "0000.000.000"),
+        ("address", "EntityNumber", "0.000.000.000"),  # written like an establishment number
+        ("branch", "EnterpriseNumber", "0000.000.000"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["full", "update"])
+def test_all_zero_number_is_refused(
+    tmp_path: Path, imported_full: KboExtract, table: str, column: str, value: str, kind: str
+) -> None:
+    """0000.000.000 passes the mod-97 check but not python-stdnum: refused on every path (also the
+    PostgreSQL fast path of full extracts), naming the file, line and column."""
+    rows = list(kbo_files.base_tables()[table])
+    index = kbo_files.HEADERS[table].index(column)
+    row = list(rows[0])
+    row[index] = value
+    # A key of its own, so that only the number is wrong.
+    fresh_keys = {"establishment": kbo_files.establishment(50), "branch": kbo_files.branch(50)}
+    if table in fresh_keys:
+        row[0] = fresh_keys[table]
+    rows.insert(1, tuple(row))
+    if kind == "full":
+        path = full(number=2, tables={**kbo_files.base_tables(), table: rows}).write(tmp_path)
+        name = f"{table}.csv"
+    else:
+        path = update(number=2, tables={table: rows}).write(tmp_path)
+        name = f"{table}_insert.csv"
+    error = assert_fails(path, file=name, line=3, column=column)
+    assert repr(value) in str(error)
+
+
+def test_all_zero_number_in_a_delete_file_is_refused(tmp_path: Path, imported_full: KboExtract) -> None:
+    assert_fails(
+        update(number=2, deletes={"enterprise": [E2, "0000.000.000"]}).write(tmp_path),
+        file="enterprise_delete.csv",
+        line=3,
+        column="EnterpriseNumber",
+        contains="'0000.000.000'",
     )
-    assert not numbers_valid(["０２００００００１９７"], "entity")  # full-width digits
-    assert not numbers_valid(["020000019"], "enterprise")
 
 
 # --- the real sample --------------------------------------------------------------------------------
@@ -922,6 +1030,10 @@ def test_command_error_exits_with_status_1_and_one_line(
     assert "Traceback" not in captured.err
     assert "enterprise.csv, regel 3, kolom StartDate" in error_lines[0]
     assert "'31-11-2020'" in error_lines[0]
+    # The message tells that the extract before it was imported, and that the failing one changed nothing.
+    assert f"Import van {bad} mislukt, dit extract heeft niets gewijzigd" in error_lines[0]
+    assert f"de extracten ervoor zijn wel geïmporteerd ({good} (full-extract 1))" in error_lines[0]
+    assert "er is niets gewijzigd" not in error_lines[0]
     # The first extract stays imported, the second changed nothing.
     assert list(KboExtract.objects.values_list("extract_number", flat=True)) == [1]
     assert Enterprise.objects.get(pk=compact(E2)).start_date == datetime.date(2025, 9, 15)
@@ -931,3 +1043,38 @@ def test_progress_bar(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     import_extract(full().write(tmp_path), progress=True)
     assert "enterprise.csv" in capsys.readouterr().err
     assert Enterprise.objects.count() == 3
+
+
+def test_command_error_in_the_first_extract_changed_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tables = kbo_files.base_tables()
+    tables["enterprise"][1] = (E2, "AC", "000", "1", "", "", "31-11-2020")
+    bad = full(number=1, tables=tables).write(tmp_path / "bad")
+    good = full(number=2).write(tmp_path / "good")
+    with pytest.raises(SystemExit):
+        Command().run_from_argv(["kmop", "import_kbo", "--skip-checks", "--no-progress", str(bad), str(good)])
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"Import van {bad} mislukt, er is niets gewijzigd: " in captured.err
+    assert "geïmporteerd" not in captured.err
+    assert not KboExtract.objects.exists()  # the next one is not imported either
+
+
+def test_command_error_after_several_extracts_names_them(tmp_path: Path) -> None:
+    first = full(number=1).write(tmp_path / "a")
+    second = update(number=2).write(tmp_path / "b")
+    third = update(number=4).write(tmp_path / "c")  # out of sequence
+    with pytest.raises(CommandError) as caught:
+        call_command("import_kbo", str(first), str(second), str(third), "--no-progress", stdout=io.StringIO())
+    message = str(caught.value)
+    assert message.startswith(f"Import van {third} mislukt, dit extract heeft niets gewijzigd; ")
+    assert f"({first} (full-extract 1); {second} (update-extract 2))" in message
+    assert "verwacht 3" in message
+    assert list(KboExtract.objects.order_by("id").values_list("extract_number", flat=True)) == [1, 2]
+
+
+def test_command_records_the_os_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "beheerder")
+    call_command("import_kbo", str(full().write(tmp_path)), "--no-progress", stdout=io.StringIO())
+    assert AuditEvent.objects.get(action="kbo.import").actor_label == "import_kbo (beheerder)"

@@ -22,7 +22,7 @@ from kmop.registers.importer_tables import iso_date, numbers_valid
 from kmop.registers.models import Denomination
 from tests.registers import kbo_files
 from tests.registers.kbo_files import E1, E2, S1, csv_text, full
-from tests.registers.test_import_kbo import snapshot
+from tests.registers.test_import_kbo import NUMBER_KINDS, number_samples, snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,6 +116,8 @@ TRICKY: dict[str, str | bytes] = {
     "CRLF and line breaks": csv_text(
         DENOMINATION, [(E1, "2", "001", "a\r\nb"), (E2, "2", "001", "c\nd")], newline="\r\n"
     ),
+    "all-zero number": HEAD + '"0000.000.000","2","001","Nul"\n',
+    "all-zero number, establishment form": HEAD + '"0.000.000.000","2","001","Nul"\n',
     "compact number": HEAD + f'"{E2.replace(".", "")}","2","001","Compact"\n',
     "odd dots": HEAD + f'"{E2.replace(".", "")[:3]}.{E2.replace(".", "")[3:]}","2","001","Punt"\n',
     "empty required value": HEAD + f'"{E2}","2","001",""\n',
@@ -175,29 +177,35 @@ def _sql_values(expression: str, values: list[str]) -> dict[str, bool]:
 
 
 @postgresql_only
-def test_sql_number_rules_agree_with_python() -> None:
-    rnd = random.Random(20261123)
-    samples = [f"{rnd.randrange(10**10):010d}" for _ in range(20000)]
-    samples += [kbo_files.enterprise(i) for i in range(1000)]
-    samples += [kbo_files.establishment(i) for i in range(1000)]
-    samples += [kbo_files.branch(i) for i in range(100)]
-    samples += [kbo_files.enterprise(i).replace(".", "") for i in range(1000)]
-    samples += [
-        "",
-        ".",
-        "0200.000.19",
-        "0200.000.1977",
-        "02.00.000.197",
-        "０２００００００１９７",
-        "0200 000 197",
-    ]
-    samples += ["BE0200000197", "9.000.006.626", "9000006626", "8.000.006.626", "1.234.567.890", "x" * 10]
+def test_sql_number_rules_agree_with_stdnum_and_python() -> None:
+    """sql_number_valid accepts exactly what python-stdnum and the first-digit rule accept (and so what
+    numbers_valid accepts), 0000000000 and the other edge cases included."""
+    samples = number_samples()
+    samples += ["9.000.006.626", "9000006626", "8.000.006.626", "1.234.567.890"]
     samples = sorted(set(samples))
-    for kind in ("enterprise", "establishment", "branch", "entity"):
+    for kind in NUMBER_KINDS:
         expression = sql_number_valid("replace({v}, '.', '')", kind)
         sql = _sql_values(expression, samples)
-        python = {value: numbers_valid([value], kind) for value in samples}
-        assert sql == python, kind
+        assert sql == {value: kbo_files.stdnum_number_valid(value, kind) for value in samples}, kind
+        assert sql == {value: numbers_valid([value], kind) for value in samples}, kind
+    zeros = _sql_values(
+        sql_number_valid("replace({v}, '.', '')", "entity"), ["0000.000.000", "0.000.000.000"]
+    )
+    assert zeros == {"0000.000.000": False, "0.000.000.000": False}
+
+
+@postgresql_only
+def test_an_all_zero_number_leaves_the_fast_path(tmp_path: Path, paths: dict[str, list[str]]) -> None:
+    tables = kbo_files.base_tables()
+    tables["enterprise"].append(("0000.000.000", "AC", "000", "1", "", "", "01-01-2020"))
+    before = snapshot()
+    with pytest.raises(ImportFileError) as caught:
+        import_extract(full(tables=tables).write(tmp_path))
+    assert caught.value.file.endswith("enterprise.csv")
+    assert (caught.value.line, caught.value.column) == (5, "EnterpriseNumber")
+    assert paths["fast_failed"] == ["enterprise.csv"]
+    assert paths["python"][-1] == "enterprise.csv"
+    assert snapshot() == before
 
 
 @postgresql_only

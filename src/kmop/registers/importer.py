@@ -1,6 +1,6 @@
 """Import KBO Open Data extracts (full or update, zipped or unzipped) into the register tables.
 
-    import_extract(path, force=False, progress=False) -> KboExtract
+    import_extract(path, force=False, progress=False, actor=None) -> KboExtract
 
 One extract is one transaction: it is applied completely or not at all, and an error names the file, the
 line and the column (:class:`~kmop.registers.errors.ImportFileError`). Every file is streamed in constant
@@ -14,7 +14,8 @@ same extract) and handed to the database in batches (PostgreSQL ``COPY``, SQLite
   and activities the rows of an entity in an insert file are that entity's complete set, so its existing
   rows are deleted first. Importing the same extract twice leaves the same rows.
 - Sequence: an update must have the number following the last imported extract (or be that last update
-  again), and needs an imported full extract first; ``force=True`` overrides and is recorded.
+  again), and needs an imported full extract first; a full extract must not have a lower number than the
+  last imported extract. ``force=True`` overrides and is recorded.
 
 See docs/decisions/0002-kbo-import.md for the choices.
 """
@@ -61,7 +62,8 @@ BATCH_ROWS = 5000
 
 
 class ExtractSequenceError(ImportFileError):
-    """An update extract out of sequence (or before any full extract); ``force=True`` overrides."""
+    """An extract out of sequence: an update that does not follow the last extract (or comes before any full
+    extract), or a full extract older than the last one; ``force=True`` overrides."""
 
 
 @dataclass
@@ -78,12 +80,17 @@ class Meta:
     values: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
-def import_extract(path: Path, *, force: bool = False, progress: bool = False) -> KboExtract:
+def import_extract(
+    path: Path, *, force: bool = False, progress: bool = False, actor: Actor | None = None
+) -> KboExtract:
     """Import one KBO Open Data extract (a ``.zip`` or an unzipped folder); returns the recorded extract.
 
     Raises ImportFileError (nothing changed) when a file is wrong, and its subclass ExtractSequenceError
-    when an update is out of sequence and ``force`` is not given.
+    when the extract is out of sequence and ``force`` is not given. ``actor`` is recorded in the audit event
+    (default ``Actor.system("import_kbo")``).
     """
+    if actor is None:
+        actor = Actor.system("import_kbo")
     started = time.perf_counter()
     path = Path(path)
     with ExtractSource(path) as source:
@@ -148,7 +155,7 @@ def import_extract(path: Path, *, force: bool = False, progress: bool = False) -
                 seconds=round(time.perf_counter() - started, 3),
             )
             audit_record(
-                actor=Actor.system("import_kbo"),
+                actor=actor,
                 action="kbo.import",
                 object_type="KboExtract",
                 object_id=str(extract.pk),
@@ -241,10 +248,17 @@ def _read_meta(source: ExtractSource) -> Meta:
 
 def _check_sequence(meta: Meta, *, force: bool) -> bool:
     """Whether the import is forced: True when the sequence rule refused it and ``force`` overrode it."""
-    if meta.extract_type == KboExtract.ExtractType.FULL:
-        return False
     problem = ""
-    if not KboExtract.objects.filter(extract_type=KboExtract.ExtractType.FULL).exists():
+    if meta.extract_type == KboExtract.ExtractType.FULL:
+        # A full extract replaces everything: any number from the last one on (the same one again too),
+        # but not an older one.
+        last = KboExtract.objects.order_by("-id").first()
+        if last is not None and meta.extract_number < last.extract_number:
+            problem = _(
+                "Volledig extract %(number)d is ouder dan het laatst geïmporteerde extract %(last)d "
+                "(gebruik --force om het toch te importeren)."
+            ) % {"number": meta.extract_number, "last": last.extract_number}
+    elif not KboExtract.objects.filter(extract_type=KboExtract.ExtractType.FULL).exists():
         problem = _(
             "Er is nog geen volledig extract geïmporteerd: importeer eerst een volledig extract "
             "(of gebruik --force)."

@@ -82,7 +82,8 @@ def sql_number_valid(compact: str, kind: str) -> str:
 
     The same as importer_tables.numbers_valid: ten ASCII digits, the first digit of the kind, and for
     enterprise and establishment numbers (and entity numbers not starting with 9) the check digits,
-    (first 8 digits + last 2) mod 97 = 0, as stdnum.be.vat.checksum.
+    (first 8 digits + last 2) mod 97 = 0, as stdnum.be.vat.checksum, and not 0000000000 (which passes the
+    check digits but not stdnum.be.vat.validate: ``int(number) <= 0``).
     """
     first = {
         "enterprise": "'0', '1'",
@@ -90,7 +91,10 @@ def sql_number_valid(compact: str, kind: str) -> str:
         "branch": "'9'",
         "entity": "",
     }[kind]
-    checksum = f"mod(substr({compact}, 1, 8)::int + substr({compact}, 9, 2)::int, 97) = 0"
+    checksum = (
+        f"({compact} <> '0000000000' "
+        f"AND mod(substr({compact}, 1, 8)::int + substr({compact}, 9, 2)::int, 97) = 0)"
+    )
     if kind == "branch":
         rule = "true"
     elif kind == "entity":

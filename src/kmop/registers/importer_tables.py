@@ -50,8 +50,10 @@ CACHE_LIMIT = 1 << 16
 # The check digits of enterprise and establishment numbers: stdnum.be.vat.checksum(n) == 0, i.e.
 # (first 8 digits + last 2 digits) % 97 == 0. With a = first8 % 97 and b = last2, int(n) % 9700 is
 # 100 * a + b, so the number is valid exactly when int(n) % 9700 is one of the 100 residues below: one
-# int() and one modulo per number, both in C. tests/registers/test_import_kbo.py checks the equivalence
-# against stdnum on random numbers.
+# int() and one modulo per number, both in C. The residue test also passes 0000000000 ((0 + 0) % 97 == 0),
+# which stdnum.be.vat.validate refuses (int(number) <= 0): it is refused by itself. tests/registers/
+# test_import_kbo.py checks the equivalence against stdnum.be.vat.is_valid on random numbers and edge cases.
+_ALL_ZEROS = "0000000000"
 _VALID_RESIDUES = frozenset(100 * a + b for a in range(97) for b in range(100) if (a + b) % 97 == 0)
 _FIRST_DIGITS = {
     "enterprise": frozenset("01"),
@@ -77,6 +79,8 @@ def numbers_valid(values: Collection[str], kind: str) -> bool:
     if kind == "branch":
         # The KBO publishes no check-digit rule for branch ids ("not an official number"): form only.
         return True
+    if _ALL_ZEROS in compacts:  # only possible for enterprise and entity numbers (first digit 0)
+        return False
     checked = list(filterfalse(_starts_with_9, compacts)) if kind == "entity" else compacts
     return set(map(mod, map(int, checked), repeat(9700))) <= _VALID_RESIDUES
 
