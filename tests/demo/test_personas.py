@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
-from stdnum.be import ssn, vat
+from stdnum.be import iban, ssn, vat
 
 from kmop.demo.data import demo_enterprise_records
 from kmop.demo.personas import (
@@ -17,6 +18,7 @@ from kmop.demo.personas import (
     organisation_of,
     personas_with_register_data,
 )
+from kmop.registers import numbers
 from kmop.registers.models import Denomination, Enterprise, LegalFunction, NationalRegisterPerson
 from kmop.registers.synthetic import Population
 
@@ -53,6 +55,12 @@ def test_numbers_are_valid_and_outside_the_synthetic_ranges() -> None:
             if organisation.establishment_number:
                 assert organisation.establishment_number.startswith("29")
                 assert vat.checksum(organisation.establishment_number) == 0
+    for organisation in ORGANISATIONS:
+        if organisation.is_enterprise and organisation.kind != "foreign":
+            assert iban.is_valid(organisation.iban)  # a Belgian bank account
+            assert numbers.validate_belgian_iban(organisation.iban) == organisation.iban
+        elif organisation.iban:
+            assert numbers.validate_iban(organisation.iban) == organisation.iban
     vlaio = next(o for o in ORGANISATIONS if o.kind == "government")
     assert vlaio.code == VLAIO_OVO_CODE
     # the legal-person representative is in a BV in Gent, the sole trader in Flanders
@@ -125,6 +133,7 @@ def test_personas_with_register_data() -> None:
     assert sofie["organisation_in_register"]
     assert sofie["national_number"] == "79.05.14-998.82"
     assert sofie["functions"] == ["Bestuurder"]
+    assert sofie["organisation_iban"] == "BE71 4650 9243 5069"
 
 
 @pytest.mark.django_db
@@ -159,3 +168,60 @@ def test_demo_page_in_english(client: Client) -> None:
 @override_settings(DEMO_MODE=False)
 def test_no_demo_page_outside_demo_mode(client: Client) -> None:
     assert client.get(reverse("web:demo-persons")).status_code == 404
+
+
+def _register_data_for_every_persona() -> None:
+    """Every demo person, enterprise, name and function in the registers (as ``kmop seed --scale demo``)."""
+    from kmop.audit.services import Actor
+    from kmop.registers.services import legal_function_codes_load
+
+    legal_function_codes_load(actor=Actor.system("test"))
+    for record in demo_enterprise_records(Population(seed=1, size=10)):
+        Enterprise.objects.create(
+            enterprise_number=record.number,
+            status="AC",
+            juridical_situation="000",
+            type_of_enterprise=record.type_of_enterprise,
+            start_date=record.start_date,
+        )
+        Denomination.objects.create(
+            entity_number=record.number, language="2", type_of_denomination="001", denomination=record.name
+        )
+        for p in record.persons:
+            NationalRegisterPerson.objects.create(
+                national_number=p.national_number,
+                last_name=p.last_name,
+                first_name=p.first_name,
+                birth_date=p.birth_date,
+                sex=p.sex,
+            )
+        for f in record.functions:
+            LegalFunction.objects.create(
+                enterprise_id=f.enterprise_number,
+                person_number=f.person_number,
+                function_id=f.function_code,
+                start_date=f.start_date,
+            )
+
+
+@pytest.mark.django_db
+def test_personas_take_a_constant_number_of_queries(django_assert_num_queries: Any) -> None:
+    _register_data_for_every_persona()
+    with django_assert_num_queries(3):  # persons, enterprise names, current functions
+        personas = personas_with_register_data()
+    assert all(p["in_register"] for p in personas)
+    assert all(p["organisation_in_register"] for p in personas if p["organisation_is_enterprise"])
+    els = next(p for p in personas if p["key"] == "provider")
+    assert els["functions"] == ["Bestuurder", "Gedelegeerd bestuurder"]
+
+
+@pytest.mark.django_db
+@override_settings(DEMO_MODE=True)
+def test_demo_page_takes_a_constant_number_of_queries(
+    client: Client, django_assert_max_num_queries: Any
+) -> None:
+    _register_data_for_every_persona()
+    with django_assert_max_num_queries(5):  # the three of the personas, and the page's own (session)
+        response = client.get(reverse("web:demo-persons"), HTTP_ACCEPT_LANGUAGE="nl")
+    assert response.status_code == 200
+    assert "Houtatelier Verhaeghe" in response.content.decode()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -21,6 +23,7 @@ from kmop.registers.national_register import (
     PersonRecord,
     is_magda_test_number,
     lookup,
+    lookup_many,
     validate_person_number,
 )
 
@@ -69,6 +72,46 @@ def test_lookup_of_an_invalid_number_raises(number: str) -> None:
         assert "geen geldig rijksregisternummer of BIS-nummer" in caught.value.messages[0]
     with translation.override("en"):
         assert "not a valid national register number or BIS number" in caught.value.messages[0]
+
+
+@pytest.mark.django_db
+def test_lookup_many_asks_the_local_register_once(django_assert_num_queries: Any) -> None:
+    NationalRegisterPerson.objects.create(
+        national_number="85073003328", last_name="Peeters", first_name="Jan", birth_date=None, sex="M"
+    )
+    with django_assert_num_queries(1):
+        found = lookup_many(["85.07.30-033.28", "75.46.08-980.95", "85073003328"])
+    assert found == {"85073003328": PersonRecord("85073003328", "Peeters", "Jan", None, "M")}
+    with pytest.raises(InvalidNationalNumber):
+        lookup_many(["85073003328", "1234"])
+    # an adapter without find_many is asked number by number
+    with override_settings(KMOP_NATIONAL_REGISTER=f"{__name__}._Fixed"):
+        assert set(lookup_many(["85073003328", "75460898095"])) == {"85073003328", "75460898095"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_persons_load_is_one_transaction() -> None:
+    from kmop.audit.models import AuditEvent
+    from kmop.audit.services import Actor
+    from kmop.registers.services import national_register_persons_load
+    from kmop.registers.synthetic import PersonRow
+
+    def persons_then_a_failure() -> Iterator[PersonRow]:
+        yield PersonRow("85073003328", "Peeters", "Jan", date(1985, 7, 30), "M")
+        raise RuntimeError("the source broke")
+
+    with pytest.raises(RuntimeError):
+        national_register_persons_load(
+            actor=Actor.system("test"), persons=persons_then_a_failure(), replace=True, reason="test"
+        )
+    assert not NationalRegisterPerson.objects.exists()
+    assert not AuditEvent.objects.exists()
+    persons = [PersonRow("85073003328", "Peeters", "Jan", date(1985, 7, 30), "M")]
+    assert national_register_persons_load(actor=Actor.system("test"), persons=persons, reason="test") == 1
+    assert AuditEvent.objects.get(action="national_register_person.load").after == {
+        "persons": 1,
+        "replace": False,
+    }
 
 
 def test_validate_person_number() -> None:

@@ -152,6 +152,24 @@ def test_rules_iban_examples() -> None:
     assert numbers.format_iban("BE71096123456769") == "BE71 0961 2345 6769"
 
 
+def test_rules_belgian_iban_examples() -> None:
+    assert numbers.validate_belgian_iban("BE71 0961 2345 6769") == "BE71096123456769"
+    with pytest.raises(ValidationError):
+        numbers.validate_belgian_iban("BE68539007547034")  # bank code 539 is not given to a bank
+    with pytest.raises(ValidationError):
+        numbers.validate_belgian_iban("BE41091811735141")  # wrong check digits of the account number
+    # a valid IBAN, but not a Belgian one
+    assert numbers.validate_iban("DE89 3704 0044 0532 0130 00") == "DE89370400440532013000"
+    with pytest.raises(ValidationError):
+        numbers.validate_belgian_iban("DE89370400440532013000")
+
+
+@needs_samples
+@pytest.mark.parametrize("vector", _vectors("test_be_iban.doctest") if SAMPLES.is_dir() else [], ids=str)
+def test_belgian_ibans(vector: Vector) -> None:
+    assert _accepted(numbers.validate_belgian_iban, vector.number) is vector.valid, vector.source
+
+
 def test_rules_enterprise_number_display() -> None:
     assert numbers.validate_enterprise_number("0123.456.749") == "0123456749"
     assert numbers.validate_enterprise_number("BE 0123 456 749") == "0123456749"

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from kmop.demo.personas import ORGANISATIONS, PERSONS, personas_with_register_data
+from kmop.registers import importer
 from kmop.registers.models import (
     Activity,
     Address,
@@ -27,8 +28,6 @@ from kmop.registers.models import (
 from kmop.registers.synthetic import DEMO_SCALE, Population
 from kmop.registers.synthetic_extract import plan_update, write_full_extract, write_update_extract
 from kmop.registers.synthetic_seed import REGISTERS_STEPS, seed_steps
-
-importer = pytest.importorskip("kmop.registers.importer", reason="the KBO importer is not there yet")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,7 +106,12 @@ def test_seed_demo_is_idempotent(tmp_path: Path) -> None:
         functions = sorted(LegalFunction.objects.values_list("enterprise_id", "person_number", "function_id"))
         out = io.StringIO()
         call_command("seed", "--scale", "demo", "--jobs", "1", stdout=out)
-    assert "seeded" in out.getvalue()
+    assert "Seed klaar: enterprises " in out.getvalue()
+    # the generated functions are synthetic: one summary event per seed, no event per function
+    from kmop.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="legal_function.load").count() == 2
+    assert not AuditEvent.objects.filter(action="legal_function.create").exists()
     assert _counts() == first
     assert (
         sorted(LegalFunction.objects.values_list("enterprise_id", "person_number", "function_id"))
@@ -157,6 +161,6 @@ def test_seed_steps_and_refusals(tmp_path: Path) -> None:
     assert out.getvalue().split()[:4] == ["kbo", "function_codes", "national_register", "legal_functions"]
     with pytest.raises(CommandError, match="scale"):
         call_command("seed", "--scale", "lots")
-    with override_settings(PRODUCTION=True), pytest.raises(CommandError, match="production"):
+    with override_settings(PRODUCTION=True), pytest.raises(CommandError, match="geweigerd in productie"):
         call_command("seed", "--scale", "demo")
     assert not Enterprise.objects.exists()

@@ -137,7 +137,21 @@ def test_ibans_are_valid_with_real_bank_codes(population: Population) -> None:
     assert all(be_iban.validate(i) == i for i in ibans)
     assert all(numbers.validate_iban(i) for i in ibans)
     assert all(be_iban.to_bic(i) for i in ibans)
+    assert all(numbers.validate_belgian_iban(i) == i for i in ibans)
     assert len({i[4:7] for i in ibans}) > 50
+
+
+def test_enterprises_have_valid_belgian_ibans(population: Population) -> None:
+    ibans = [population.enterprise_iban(i, account) for i in range(500) for account in (0, 1)]
+    assert all(be_iban.is_valid(i) for i in ibans)
+    assert all(numbers.validate_belgian_iban(i) == i for i in ibans)
+    assert len(set(ibans)) == len(ibans)
+    # deterministic, and drawn apart from the enterprise's rows (which stay as they were)
+    again = Population(seed=population.seed, size=population.size)
+    assert [again.enterprise_iban(i) for i in range(20)] == ibans[:40:2]
+    assert again.enterprise(3).lines == population.enterprise(3).lines
+    with pytest.raises(ValueError, match="outside"):
+        population.enterprise_iban(0, 32)
 
 
 def test_adults_only(records: list[EnterpriseRecord]) -> None:

@@ -1,11 +1,20 @@
-"""Writing audit events. Call inside the transaction of the change it records."""
+"""Writing audit events, inside the transaction of the change they record (enforced).
+
+An event written outside a transaction would be committed on its own: it could record a change that is then
+rolled back, or be lost while the change stays. So ``audit_record`` and ``audit_record_many`` refuse to run
+outside ``transaction.atomic()`` (``TransactionManagementError``).
+"""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import router, transaction
+from django.db.transaction import TransactionManagementError
 
 from kmop.acm.models import User
 from kmop.audit.models import AuditEvent
@@ -31,6 +40,25 @@ class Actor:
         return cls(label=user.get_username(), user=user, organisation_code=organisation_code)
 
 
+@dataclass(frozen=True)
+class AuditChange:
+    """One change for ``audit_record_many``: what happened to which object, before and after."""
+
+    action: str
+    object_type: str
+    object_id: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+def _require_transaction(function: str) -> None:
+    if not transaction.get_connection(router.db_for_write(AuditEvent)).in_atomic_block:
+        raise TransactionManagementError(
+            f"{function}() must be called inside the transaction of the change it records "
+            "(transaction.atomic()), so that the event and the change are committed or rolled back together"
+        )
+
+
 def audit_record(
     *,
     actor: Actor,
@@ -41,6 +69,8 @@ def audit_record(
     after: dict[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEvent:
+    """Record one change; call inside its transaction (raises ``TransactionManagementError`` otherwise)."""
+    _require_transaction("audit_record")
     return AuditEvent.objects.create(
         actor=actor.user,
         actor_label=actor.label,
@@ -53,3 +83,34 @@ def audit_record(
         after=after,
         reason=reason,
     )
+
+
+def audit_record_many(
+    *, actor: Actor, changes: Iterable[AuditChange], reason: str = "", batch_size: int = 2000
+) -> int:
+    """Record many changes by one actor for one reason (an import), in batches of ``bulk_create``.
+
+    Call inside the transaction of the changes (raises ``TransactionManagementError`` otherwise). Returns the
+    number of events written.
+    """
+    _require_transaction("audit_record_many")
+    count = 0
+    changes = iter(changes)
+    while batch := [
+        AuditEvent(
+            actor=actor.user,
+            actor_label=actor.label,
+            organisation_code=actor.organisation_code,
+            acr=actor.acr,
+            action=change.action,
+            object_type=change.object_type,
+            object_id=change.object_id,
+            before=change.before,
+            after=change.after,
+            reason=reason,
+        )
+        for change in itertools.islice(changes, batch_size)
+    ]:
+        AuditEvent.objects.bulk_create(batch)
+        count += len(batch)
+    return count

@@ -47,6 +47,9 @@ class DemoOrganisation:
     phone: str = ""
     country_nl: str = ""  # for a foreign registered office
     country_fr: str = ""
+    #: the enterprise's bank account (compact): Belgian IBANs of ``Population.random_iban``'s kind, valid for
+    #: python-stdnum's ``be.iban``; the foreign provider has the standard German example IBAN
+    iban: str = ""
 
     @property
     def is_enterprise(self) -> bool:
@@ -90,6 +93,7 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         nace=("43320", "16230"),
         email="info@houtatelier-verhaeghe.example",
         phone="09/222.33.44",
+        iban="BE71465092435069",
     ),
     DemoOrganisation(
         key="fietsen-tom",
@@ -106,6 +110,7 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         nace=("47640", "95290"),
         email="tom@fietsentom.example",
         phone="015/21.43.65",
+        iban="BE64213290201252",
     ),
     DemoOrganisation(
         key="leerwijs",
@@ -123,6 +128,7 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         nace=("85592", "70220"),
         email="info@leerwijs.example",
         phone="016/30.40.50",
+        iban="BE55485925442644",
     ),
     DemoOrganisation(
         key="lernwerk",
@@ -137,6 +143,7 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         house_number="8",
         nace=("85592",),
         email="kontakt@lernwerk.example",
+        iban="DE89370400440532013000",
         country_nl="Duitsland",
         country_fr="Allemagne",
     ),
@@ -263,26 +270,30 @@ def personas_with_register_data() -> list[dict[str, Any]]:
     """The demo persons with what the registers say about them (national register, KBO, legal functions).
 
     A person or enterprise that is not (yet) in the registers (``kmop seed --scale demo`` not run) is shown
-    with the demo data and ``in_register`` False, so the page always renders.
+    with the demo data and ``in_register`` False, so the page always renders. Three queries whatever the
+    number of persons: the persons, the enterprises' names, the current functions.
     """
     from kmop.registers import selectors
-    from kmop.registers.national_register import lookup
-    from kmop.registers.numbers import format_enterprise_number, format_national_number
+    from kmop.registers.national_register import lookup_many
+    from kmop.registers.numbers import format_enterprise_number, format_iban, format_national_number
+
+    english = (get_language() or "nl").startswith("en")
+    records = lookup_many(p.national_number for p in PERSONS)
+    enterprises = [o.code for o in ORGANISATIONS if o.is_enterprise]
+    names = selectors.enterprise_names(enterprises)
+    functions: dict[tuple[str, str], list[str]] = {}
+    current = selectors.current_legal_functions().filter(
+        enterprise_id__in=enterprises, person_number__in=[p.national_number for p in PERSONS]
+    )
+    for function in current:
+        label = function.function.label_en if english else function.function.label_nl
+        functions.setdefault((function.enterprise_id, function.person_number), []).append(label)
 
     result: list[dict[str, Any]] = []
     for person in PERSONS:
         organisation = organisation_of(person)
-        record = lookup(person.national_number)
-        enterprise_name = None
-        functions: list[str] = []
-        if organisation.is_enterprise:
-            enterprise_name = selectors.enterprise_name(organisation.code)
-            functions = [
-                f.function.label_en if (get_language() or "nl").startswith("en") else f.function.label_nl
-                for f in selectors.current_legal_functions(
-                    enterprise_number=organisation.code, person_number=person.national_number
-                )
-            ]
+        record = records.get(person.national_number)
+        enterprise_name = names.get(organisation.code) if organisation.is_enterprise else None
         result.append(
             {
                 "key": person.key,
@@ -301,7 +312,8 @@ def personas_with_register_data() -> list[dict[str, Any]]:
                 ),
                 "organisation_is_enterprise": organisation.is_enterprise,
                 "organisation_in_register": enterprise_name is not None,
-                "functions": functions,
+                "organisation_iban": format_iban(organisation.iban) if organisation.iban else "",
+                "functions": functions.get((organisation.code, person.national_number), []),
             }
         )
     return result

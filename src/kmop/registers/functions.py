@@ -8,9 +8,14 @@ The KBO Open Data has no functions, so who represents an enterprise comes from t
 The import is an **upsert** on (enterprise, person, function, start date): a line creates the function or
 sets its end date; functions that are not in the file stay as they are (so a file can be a full dump of
 the source or only what changed, and staff corrections are never silently lost). Importing the same file
-twice gives the same state. The whole file is one transaction: any wrong line stops the import with an
-``ImportFileError`` naming the file, line and column, and nothing is changed. Each import writes one audit
-event with its counts.
+twice gives the same state. The whole file is one transaction: any wrong line (an empty line between
+lines too) stops the import with an ``ImportFileError`` naming the file, line and column, and nothing is
+changed.
+
+Audit: every function the import creates or changes gets its own audit event (``legal_function.create`` with
+``after``, ``legal_function.update`` with ``before`` and ``after``, as a staff edit has), written in batches
+with ``bulk_create``, so what an import changed can be reconstructed function by function; unchanged lines
+write nothing. One more event (``legal_function.import``) records the file and its counts.
 """
 
 from __future__ import annotations
@@ -25,17 +30,20 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from kmop.audit.services import Actor, audit_record
+from kmop.audit.services import Actor, AuditChange, audit_record, audit_record_many
 from kmop.registers.errors import ImportFileError
+from kmop.registers.importer_source import ExtractSource
 from kmop.registers.models import Enterprise, LegalFunction, LegalFunctionCode
 from kmop.registers.national_register import InvalidNationalNumber, validate_person_number
 from kmop.registers.numbers import ValidationError as NumberError
 from kmop.registers.numbers import validate_enterprise_number
-from kmop.registers.services import copy_rows
+from kmop.registers.services import LEGAL_FUNCTION, copy_rows, legal_function_snapshot
 
 HEADER = ["EnterpriseNumber", "PersonNumber", "FunctionCode", "StartDate", "EndDate"]
 _DATE = re.compile(r"(\d{2})-(\d{2})-(\d{4})")
 _Key = tuple[str, str, str, date]
+#: who imports when the caller does not say (the command passes the operating-system user)
+SYSTEM_ACTOR = Actor.system("import_functions")
 
 
 @dataclass
@@ -116,7 +124,9 @@ def _parse_row(
     return (enterprise, person, code, start), end
 
 
-def _apply_batch(batch: dict[_Key, date | None], result: FunctionsImportResult) -> None:
+def _apply_batch(
+    batch: dict[_Key, date | None], result: FunctionsImportResult, *, actor: Actor, reason: str
+) -> None:
     enterprises = {key[0] for key in batch}
     existing: dict[_Key, LegalFunction] = {
         (f.enterprise_id, f.person_number, f.function_id, f.start_date): f
@@ -126,6 +136,7 @@ def _apply_batch(batch: dict[_Key, date | None], result: FunctionsImportResult) 
     result.unknown_enterprises += len(enterprises - known)
     to_create: list[LegalFunction] = []
     to_update: list[LegalFunction] = []
+    changes: list[AuditChange] = []
     for key, end in batch.items():
         current = existing.get(key)
         if current is None:
@@ -140,8 +151,18 @@ def _apply_batch(batch: dict[_Key, date | None], result: FunctionsImportResult) 
                 )
             )
         elif current.end_date != end:
+            before = legal_function_snapshot(current)
             current.end_date = end
             to_update.append(current)
+            changes.append(
+                AuditChange(
+                    "legal_function.update",
+                    LEGAL_FUNCTION,
+                    str(current.pk),
+                    before=before,
+                    after=legal_function_snapshot(current),
+                )
+            )
         else:
             result.unchanged += 1
     if connection.vendor == "postgresql":
@@ -153,14 +174,46 @@ def _apply_batch(batch: dict[_Key, date | None], result: FunctionsImportResult) 
     else:
         LegalFunction.objects.bulk_create(to_create, batch_size=2000)
     LegalFunction.objects.bulk_update(to_update, ["end_date"], batch_size=2000)
+    if to_create:
+        # COPY returns no keys: read back the ids of the new functions for their audit events
+        created = {_key(f) for f in to_create}
+        ids = {
+            (e, p, c, s): pk
+            for pk, e, p, c, s in LegalFunction.objects.filter(
+                enterprise_id__in={key[0] for key in created}
+            ).values_list("pk", "enterprise_id", "person_number", "function_id", "start_date")
+        }
+        changes += [
+            AuditChange(
+                "legal_function.create", LEGAL_FUNCTION, str(ids[_key(f)]), after=legal_function_snapshot(f)
+            )
+            for f in to_create
+        ]
+    audit_record_many(actor=actor, changes=changes, reason=reason)
     result.created += len(to_create)
     result.updated += len(to_update)
 
 
-def import_functions_file(path: Path, *, actor: Actor, batch_size: int = 5000) -> FunctionsImportResult:
-    """Import a legal functions CSV (see the module docstring); raises ``ImportFileError``."""
+def _key(function: LegalFunction) -> _Key:
+    return (function.enterprise_id, function.person_number, function.function_id, function.start_date)
+
+
+def _first_undecodable_line(path: Path) -> int | None:
+    """The first line of the file that is not UTF-8 (the decoder reads ahead, so the reader cannot tell)."""
+    with ExtractSource(path.parent) as folder:
+        return folder.first_undecodable_line(path.name) if folder.has(path.name) else None
+
+
+def import_functions_file(
+    path: Path, *, actor: Actor = SYSTEM_ACTOR, batch_size: int = 5000
+) -> FunctionsImportResult:
+    """Import a legal functions CSV (see the module docstring); raises ``ImportFileError``.
+
+    ``actor``: who imports, recorded in the audit events (default: the system).
+    """
     started = time.monotonic()
     name = path.name
+    reason = _("import van functies uit %(file)s") % {"file": name}
     result = FunctionsImportResult(file=name)
     codes = set(LegalFunctionCode.objects.values_list("code", flat=True))
     try:
@@ -182,9 +235,13 @@ def import_functions_file(path: Path, *, actor: Actor, batch_size: int = 5000) -
                 )
             batch: dict[_Key, date | None] = {}
             enterprises: dict[str, str] = {}
+            empty_line: int | None = None  # empty lines are allowed at the end of the file only
             for row in reader:
                 if not row:
-                    continue  # an empty line (e.g. at the end of the file)
+                    empty_line = empty_line or reader.line_num
+                    continue
+                if empty_line is not None:
+                    raise ImportFileError(_("lege regel"), file=name, line=empty_line)
                 key, end = _parse_row(
                     row, file=name, line=reader.line_num, codes=codes, enterprises=enterprises
                 )
@@ -192,24 +249,26 @@ def import_functions_file(path: Path, *, actor: Actor, batch_size: int = 5000) -
                 batch[key] = end
                 result.rows += 1
                 if len(batch) >= batch_size:
-                    _apply_batch(batch, result)
+                    _apply_batch(batch, result, actor=actor, reason=reason)
                     batch = {}
                     enterprises.clear()
             if batch:
-                _apply_batch(batch, result)
+                _apply_batch(batch, result, actor=actor, reason=reason)
         except csv.Error as e:
             raise ImportFileError(
                 _("onleesbare regel: %(error)s") % {"error": e}, file=name, line=reader.line_num
             ) from e
         except UnicodeDecodeError as e:
-            raise ImportFileError(_("het bestand is geen UTF-8"), file=name, line=reader.line_num + 1) from e
+            raise ImportFileError(
+                _("het bestand is geen UTF-8"), file=name, line=_first_undecodable_line(path)
+            ) from e
         result.seconds = time.monotonic() - started
         audit_record(
             actor=actor,
             action="legal_function.import",
-            object_type="registers.LegalFunction",
+            object_type=LEGAL_FUNCTION,
             object_id=name,
             after={k: v for k, v in asdict(result).items() if k != "seconds"},
-            reason=_("import van functies uit %(file)s") % {"file": name},
+            reason=reason,
         )
     return result

@@ -295,10 +295,15 @@ class LegalFunction(models.Model):
         db_constraint=False,
         db_column="enterprise_number",
         related_name="legal_functions",
+        db_index=False,  # the prefix of legal_function_unique serves the lookups by enterprise
     )
-    person_number = models.CharField(_("rijksregister- of BIS-nummer"), max_length=11, db_index=True)
+    person_number = models.CharField(_("rijksregister- of BIS-nummer"), max_length=11)
     function = models.ForeignKey(
-        LegalFunctionCode, verbose_name=_("functie"), on_delete=models.PROTECT, related_name="+"
+        LegalFunctionCode,
+        verbose_name=_("functie"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # a plain index in Meta.indexes (no "_like" twin on PostgreSQL)
     )
     start_date = models.DateField(_("begindatum"))
     end_date = models.DateField(_("einddatum"), null=True, blank=True)
@@ -306,6 +311,13 @@ class LegalFunction(models.Model):
     class Meta:
         verbose_name = _("functie (wettelijk vertegenwoordiger)")
         verbose_name_plural = _("functies (wettelijke vertegenwoordigers)")
+        # Four indexes: the primary key, legal_function_unique (whose prefix serves the lookups by
+        # enterprise), the person number's NumberIndex and the function code's (PROTECT checks, and reports
+        # by kind of function). No "_like" twins on PostgreSQL: nothing queries these columns with LIKE.
+        indexes = [
+            NumberIndex(fields=["person_number"], name="legal_function_person_idx"),
+            models.Index(fields=["function"], name="legal_function_code_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["enterprise", "person_number", "function", "start_date"], name="legal_function_unique"

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from stdnum import iban as _iban
+from stdnum.be import iban as _be_iban
 from stdnum.be import ogm_vcs as _ogm
 from stdnum.be import ssn as _ssn
 from stdnum.be import vat as _vat
@@ -18,6 +19,7 @@ __all__ = [
     "format_iban",
     "format_national_number",
     "format_structured_reference",
+    "validate_belgian_iban",
     "validate_enterprise_number",
     "validate_establishment_number",
     "validate_iban",
@@ -57,7 +59,22 @@ def national_number_kind(value: str) -> str:
 
 
 def validate_iban(value: str) -> str:
+    """Any IBAN (``BE71 0961 2345 6769``, ``DE89...``) → compact; raises ValidationError.
+
+    python-stdnum checks the IBAN check digits and, for the countries it knows, the national format (for a
+    Belgian IBAN the same checks as ``validate_belgian_iban``).
+    """
     return _iban.validate(value)
+
+
+def validate_belgian_iban(value: str) -> str:
+    """A Belgian IBAN → compact (``BE71096123456769``); raises ValidationError.
+
+    python-stdnum's ``be.iban``: a ``BE`` IBAN with the Belgian check digits of the account number and a bank
+    code that the National Bank has given to a bank, so ``BE68539007547034`` (bank code 539 is not given) and
+    any foreign IBAN are refused. For what must be a Belgian account (e.g. the e-loket's payments).
+    """
+    return _be_iban.validate(value)
 
 
 def validate_structured_reference(value: str) -> str:

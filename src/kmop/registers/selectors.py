@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import QuerySet
@@ -17,21 +18,37 @@ _LANGUAGE_PREFERENCE = ("2", "0", "1", "3", "4")
 
 def enterprise_name(enterprise_number: str) -> str | None:
     """The name (type 001) of an enterprise (10 digits), preferably Dutch; None when it is not in the KBO."""
-    names = dict(
-        Denomination.objects.filter(entity_number=enterprise_number, type_of_denomination=NAME).values_list(
-            "language", "denomination"
-        )
-    )
+    return enterprise_names([enterprise_number]).get(enterprise_number)
+
+
+def enterprise_names(enterprise_numbers: Iterable[str]) -> dict[str, str]:
+    """The names (type 001) of enterprises (10 digits), preferably Dutch, in one query.
+
+    Enterprises that are not in the KBO are not in the result.
+    """
+    by_enterprise: dict[str, dict[str, str]] = {}
+    rows = Denomination.objects.filter(
+        entity_number__in=set(enterprise_numbers), type_of_denomination=NAME
+    ).values_list("entity_number", "language", "denomination")
+    for number, language, denomination in rows:
+        by_enterprise.setdefault(number, {}).setdefault(language, denomination)
+    return {number: _preferred(names) for number, names in by_enterprise.items()}
+
+
+def _preferred(names: dict[str, str]) -> str:
     for language in _LANGUAGE_PREFERENCE:
         if language in names:
             return names[language]
-    return next(iter(names.values()), None)
+    return next(iter(names.values()))
 
 
 def current_legal_functions(
     *, enterprise_number: str | None = None, person_number: str | None = None, on: date | None = None
 ) -> QuerySet[LegalFunction]:
-    """The legal functions held on day ``on`` (today), of an enterprise and/or a person."""
+    """The legal functions held on day ``on`` (today), of an enterprise and/or a person.
+
+    Without either number: all of them (filter further, e.g. ``enterprise_id__in``).
+    """
     day = on or timezone.localdate()
     functions = LegalFunction.objects.select_related("function").filter(start_date__lte=day)
     functions = functions.exclude(end_date__lt=day)

@@ -35,6 +35,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from django.utils.translation import gettext
 from stdnum import iban as _iban
 
 _T = TypeVar("_T")
@@ -364,9 +365,14 @@ def parse_scale(value: str | int) -> int:
     try:
         scale = int(str(value).replace("_", ""))
     except ValueError:
-        raise ValueError(f"scale must be 'demo' or a number of enterprises, not {value!r}") from None
+        raise ValueError(
+            gettext("--scale moet 'demo' of een aantal ondernemingen zijn, niet %(value)r") % {"value": value}
+        ) from None
     if not 1 <= scale <= MAX_SCALE:
-        raise ValueError(f"scale must be between 1 and {MAX_SCALE:,}, not {scale:,}")
+        raise ValueError(
+            gettext("--scale moet tussen 1 en %(max)d liggen, niet %(scale)d")
+            % {"max": MAX_SCALE, "scale": scale}
+        )
     return scale
 
 
@@ -653,6 +659,17 @@ class Population:
         """The region of enterprise ``index``: its RNG's first draw, so this costs one seeding."""
         rng = random.Random(self._entity_seed(index))
         return self.pools.region.pick(rng)
+
+    def enterprise_iban(self, index: int, account: int = 0) -> str:
+        """The IBAN of bank account ``account`` (0–31) of enterprise ``index``: a valid Belgian IBAN.
+
+        For the seed steps that need bank accounts (providers, the enterprises' accounts in the e-loket).
+        Drawn from an RNG of its own (a salt of the enterprise's seed), so the KBO rows of the enterprise do
+        not change with it, and the same seed always gives the same account.
+        """
+        if not 0 <= account < 32:
+            raise ValueError(f"account {account} outside 0..31")
+        return self.random_iban(random.Random(self._entity_seed(index, salt=1 + account)))
 
     def random_iban(self, rng: random.Random) -> str:
         """A valid Belgian IBAN with the bank code of a real bank (valid for ``stdnum.be.iban``)."""

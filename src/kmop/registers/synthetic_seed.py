@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.apps import apps
-from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kmop.audit.services import Actor
 from kmop.registers.synthetic import LegalFunctionRow, PersonRow, Population
@@ -64,8 +64,9 @@ def _step_kbo(ctx: SeedContext) -> None:
     population = ctx.population()
     extra = []
     if ctx.demo:
-        # kmop.demo is not among the packages mypy checks (pyproject), hence the import by name
-        extra = importlib.import_module("kmop.demo.data").demo_enterprise_records(population)
+        from kmop.demo.data import demo_enterprise_records
+
+        extra = demo_enterprise_records(population)
     extract = ctx.workdir / "KboOpenData_0001_Full.zip"
     functions = ctx.workdir / "functions.csv"
     persons = ctx.workdir / "persons.csv"
@@ -81,13 +82,25 @@ def _step_kbo(ctx: SeedContext) -> None:
     )
     rows = sum(result.row_counts.values())
     ctx.stdout.write(
-        f"  extract: {result.row_counts['enterprise.csv']:,} enterprises, {rows:,} rows, "
-        f"{result.size_bytes:,} bytes in {result.seconds:.1f} s\n"
+        "  "
+        + _("extract: %(enterprises)d ondernemingen, %(rows)d rijen, %(bytes)d bytes in %(seconds).1f s")
+        % {
+            "enterprises": result.row_counts["enterprise.csv"],
+            "rows": rows,
+            "bytes": result.size_bytes,
+            "seconds": result.seconds,
+        }
+        + "\n"
     )
     ctx.files.update(extract=extract, functions=functions, persons=persons)
     imported = import_extract(extract, progress=ctx.progress)
     ctx.counts["enterprises"] = result.row_counts["enterprise.csv"]
-    ctx.stdout.write(f"  imported extract {imported.extract_number} ({imported.extract_type})\n")
+    ctx.stdout.write(
+        "  "
+        + _("extract %(number)d geïmporteerd (%(type)s)")
+        % {"number": imported.extract_number, "type": imported.extract_type}
+        + "\n"
+    )
 
 
 def _step_function_codes(ctx: SeedContext) -> None:
@@ -124,23 +137,24 @@ def read_functions_csv(path: Path) -> Iterator[LegalFunctionRow]:
 def _step_national_register(ctx: SeedContext) -> None:
     from kmop.registers.services import national_register_persons_load
 
-    with transaction.atomic():
-        ctx.counts["persons"] = national_register_persons_load(
-            actor=ctx.actor, persons=read_persons_csv(ctx.files["persons"]), replace=True, reason="kmop seed"
-        )
+    ctx.counts["persons"] = national_register_persons_load(  # one transaction of its own
+        actor=ctx.actor, persons=read_persons_csv(ctx.files["persons"]), replace=True, reason="kmop seed"
+    )
 
 
 def _step_legal_functions(ctx: SeedContext) -> None:
-    """The generated functions are valid by construction (tests check it): bulk-loaded, not re-validated."""
+    """The generated functions are valid by construction (tests check it): bulk-loaded, not re-validated.
+
+    One transaction, and one audit event with the count (synthetic data: no per-function history).
+    """
     from kmop.registers.services import legal_functions_load
 
-    with transaction.atomic():
-        ctx.counts["legal_functions"] = legal_functions_load(
-            actor=ctx.actor,
-            functions=read_functions_csv(ctx.files["functions"]),
-            replace=True,
-            reason="kmop seed",
-        )
+    ctx.counts["legal_functions"] = legal_functions_load(
+        actor=ctx.actor,
+        functions=read_functions_csv(ctx.files["functions"]),
+        replace=True,
+        reason="kmop seed",
+    )
 
 
 REGISTERS_STEPS: list[SeedStep] = [
@@ -168,6 +182,11 @@ def seed_steps() -> list[SeedStep]:
 def run_seed(ctx: SeedContext, steps: list[SeedStep] | None = None) -> None:
     for step in steps if steps is not None else seed_steps():
         started = time.monotonic()
-        ctx.stdout.write(f"seed: {step.name}\n")
+        ctx.stdout.write(_("seed: stap %(step)s") % {"step": step.name} + "\n")
         step.run(ctx)
-        ctx.stdout.write(f"  {step.name} done in {time.monotonic() - started:.1f} s\n")
+        ctx.stdout.write(
+            "  "
+            + _("%(step)s klaar in %(seconds).1f s")
+            % {"step": step.name, "seconds": time.monotonic() - started}
+            + "\n"
+        )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 from argparse import ArgumentParser
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from kmop.registers.synthetic import DEFAULT_SNAPSHOT_DATE, EnterpriseRecord, Population, parse_scale
 from kmop.registers.synthetic_extract import (
@@ -21,40 +21,42 @@ from kmop.registers.synthetic_extract import (
 
 class Command(BaseCommand):
     help = (
-        "Write a synthetic KBO Open Data extract: `--scale demo` or a number of enterprises (to 2,000,000). "
-        "The same --seed and --scale always give the same population; --update writes the update extract "
-        "that applies on top of the full extract --number of that population."
+        "Schrijf een synthetisch KBO Open Data-extract: `--scale demo` of een aantal ondernemingen (tot "
+        "2.000.000). Dezelfde --seed en --scale geven altijd dezelfde populatie; --update schrijft het "
+        "update-extract dat volgt op het volledige extract --number van die populatie."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("out", type=Path, help="the zip file to write")
-        parser.add_argument("--scale", default="demo", help="'demo' or a number of enterprises")
-        parser.add_argument("--seed", type=int, default=1, help="the population's seed (default 1)")
+        parser.add_argument("out", type=Path, help="het zip-bestand om te schrijven")
+        parser.add_argument("--scale", default="demo", help="'demo' of een aantal ondernemingen")
+        parser.add_argument("--seed", type=int, default=1, help="de seed van de populatie (standaard 1)")
         parser.add_argument(
-            "--number", type=int, default=1, help="ExtractNumber of the full extract (default 1)"
+            "--number", type=int, default=1, help="ExtractNumber van het volledige extract (standaard 1)"
         )
         parser.add_argument(
             "--update",
             action="store_true",
-            help="write update extract number+1 for the full extract --number of the same population",
+            help="schrijf update-extract number+1 voor het volledige extract --number van dezelfde populatie",
         )
         parser.add_argument(
             "--snapshot-date",
             type=date.fromisoformat,
             default=DEFAULT_SNAPSHOT_DATE,
-            help=f"snapshot day of the full extract, YYYY-MM-DD (default {DEFAULT_SNAPSHOT_DATE})",
+            help=f"momentopname van het volledige extract, JJJJ-MM-DD (standaard {DEFAULT_SNAPSHOT_DATE})",
         )
-        parser.add_argument("--store", action="store_true", help="no compression (faster, bigger)")
-        parser.add_argument("--functions", type=Path, help="also write the legal functions CSV here")
-        parser.add_argument("--persons", type=Path, help="also write the national-register persons CSV here")
+        parser.add_argument("--store", action="store_true", help="geen compressie (sneller, groter)")
+        parser.add_argument("--functions", type=Path, help="schrijf ook het CSV-bestand met de functies hier")
+        parser.add_argument(
+            "--persons", type=Path, help="schrijf ook het CSV-bestand met de personen (rijksregister) hier"
+        )
         parser.add_argument(
             "--jobs",
             type=int,
             default=default_jobs(),
-            help="processes for a full extract (default: cores, max 4)",
+            help="processen voor een volledig extract (standaard: de kernen, hoogstens 4)",
         )
-        parser.add_argument("--no-demo", action="store_true", help="--scale demo without the named demo data")
-        parser.add_argument("--progress", action="store_true", help="show a progress bar")
+        parser.add_argument("--no-demo", action="store_true", help="--scale demo zonder de demogegevens")
+        parser.add_argument("--progress", action="store_true", help="een voortgangsbalk tonen")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -62,7 +64,7 @@ class Command(BaseCommand):
         except ValueError as e:
             raise CommandError(str(e)) from e
         if options["number"] < 1:
-            raise CommandError("--number must be 1 or more")
+            raise CommandError(_("--number moet 1 of meer zijn."))
         population = Population(seed=options["seed"], size=scale, snapshot_date=options["snapshot_date"])
         demo = str(options["scale"]).strip().lower() == "demo" and not options["no_demo"]
         result: ExtractResult
@@ -78,9 +80,9 @@ class Command(BaseCommand):
         else:
             extra: list[EnterpriseRecord] = []
             if demo:
-                # kmop.demo is not among the packages mypy checks (pyproject), hence the import by name
-                demo_data = importlib.import_module("kmop.demo.data")
-                extra = demo_data.demo_enterprise_records(population)
+                from kmop.demo.data import demo_enterprise_records
+
+                extra = demo_enterprise_records(population)
             result = write_full_extract(
                 options["out"],
                 population,
@@ -93,12 +95,29 @@ class Command(BaseCommand):
                 progress=options["progress"],
             )
         self.stdout.write(
-            f"{result.path}: {result.extract_type} extract {result.number}, snapshot {result.snapshot_date}, "
-            f"{result.size_bytes:,} bytes in {result.seconds:.1f} s"
+            _(
+                "%(path)s: %(type)s-extract %(number)d, momentopname %(date)s, %(bytes)d bytes in "
+                "%(seconds).1f s."
+            )
+            % {
+                "path": result.path,
+                "type": result.extract_type,
+                "number": result.number,
+                "date": result.snapshot_date.strftime("%d-%m-%Y"),
+                "bytes": result.size_bytes,
+                "seconds": result.seconds,
+            }
         )
         for name, count in result.row_counts.items():
-            self.stdout.write(f"  {name:28} {count:>12,} rows")
+            self.stdout.write("  " + _("%(file)s: %(rows)d rijen") % {"file": name, "rows": count})
         if options["functions"]:
-            self.stdout.write(f"  {options['functions']}: {result.functions:,} legal functions")
+            self.stdout.write(
+                "  "
+                + _("%(file)s: %(count)d functies")
+                % {"file": options["functions"], "count": result.functions}
+            )
         if options["persons"]:
-            self.stdout.write(f"  {options['persons']}: {result.persons:,} persons")
+            self.stdout.write(
+                "  "
+                + _("%(file)s: %(count)d personen") % {"file": options["persons"], "count": result.persons}
+            )

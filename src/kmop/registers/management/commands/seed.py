@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from kmop.audit.services import Actor
 from kmop.registers.synthetic import parse_scale
@@ -18,23 +19,25 @@ from kmop.registers.synthetic_seed import SeedContext, run_seed, seed_steps
 
 class Command(BaseCommand):
     help = (
-        "Fill the database with synthetic data: a KBO extract of S enterprises (through the KBO importer), "
-        "the national register and the legal functions; `--scale demo` adds the named demo persons. "
-        "Replaces what an earlier seed loaded; running it twice gives the same state."
+        "Vul de databank met synthetische gegevens: een KBO-extract van S ondernemingen (via de KBO-import), "
+        "het rijksregister en de functies; `--scale demo` voegt de demopersonen met naam toe. Vervangt wat "
+        "een vorige seed laadde; twee keer uitvoeren geeft dezelfde toestand."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
-            "--scale", default="demo", help="'demo' or a number of enterprises (to 2,000,000)"
+            "--scale", default="demo", help="'demo' of een aantal ondernemingen (tot 2.000.000)"
         )
-        parser.add_argument("--seed", type=int, default=1, help="the population's seed (default 1)")
-        parser.add_argument("--jobs", type=int, default=default_jobs(), help="processes to write the extract")
-        parser.add_argument("--progress", action="store_true", help="show progress bars")
-        parser.add_argument("--list", action="store_true", help="list the seed steps and stop")
+        parser.add_argument("--seed", type=int, default=1, help="de seed van de populatie (standaard 1)")
+        parser.add_argument(
+            "--jobs", type=int, default=default_jobs(), help="processen om het extract te schrijven"
+        )
+        parser.add_argument("--progress", action="store_true", help="voortgangsbalken tonen")
+        parser.add_argument("--list", action="store_true", help="de stappen van de seed tonen en stoppen")
         parser.add_argument(
             "--allow-production",
             action="store_true",
-            help="seed even with KMOP_ENV=production (replaces data!)",
+            help="ook met KMOP_ENV=production (vervangt gegevens!)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -44,7 +47,12 @@ class Command(BaseCommand):
                 self.stdout.write(step.name)
             return
         if settings.PRODUCTION and not options["allow_production"]:
-            raise CommandError("kmop seed replaces register data: refused in production (--allow-production)")
+            raise CommandError(
+                _(
+                    "kmop seed vervangt de gegevens van de registers: geweigerd in productie "
+                    "(--allow-production)."
+                )
+            )
         try:
             scale = parse_scale(options["scale"])
         except ValueError as e:
@@ -62,6 +70,5 @@ class Command(BaseCommand):
                 progress=options["progress"],
             )
             run_seed(ctx, steps)
-        self.stdout.write(
-            self.style.SUCCESS(f"seeded: {', '.join(f'{k} {v:,}' for k, v in ctx.counts.items())}")
-        )
+        counts = ", ".join(f"{name} {count}" for name, count in ctx.counts.items())
+        self.stdout.write(self.style.SUCCESS(_("Seed klaar: %(counts)s.") % {"counts": counts}))
