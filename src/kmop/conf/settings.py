@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kmop.acm",
     "kmop.audit",
     "kmop.registers",
+    "kmop.idm",
     "kmop.api",
 ]
 

@@ -1,0 +1,353 @@
+"""Reads on the IDM: effective rights, "aanmelden als", administrators, expiring rights, toekenning opzoeken.
+
+Every question is asked "at" a moment (default: now). A right is effective at that moment when it is within
+its
+begin/end and not ended, its work relation is within its begin/end, not ended and not paused, the right
+definition is active and the organisation is active (for an enterprise also: active in the KBO, when the KBO
+has it). Callers check this on every request, not only at login.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from kmop.audit.models import AuditEvent
+from kmop.idm.models import (
+    AdministratorAppointment,
+    Organisation,
+    Person,
+    RightGrant,
+    TargetGroup,
+    WorkRelation,
+    WorkRelationPause,
+)
+from kmop.registers.models import Enterprise, LegalFunction
+from kmop.registers.selectors import current_legal_functions, enterprise_names
+
+#: a Person of the IDM or a national/BIS number (11 digits)
+type PersonRef = Person | str
+
+#: the right and profile a legal representative of a legal-person enterprise has without a grant
+IMPLICIT_RIGHT = "VLAIOInkomGebruikerNieuw"
+IMPLICIT_PROFILE = "Gebruiker"
+#: the staff right that may administer any organisation (audited)
+APPLICATION_MANAGER_RIGHT = "VLAIOInkomToepassingsbeheerder"
+#: the KBO status of an active enterprise
+KBO_ACTIVE = "AC"
+#: the appointments that make someone an administrator of the kmo-portefeuille rights
+ADMIN_DOMAINS = (AdministratorAppointment.DOMAIN_ECONOMY, AdministratorAppointment.DOMAIN_ALL)
+
+
+def person_number(person: PersonRef) -> str:
+    return person if isinstance(person, str) else person.national_number
+
+
+def _moment(at: datetime | None) -> tuple[datetime, date]:
+    at = at or timezone.now()
+    return at, timezone.localdate(at)
+
+
+def organisation_active_q(prefix: str = "") -> Q:
+    """Active organisations: our own flag, and for an enterprise not inactive in the KBO."""
+    inactive_in_kbo = Enterprise.objects.filter(pk=OuterRef(f"{prefix}code")).exclude(status=KBO_ACTIVE)
+    return Q(**{f"{prefix}active": True}) & (
+        ~Q(**{f"{prefix}target_group": TargetGroup.ECONOMIC_ACTOR}) | Q(~Exists(inactive_in_kbo))
+    )
+
+
+def is_organisation_active(organisation: Organisation) -> bool:
+    return Organisation.objects.filter(organisation_active_q(), pk=organisation.pk).exists()
+
+
+def open_work_relations_q(at: datetime, day: date, prefix: str = "") -> Q:
+    """Work relations within their begin/end at the moment and not ended (paused or not)."""
+    return Q(**{f"{prefix}begin_date__lte": day, f"{prefix}end_date__gte": day}) & (
+        Q(**{f"{prefix}ended_at__isnull": True}) | Q(**{f"{prefix}ended_at__gt": at})
+    )
+
+
+def _paused(at: datetime, work_relation_ref: str) -> Exists:
+    return Exists(
+        WorkRelationPause.objects.filter(
+            work_relation=OuterRef(work_relation_ref), started_at__lte=at
+        ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
+    )
+
+
+def effective_grants(*, at: datetime | None = None) -> QuerySet[RightGrant]:
+    """All right grants effective at the moment (filter further by person or organisation)."""
+    at, day = _moment(at)
+    return (
+        RightGrant.objects.filter(begin_date__lte=day, end_date__gte=day, right__active=True)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
+        .filter(open_work_relations_q(at, day, "work_relation__"))
+        .filter(organisation_active_q("work_relation__organisation__"))
+        .exclude(_paused(at, "work_relation"))
+        .select_related("right", "work_relation__organisation", "work_relation__person", "department")
+    )
+
+
+def effective_grants_of(person: PersonRef, *, at: datetime | None = None) -> QuerySet[RightGrant]:
+    """The rights of a person effective at the moment."""
+    return effective_grants(at=at).filter(work_relation__person__national_number=person_number(person))
+
+
+def is_application_manager(person: PersonRef, *, at: datetime | None = None) -> bool:
+    """Staff with an effective ``VLAIOInkomToepassingsbeheerder`` right (only VLAIO may hold it)."""
+    return effective_grants_of(person, at=at).filter(right__code=APPLICATION_MANAGER_RIGHT).exists()
+
+
+def represented_enterprises(person: PersonRef, *, at: datetime | None = None) -> QuerySet[LegalFunction]:
+    """The current functions in the KBO through which the person represents an enterprise."""
+    _, day = _moment(at)
+    return current_legal_functions(person_number=person_number(person), on=day).filter(
+        function__represents=True
+    )
+
+
+def is_legal_representative(
+    person: PersonRef, organisation: Organisation, *, at: datetime | None = None
+) -> bool:
+    if not organisation.is_enterprise:
+        return False
+    return represented_enterprises(person, at=at).filter(enterprise_id=organisation.code).exists()
+
+
+def current_appointments(*, at: datetime | None = None) -> QuerySet[AdministratorAppointment]:
+    at, day = _moment(at)
+    return (
+        AdministratorAppointment.objects.filter(begin_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
+        .select_related("person", "organisation")
+    )
+
+
+def administering_appointments(*, at: datetime | None = None) -> QuerySet[AdministratorAppointment]:
+    """Current appointments that give the administration of the kmo-portefeuille rights: (co-)main access
+    managers, local administrators, and access managers for the domain ``economie`` or all domains."""
+    return current_appointments(at=at).filter(
+        ~Q(level=AdministratorAppointment.Level.ACCESS_MANAGER) | Q(domain__in=ADMIN_DOMAINS)
+    )
+
+
+def administered_organisations(person: PersonRef, *, at: datetime | None = None) -> QuerySet[Organisation]:
+    """The organisations the person may administer at the moment (all of them for an application manager)."""
+    if is_application_manager(person, at=at):
+        return Organisation.objects.all()
+    number = person_number(person)
+    enterprises = represented_enterprises(person, at=at).values("enterprise_id")
+    appointed = (
+        administering_appointments(at=at).filter(person__national_number=number).values("organisation_id")
+    )
+    return Organisation.objects.filter(
+        Q(target_group=TargetGroup.ECONOMIC_ACTOR, code__in=enterprises) | Q(pk__in=appointed)
+    )
+
+
+@dataclass(frozen=True)
+class Administrator:
+    """Someone who administers an organisation, and why."""
+
+    national_number: str
+    first_name: str
+    last_name: str
+    kind: str  # "legal_representative" or an AdministratorAppointment.Level
+    domain: str = ""
+    appointment: AdministratorAppointment | None = None
+
+
+def administrators_of(organisation: Organisation, *, at: datetime | None = None) -> list[Administrator]:
+    """Its legal representatives (KBO) and its current administrators (for "Mijn lokale beheerders")."""
+    from kmop.registers.national_register import lookup_many
+
+    result: list[Administrator] = []
+    if organisation.is_enterprise:
+        _, day = _moment(at)
+        numbers = list(
+            current_legal_functions(enterprise_number=organisation.code, on=day)
+            .filter(function__represents=True)
+            .values_list("person_number", flat=True)
+            .distinct()
+        )
+        records = lookup_many(numbers)
+        for number in sorted(set(numbers)):
+            record = records.get(number)
+            result.append(
+                Administrator(
+                    number,
+                    record.first_name if record else "",
+                    record.last_name if record else "",
+                    "legal_representative",
+                )
+            )
+    for appointment in (
+        administering_appointments(at=at).filter(organisation=organisation).order_by("level", "id")
+    ):
+        p = appointment.person
+        result.append(
+            Administrator(
+                p.national_number,
+                p.first_name,
+                p.last_name,
+                appointment.level,
+                appointment.domain,
+                appointment,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ActingOption:
+    """An organisation a person may act for ("aanmelden als"), with the roles of the role claim."""
+
+    code: str
+    name: str
+    target_group: str
+    roles: tuple[str, ...]  # "<Right>-<ContextValue>" or "<Right>"
+    legal_representative: bool
+    organisation: Organisation | None
+
+    @property
+    def role_claims(self) -> list[str]:
+        """As in ``vlaio_inkom_rol_3d``: ``<Right>-<ContextValue>:<OrgCode>``."""
+        return [f"{role}:{self.code}" for role in self.roles]
+
+
+def acting_options(person: PersonRef, *, at: datetime | None = None) -> list[ActingOption]:
+    """The organisations the person may act for: an effective right there, or legal representative of an
+    active legal-person enterprise (implicit ``VLAIOInkomGebruikerNieuw-Gebruiker``). A natural-person
+    enterprise's representative needs a grant. Sorted by name."""
+    roles: dict[str, set[str]] = {}
+    organisations: dict[str, Organisation] = {}
+    for grant in effective_grants_of(person, at=at):
+        organisation = grant.work_relation.organisation
+        organisations[organisation.code] = organisation
+        role = grant.right.code + (f"-{grant.context_value}" if grant.context_value else "")
+        roles.setdefault(organisation.code, set()).add(role)
+    represented = set(represented_enterprises(person, at=at).values_list("enterprise_id", flat=True))
+    legal_person = set(
+        Enterprise.objects.filter(pk__in=represented, status=KBO_ACTIVE)
+        .exclude(type_of_enterprise="1")
+        .values_list("pk", flat=True)
+    )
+    known = {o.code: o for o in Organisation.objects.filter(code__in=legal_person)}
+    for code in legal_person:
+        if code in known and not known[code].active:
+            continue
+        organisations.setdefault(code, known.get(code))  # type: ignore[arg-type]
+        roles.setdefault(code, set()).add(f"{IMPLICIT_RIGHT}-{IMPLICIT_PROFILE}")
+    kbo_names = enterprise_names([c for c in roles if organisations.get(c) is None])
+    options = [
+        ActingOption(
+            code=code,
+            name=organisations[code].name if organisations.get(code) else kbo_names.get(code, code),
+            target_group=organisations[code].target_group
+            if organisations.get(code)
+            else TargetGroup.ECONOMIC_ACTOR,
+            roles=tuple(sorted(roles[code])),
+            legal_representative=code in legal_person,
+            organisation=organisations.get(code),
+        )
+        for code in roles
+    ]
+    return sorted(options, key=lambda o: (o.name.lower(), o.code))
+
+
+def grants_expiring(
+    *, on: date | None = None, within_days: int = 10, reminder_due: bool = False
+) -> QuerySet[RightGrant]:
+    """Effective rights whose end date falls within ``within_days`` days from ``on`` (today), soonest first.
+
+    ``reminder_due``: only those not reminded yet on that day (one mail per right per day).
+    """
+    day = on or timezone.localdate()
+    grants = effective_grants().filter(end_date__gte=day, end_date__lte=day + timedelta(days=within_days))
+    if reminder_due:
+        grants = grants.exclude(last_reminder_on=day)
+    return grants.order_by("end_date", "id")
+
+
+def grant_search(
+    *,
+    administrator: PersonRef,
+    at: datetime | None = None,
+    organisation: Organisation | None = None,
+    right_code: str | None = None,
+    begin_from: date | None = None,
+    begin_until: date | None = None,
+    end_from: date | None = None,
+    end_until: date | None = None,
+    person: str = "",
+    include_ended: bool = False,
+) -> QuerySet[RightGrant]:
+    """Toekenning opzoeken": grants in the organisations the administrator administers (never others: IDOR by
+    construction). ``person``: a national/BIS number (any format) or part of a name."""
+    grants = RightGrant.objects.filter(
+        work_relation__organisation__in=administered_organisations(administrator, at=at)
+    ).select_related("right", "department", "work_relation__person", "work_relation__organisation")
+    if organisation is not None:
+        grants = grants.filter(work_relation__organisation=organisation)
+    if right_code:
+        grants = grants.filter(right__code=right_code)
+    if begin_from:
+        grants = grants.filter(begin_date__gte=begin_from)
+    if begin_until:
+        grants = grants.filter(begin_date__lte=begin_until)
+    if end_from:
+        grants = grants.filter(end_date__gte=end_from)
+    if end_until:
+        grants = grants.filter(end_date__lte=end_until)
+    if person.strip():
+        digits = "".join(c for c in person if c.isdigit())
+        query = Q()
+        for word in person.split():
+            if not any(c.isdigit() for c in word):
+                query &= Q(work_relation__person__last_name__icontains=word) | Q(
+                    work_relation__person__first_name__icontains=word
+                )
+        if digits:
+            query &= Q(work_relation__person__national_number__startswith=digits)
+        grants = grants.filter(query)
+    if not include_ended:
+        grants = grants.filter(ended_at__isnull=True)
+    return grants.order_by(
+        "work_relation__person__last_name", "work_relation__person__first_name", "right__code", "id"
+    )
+
+
+def work_relations_of(person: Person) -> QuerySet[WorkRelation]:
+    """Mijn profiel": my work relations with their grants and pauses."""
+    return (
+        WorkRelation.objects.filter(person=person)
+        .select_related("organisation")
+        .prefetch_related("grants__right", "pauses")
+        .order_by("organisation__name", "-begin_date")
+    )
+
+
+def person_history(person: Person) -> QuerySet[AuditEvent]:
+    """The "Historiek" of a person: events on the person, their work relations, grants, appointments."""
+    relations = list(WorkRelation.objects.filter(person=person).values_list("pk", flat=True))
+    grants = list(RightGrant.objects.filter(work_relation__person=person).values_list("pk", flat=True))
+    appointments = list(AdministratorAppointment.objects.filter(person=person).values_list("pk", flat=True))
+    query = Q(object_type="idm.Person", object_id=str(person.pk))
+    for object_type, ids in (
+        ("idm.WorkRelation", relations),
+        ("idm.RightGrant", grants),
+        ("idm.AdministratorAppointment", appointments),
+    ):
+        if ids:
+            query |= Q(object_type=object_type, object_id__in=[str(i) for i in ids])
+    return AuditEvent.objects.filter(query).order_by("-at", "-id")
+
+
+def persons_of(organisations: Iterable[Organisation]) -> QuerySet[Person]:
+    """The persons with a work relation in these organisations (for "Toon alle personen")."""
+    return Person.objects.filter(work_relations__organisation__in=list(organisations)).distinct()
