@@ -93,7 +93,8 @@ def _step_kbo(ctx: SeedContext) -> None:
         + "\n"
     )
     ctx.files.update(extract=extract, functions=functions, persons=persons)
-    imported = import_extract(extract, progress=ctx.progress)
+    # The seed replaces the register on purpose, whatever extract was imported before it.
+    imported = import_extract(extract, progress=ctx.progress, force=True, actor=ctx.actor)
     ctx.counts["enterprises"] = result.row_counts["enterprise.csv"]
     ctx.stdout.write(
         "  "

@@ -82,9 +82,21 @@ def components(request: HttpRequest) -> HttpResponse:
 def demo_persons(request: HttpRequest) -> HttpResponse:
     if not settings.DEMO_MODE:
         raise Http404
+    from kmop.acm.models import User
+    from kmop.acm.seed_steps import DEMO_STAFF_PASSWORD, demo_staff_username
     from kmop.demo.personas import personas_with_register_data
 
-    return render(request, "web/demo_persons.html", {"personas": personas_with_register_data()})
+    username = demo_staff_username()
+    staff_account = (
+        {"username": username, "password": DEMO_STAFF_PASSWORD}
+        if User.objects.filter(username=username, is_staff=True, is_active=True).exists()
+        else None
+    )
+    return render(
+        request,
+        "web/demo_persons.html",
+        {"personas": personas_with_register_data(), "staff_account": staff_account},
+    )
 
 
 @never_cache
