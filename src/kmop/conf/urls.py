@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from kmop.web import views as web_views
 
@@ -9,6 +10,10 @@ urlpatterns = [
     path("api/", include("kmop.api.urls")),
     path("beheer/admin/", admin.site.urls),
 ]
+
+admin.site.site_header = _("kmo-portefeuille: beheer")
+admin.site.site_title = _("kmo-portefeuille: beheer")
+admin.site.index_title = _("Beheer van de registers")
 
 handler403 = web_views.permission_denied
 handler404 = web_views.page_not_found

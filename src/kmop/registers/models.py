@@ -329,4 +329,9 @@ class LegalFunction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_number} {self.function_id} {self.enterprise_id}"
+        from kmop.registers.numbers import format_enterprise_number, format_national_number
+
+        return (
+            f"{self.function_id} {format_national_number(self.person_number)}"
+            f" @ {format_enterprise_number(self.enterprise_id)}"
+        )
