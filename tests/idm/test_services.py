@@ -165,7 +165,7 @@ def test_organisation_for_enterprise_refusals(world: World) -> None:
 def test_government_organisation_refusals(world: World) -> None:
     with pytest.raises(InvalidNumber):
         services.organisation_create_government(actor=SYSTEM, code="VLAIO", name="x")
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="Organisatie OVO003112 bestaat al"):
         services.organisation_create_government(actor=SYSTEM, code=VLAIO, name="x")
     with pytest.raises(NotAllowed):
         services.organisation_create_government(actor=actor(SOFIE), code="OVO000001", name="x")
@@ -190,7 +190,7 @@ def test_department_create_and_refusals(world: World) -> None:
         actor=actor(ELS), organisation=world.b, code="D1", name="Opleiding"
     )
     assert department.organisation == world.b
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="Departement D1 bestaat al"):
         services.department_create(actor=actor(ELS), organisation=world.b, code="D1", name="Opleiding")
     with pytest.raises(IdmError):
         services.department_create(actor=actor(ELS), organisation=world.b, code="", name="")

@@ -371,7 +371,7 @@ def organisation_create_government(*, actor: Actor, code: str, name: str, reason
             _("%(value)s is geen geldige OVO-code (bv. OVO003112)."), field="code", value=code
         )
     if Organisation.objects.filter(code=code).exists():
-        raise Conflict(_("Organisatie %(code)s bestaat al."), field="code", code_value=code)
+        raise Conflict(_("Organisatie %(value)s bestaat al."), field="code", value=code)
     organisation = Organisation.objects.create(
         code=code, name=name.strip(), target_group=TargetGroup.GOVERNMENT
     )
@@ -430,7 +430,7 @@ def department_create(
     if not code or not name:
         raise IdmError(_("Een departement heeft een code en een naam."), field="name", code="required")
     if Department.objects.filter(organisation=organisation, code=code).exists():
-        raise Conflict(_("Departement %(code)s bestaat al."), field="code", code_value=code)
+        raise Conflict(_("Departement %(value)s bestaat al."), field="code", value=code)
     department = Department.objects.create(organisation=organisation, code=code, name=name)
     _audit(
         actor,
