@@ -75,3 +75,13 @@ def pytest_runtest_makereport(
         report.outcome = "failed"
         report.longrepr = f"KMOP_REQUIRE_SAMPLES=1 but the test was skipped: {report.longrepr}"
     return report
+
+
+@pytest.fixture(autouse=True)
+def _dutch_by_default() -> Generator[None]:
+    """Every test starts in the default language (Dutch), whatever an earlier test activated."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
