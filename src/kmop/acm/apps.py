@@ -6,3 +6,6 @@ class AcmConfig(AppConfig):
     name = "kmop.acm"
     label = "acm"
     verbose_name = _("Toegangsbeheer (aanmelden)")
+
+    def ready(self) -> None:
+        from kmop.acm import signals  # noqa: F401

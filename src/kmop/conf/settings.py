@@ -67,6 +67,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The login's session rules: absolute lifetime, then the per-request check of the organisation acted for.
+    "kmop.acm.middleware.AbsoluteSessionTimeoutMiddleware",
+    "kmop.acm.middleware.ActingOrganisationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -174,6 +177,11 @@ SESSION_COOKIE_AGE = env_int("KMOP_SESSION_IDLE_MINUTES", 30) * 60
 if SESSION_COOKIE_AGE <= 0:
     raise ImproperlyConfiguredEnv("KMOP_SESSION_IDLE_MINUTES must be a positive number of minutes")
 SESSION_SAVE_EVERY_REQUEST = True
+# A login lasts at most this many hours, whatever the activity (kmop.acm.middleware; ASVS 7.3.2).
+KMOP_SESSION_ABSOLUTE_HOURS = env_int("KMOP_SESSION_ABSOLUTE_HOURS", 12)
+if KMOP_SESSION_ABSOLUTE_HOURS <= 0:
+    raise ImproperlyConfiguredEnv("KMOP_SESSION_ABSOLUTE_HOURS must be a positive number of hours")
+LOGIN_URL = "acm:login"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

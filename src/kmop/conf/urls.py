@@ -6,6 +6,7 @@ from kmop.web import views as web_views
 
 urlpatterns = [
     path("", include("kmop.web.urls")),
+    path("", include("kmop.acm.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("kmop.api.urls")),
     path("beheer/admin/", admin.site.urls),

@@ -1,0 +1,151 @@
+"""Aanmelden (login methods, demo simulator), aanmelden als (choice of organisation), afmelden."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from kmop.acm import services
+from kmop.acm import session as keys
+from kmop.acm.forms import ActAsForm, SimulatorForm
+from kmop.acm.hints import parse_login_hint
+from kmop.acm.methods import METHODS, SIMULATOR, get_method
+from kmop.acm.models import User
+from kmop.idm.selectors import ActingOption, acting_options
+from kmop.registers.numbers import format_enterprise_number, format_national_number
+
+
+def _safe_next(request: HttpRequest, value: str | None) -> str | None:
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return None
+
+
+def _after_choice(request: HttpRequest) -> HttpResponse:
+    return HttpResponseRedirect(request.session.pop(keys.NEXT, None) or reverse("web:home"))
+
+
+@never_cache
+@require_safe
+def login_page(request: HttpRequest) -> HttpResponse:
+    """The login methods (seed "Kies manier van aanmelden"); ``next`` and ``login_hint`` are kept."""
+    next_url = _safe_next(request, request.GET.get("next"))
+    if next_url:
+        request.session[keys.NEXT] = next_url
+    if "login_hint" in request.GET:
+        hint = parse_login_hint(request.GET["login_hint"])
+        if hint is None:
+            messages.warning(request, _("De gevraagde organisatie kon niet gelezen worden."))
+        else:
+            request.session[keys.LOGIN_HINT] = hint
+            if request.user.is_authenticated:
+                return redirect("acm:act-as")
+    return render(request, "acm/login.html", {"methods": METHODS})
+
+
+def _demo_persons() -> list[dict[str, str]]:
+    """The demo persons that are in the national register (one query)."""
+    from kmop.demo.personas import PERSONS
+    from kmop.registers.national_register import lookup_many
+
+    records = lookup_many(p.national_number for p in PERSONS)
+    return [
+        {
+            "key": p.key,
+            "name": f"{records[p.national_number].first_name} {records[p.national_number].last_name}",
+            "role": str(p.role),
+            "national_number": p.national_number,
+            "display_number": format_national_number(p.national_number),
+        }
+        for p in PERSONS
+        if p.national_number in records
+    ]
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def simulator(request: HttpRequest, method: str) -> HttpResponse:
+    """Demo mode only: the simulator of eID or itsme. Refused (404) outside demo mode."""
+    login_method = get_method(method)
+    if not settings.DEMO_MODE or login_method is None or login_method.adapter != SIMULATOR:
+        raise Http404
+    persons = _demo_persons()
+    numbers = {p["key"]: p["national_number"] for p in persons}
+    if request.method == "POST":
+        form = SimulatorForm(request.POST, persons=numbers)
+        if form.is_valid() and form.record is not None:
+            services.person_login(request=request, method=login_method, record=form.record)
+            return redirect("acm:act-as")
+    else:
+        chosen = next((p for p in persons if p["key"] == request.GET.get("persoon")), None)
+        initial = {"national_number": chosen["display_number"]} if chosen else {}
+        form = SimulatorForm(initial=initial, persons=numbers)
+    return render(request, "acm/simulator.html", {"method": login_method, "form": form, "persons": persons})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    services.person_logout(request=request)
+    messages.success(request, _("U bent afgemeld."))
+    return redirect("acm:login")
+
+
+def _option_label(option: ActingOption) -> str:
+    code = format_enterprise_number(option.code) if option.target_group == "EA" else option.code
+    return f"{option.name} ({code})"
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def act_as_view(request: HttpRequest) -> HttpResponse:
+    """Aanmelden als": the organisations the person may act for now; skipped when there is exactly one."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        return redirect(f"{reverse('acm:login')}?next={reverse('acm:act-as')}")
+    next_url = _safe_next(request, request.GET.get("next"))
+    if next_url:
+        request.session[keys.NEXT] = next_url
+    options = acting_options(user.national_number) if user.national_number else []
+    by_code = {o.code: o for o in options}
+    current = request.session.get(keys.ORG_CODE)
+    if request.method == "POST":
+        form = ActAsForm(request.POST, choices=[(o.code, _option_label(o)) for o in options])
+        if form.is_valid():
+            option = by_code[form.cleaned_data["organisation"]]
+            services.act_as(request=request, user=user, option=option, via="choice")
+            return _after_choice(request)
+    else:
+        hint = request.session.pop(keys.LOGIN_HINT, None)
+        if hint is not None:
+            hinted = by_code.get(hint.get("code", ""))
+            if hinted is not None and hinted.target_group == hint.get("cap"):
+                services.act_as(request=request, user=user, option=hinted, via="login_hint")
+                return _after_choice(request)
+            messages.warning(
+                request,
+                _("U kunt niet aanmelden voor de gevraagde organisatie %(code)s. Kies een organisatie.")
+                % {"code": hint.get("code", "")},
+            )
+        elif len(options) == 1 and current is None:
+            services.act_as(request=request, user=user, option=options[0], via="single")
+            return _after_choice(request)
+        form = ActAsForm(
+            initial={"organisation": current} if current in by_code else {},
+            choices=[(o.code, _option_label(o)) for o in options],
+        )
+    if not options:
+        return render(request, "acm/no_access.html", status=200)
+    return render(
+        request,
+        "acm/act_as.html",
+        {"form": form, "options": options, "current": current},
+    )
