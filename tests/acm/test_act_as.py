@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -57,7 +58,10 @@ def test_several_options_are_a_choice(client: Client, world: World) -> None:
     assert keys.ORG_CODE not in client.session
     # no choice: an error
     response = client.post("/aanmelden-als/", {})
-    assert "Kies de organisatie waarvoor u wilt werken" in response.content.decode()
+    html = response.content.decode()
+    assert "Kies de organisatie waarvoor u wilt werken" in html
+    assert 'href="#id_organisation_0"' in html
+    assert 'id="id_organisation_0"' in html
     response = client.post("/aanmelden-als/", {"organisation": B})
     assert response.status_code == 302
     assert client.session[keys.ORG_CODE] == B
@@ -90,7 +94,6 @@ def test_choosing_an_organisation_not_in_my_list_is_refused(client: Client, worl
         response = client.post("/aanmelden-als/", {"organisation": code})
         assert response.status_code == 200
         assert keys.ORG_CODE not in client.session
-    assert "U kunt niet aanmelden voor deze organisatie" in response.content.decode() or True
     response = client.post("/aanmelden-als/", {"organisation": N})
     assert "U kunt niet aanmelden voor deze organisatie" in response.content.decode()
     assert not AuditEvent.objects.filter(action="acm.act_as").exists()
@@ -135,12 +138,16 @@ def test_login_hint_not_allowed_is_the_normal_choice_with_a_message(client: Clie
     assert keys.ORG_CODE not in client.session
 
 
-def test_login_hint_when_already_logged_in(client: Client, world: World) -> None:
+def test_login_hint_when_already_logged_in_only_preselects(client: Client, world: World) -> None:
     _two_organisations(world)
     simulator_login(client, SOFIE)
     client.post("/aanmelden-als/", {"organisation": A})
     response = client.get("/aanmelden/?login_hint=" + make_login_hint("EA", B), follow=True)
     assert response.status_code == 200
+    assert client.session[keys.ORG_CODE] == A  # a link (GET) never switches by itself
+    html = response.content.decode()
+    assert re.search(r'value="0934567878" id="id_organisation_\d" checked', html)
+    client.post("/aanmelden-als/", {"organisation": B})
     assert client.session[keys.ORG_CODE] == B
 
 
@@ -229,6 +236,14 @@ def test_other_requests_get_403(client: Client, world: World) -> None:
     assert keys.ORG_CODE not in client.session
     assert client.get("/toegankelijkheid/").status_code == 200  # still logged in, without organisation
     assert "_auth_user_id" in client.session
+
+
+def test_htmx_requests_are_sent_to_the_choice(client: Client, world: World) -> None:
+    grant = _employee_of_a(client, world)
+    services.right_grant_end(actor=SYSTEM, grant=grant)
+    response = client.get("/toegankelijkheid/", headers={"HX-Request": "true"})
+    assert response.status_code == 403
+    assert response["HX-Redirect"] == "/aanmelden-als/"
 
 
 def test_the_check_costs_one_query(client: Client, world: World, django_assert_num_queries) -> None:

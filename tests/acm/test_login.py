@@ -189,6 +189,9 @@ def test_absolute_timeout_after_12_hours_whatever_the_activity(
     assert response["Location"] == "/aanmelden/?next=/toegankelijkheid/"
     assert "_auth_user_id" not in client.session
     assert "hoogstens 12 uur" in client.get(response["Location"]).content.decode()
+    event = AuditEvent.objects.get(action="acm.logout")
+    assert event.reason == "absolute session lifetime"
+    assert event.actor == User.objects.get(national_number=SOFIE)
 
 
 def test_an_admin_login_has_the_absolute_timeout_too(client: Client, clock, django_user_model) -> None:
@@ -216,3 +219,15 @@ def test_employee_logs_in_with_a_bis_or_national_number(client: Client, world: W
     world.relation(JONAS, world.a)
     simulator_login(client, JONAS)
     assert User.objects.get(username=JONAS).national_number == JONAS
+
+
+def test_demo_persons_page_links_to_the_simulator(client: Client, world: World) -> None:
+    html = client.get("/demo/personen/").content.decode()
+    assert 'href="/aanmelden/simulator/eid/"' in html
+    assert 'href="/aanmelden/simulator/itsme/"' in html
+    assert "kan zodra het aanmelden" not in html
+
+
+def test_simulator_prefills_a_demo_person(client: Client, world: World) -> None:
+    html = client.get("/aanmelden/simulator/eid/?persoon=legal_representative").content.decode()
+    assert 'value="79.05.14-998.82"' in html

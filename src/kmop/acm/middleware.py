@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from kmop.acm import services
 from kmop.acm import session as keys
 from kmop.acm.selectors import acting_roles
 from kmop.acm.session import Acting
@@ -42,7 +43,7 @@ class AbsoluteSessionTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if SESSION_KEY in request.session and keys.login_expired(request.session):
-            logout(request)
+            services.session_expire(request=request)
             messages.warning(
                 request,
                 _("U bent afgemeld: een aanmelding blijft hoogstens %(hours)s uur geldig.")
@@ -100,4 +101,6 @@ class ActingOrganisationMiddleware:
             return None
         if _wants_html_page(request):
             return HttpResponseRedirect(reverse("acm:act-as"))
+        if "HX-Request" in request.headers:
+            return HttpResponse(status=403, headers={"HX-Redirect": reverse("acm:act-as")})
         raise PermissionDenied

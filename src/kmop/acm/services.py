@@ -58,7 +58,7 @@ def person_login(*, request: HttpRequest, method: LoginMethod, record: PersonRec
     return user
 
 
-def person_logout(*, request: HttpRequest) -> None:
+def person_logout(*, request: HttpRequest, reason: str = "") -> None:
     """End the session (flushed: a new, empty one). Audit ``acm.logout``."""
     user = request.user
     if isinstance(user, User):
@@ -68,8 +68,14 @@ def person_logout(*, request: HttpRequest) -> None:
                 action="acm.logout",
                 object_type="acm.User",
                 object_id=str(user.pk),
+                reason=reason,
             )
     logout(request)
+
+
+def session_expire(*, request: HttpRequest) -> None:
+    """The login is older than the absolute lifetime: log out (audited as such)."""
+    person_logout(request=request, reason="absolute session lifetime")
 
 
 def act_as(*, request: HttpRequest, user: User, option: ActingOption, via: str) -> Organisation:

@@ -46,9 +46,11 @@ def login_page(request: HttpRequest) -> HttpResponse:
         if hint is None:
             messages.warning(request, _("De gevraagde organisatie kon niet gelezen worden."))
         else:
-            request.session[keys.LOGIN_HINT] = hint
             if request.user.is_authenticated:
+                # Already logged in: the choice page preselects it; a link never switches by itself (GET).
+                request.session[keys.LOGIN_HINT] = {**hint, "preselect": True}
                 return redirect("acm:act-as")
+            request.session[keys.LOGIN_HINT] = hint
     return render(request, "acm/login.html", {"methods": METHODS})
 
 
@@ -128,13 +130,16 @@ def act_as_view(request: HttpRequest) -> HttpResponse:
         if hint is not None:
             hinted = by_code.get(hint.get("code", ""))
             if hinted is not None and hinted.target_group == hint.get("cap"):
-                services.act_as(request=request, user=user, option=hinted, via="login_hint")
-                return _after_choice(request)
-            messages.warning(
-                request,
-                _("U kunt niet aanmelden voor de gevraagde organisatie %(code)s. Kies een organisatie.")
-                % {"code": hint.get("code", "")},
-            )
+                if not hint.get("preselect"):
+                    services.act_as(request=request, user=user, option=hinted, via="login_hint")
+                    return _after_choice(request)
+                current = hinted.code
+            else:
+                messages.warning(
+                    request,
+                    _("U kunt niet aanmelden voor de gevraagde organisatie %(code)s. Kies een organisatie.")
+                    % {"code": hint.get("code", "")},
+                )
         elif len(options) == 1 and current is None:
             services.act_as(request=request, user=user, option=options[0], via="single")
             return _after_choice(request)
@@ -147,5 +152,5 @@ def act_as_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "acm/act_as.html",
-        {"form": form, "options": options, "current": current},
+        {"form": form, "options": options, "current": request.session.get(keys.ORG_CODE)},
     )
