@@ -54,3 +54,20 @@ def test_actor_from_anonymous_user_is_labelled() -> None:
     assert actor.label == "anonymous"
     assert actor.user is None
     assert actor.organisation_code == "0403170701"
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_to_change_or_delete_audit_events() -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the database trigger exists on PostgreSQL (production); SQLite has the ORM guard only")
+    event = audit_record(actor=Actor.system("test"), action="x.y", object_type="T", object_id="1")
+    table = AuditEvent._meta.db_table
+    refused = pytest.raises(DatabaseError, match="append-only")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET reason = 'rewritten' WHERE id = %s", [event.pk])
+    refused = pytest.raises(DatabaseError, match="append-only")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).reason == ""
