@@ -33,6 +33,7 @@ def broken_context_processor(request: HttpRequest) -> dict[str, object]:
 
 # This module is the test URLconf: the project's URLs and handlers plus views that fail on purpose.
 urlpatterns = [
+    path("api/v1/test-crash/", _crash),  # before the API's own catch-all
     *project_urls.urlpatterns,
     path("test/403/", _forbidden),
     path("test/404/", _not_found),
@@ -128,3 +129,11 @@ def test_csrf_failure_page_once_configured(settings):
     assert h1(response) == "The form has expired"
     assert html_lang(response) == "en"
     assert "kmop_language" not in response.cookies
+
+
+def test_500_under_the_api_is_a_problem_document(production_like):
+    """An error outside DRF (a plain view, a middleware) under /api/ still answers as the API does."""
+    response = production_like.get("/api/v1/test-crash/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {"type": "about:blank", "title": "Internal Server Error", "status": 500}

@@ -147,8 +147,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
     Only the active language (set by LocaleMiddleware before the error, Dutch otherwise) is used; the
     template is standalone (no base layout, no csrf token, no session) and a plain fallback covers a
-    failure of the template itself.
+    failure of the template itself. Under ``/api/`` the answer is an RFC 9457 problem, as every other API
+    error (this covers errors raised outside DRF, e.g. in a middleware).
     """
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"type": "about:blank", "title": "Internal Server Error", "status": 500},
+            status=500,
+            content_type="application/problem+json",
+        )
     try:
         body = loader.get_template("500.html").render()
     except Exception:
