@@ -87,6 +87,14 @@ def test_switching_without_logging_out(client: Client, world: World) -> None:
     assert events.last().before == {"organisation": A}  # type: ignore[union-attr]
 
 
+def test_a_new_login_chooses_again(client: Client, world: World) -> None:
+    _two_organisations(world)
+    simulator_login(client, SOFIE)
+    client.post("/aanmelden-als/", {"organisation": B})
+    assert simulator_login(client, SOFIE).status_code == 200  # the choice page again
+    assert keys.ORG_CODE not in client.session
+
+
 def test_choosing_an_organisation_not_in_my_list_is_refused(client: Client, world: World) -> None:
     _two_organisations(world)
     simulator_login(client, SOFIE)

@@ -44,6 +44,7 @@ def person_login(*, request: HttpRequest, method: LoginMethod, record: PersonRec
         user.last_name = record.last_name[:150]
         user.save()
         login(request, user, backend=BACKEND)  # rotates the session key; flushes another user's session
+        keys.drop_acting(request.session)  # a new login chooses its organisation again
         request.session.update(kept)
         request.session[keys.ACR] = method.acr
         request.session[keys.METHOD] = method.code
