@@ -32,7 +32,7 @@ def test_login_page_lists_the_methods(client: Client) -> None:
     assert 'href="/aanmelden/simulator/itsme/"' in html
     assert "Simulator — alleen in de demo" in html
     assert "Niet meer beschikbaar sinds 31 januari 2024" in html
-    assert html.count("Komt in een volgende versie") == 2  # TOTP and SMS: no fake flows
+    assert html.count("Komt in een volgende versie") == 1  # SMS: no fake flow (TOTP is real: test_totp.py)
     assert "/aanmelden/simulator/csamtotp/" not in html
 
 
@@ -48,7 +48,8 @@ def test_methods_registry() -> None:
     assert [m.code for m in METHODS] == ["eid", "itsme", "csamtotp", "csamsms", "federal_token"]
     assert get_method("eid").acr == "urn:be:vlaanderen:authmech:eid"  # type: ignore[union-attr]
     assert get_method("csamsms").acr == "urn:be:vlaanderen:authmech:csamsms"  # type: ignore[union-attr]
-    assert not get_method("csamtotp").available  # type: ignore[union-attr]
+    assert get_method("csamtotp").available  # type: ignore[union-attr]
+    assert not get_method("csamsms").available  # type: ignore[union-attr]
     assert not get_method("federal_token").available  # type: ignore[union-attr]
     assert level_at_least("urn:be:vlaanderen:authmech:itsme", "high")
     assert level_at_least("urn:be:vlaanderen:authmech:csamsms", "substantial")

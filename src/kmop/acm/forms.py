@@ -81,3 +81,40 @@ class ActAsForm(forms.Form):
     def __init__(self, *args: object, choices: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["organisation"].choices = choices  # type: ignore[attr-defined]
+
+
+_CODE_ATTRS = {
+    "class": "input input--width-10",
+    "autocomplete": "one-time-code",
+    "inputmode": "numeric",
+    "spellcheck": "false",
+}
+
+
+class TotpEnrolForm(forms.Form):
+    code = forms.CharField(
+        label=_("Beveiligingscode"),
+        help_text=_("De 6 cijfers die de app nu toont"),
+        max_length=10,
+        widget=forms.TextInput(attrs=_CODE_ATTRS),
+        error_messages={"required": _("Vul de beveiligingscode uit de app in")},
+    )
+
+
+class TotpLoginForm(forms.Form):
+    national_number = forms.CharField(
+        label=_("Rijksregisternummer of BIS-nummer"),
+        help_text=_("11 cijfers, bijvoorbeeld 79.05.14-998.82"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"class": "input input--width-10", "autocomplete": "username", "inputmode": "numeric"}
+        ),
+        error_messages={"required": _("Vul uw rijksregisternummer of BIS-nummer in")},
+    )
+    code = forms.CharField(
+        label=_("Beveiligingscode"),
+        help_text=_("De 6 cijfers die de app nu toont"),
+        max_length=10,
+        widget=forms.TextInput(attrs=_CODE_ATTRS),
+        error_messages={"required": _("Vul de beveiligingscode uit de app in")},
+    )

@@ -1,9 +1,9 @@
 """The login methods of the Toegangsbeheer (ACM) as data: code, label, ``acr``, eIDAS level, availability.
 
-The list and the ``acr`` URNs follow IAM.md. Today only eID and itsme can be used, and only through the
-demo simulator (``settings.DEMO_MODE``); the security codes (TOTP, SMS) come in a later release and the
-federal token was retired on 31 January 2024. A later adapter (production eID/itsme through ACM, TOTP, SMS)
-sets ``adapter``.
+The list and the ``acr`` URNs follow IAM.md. eID and itsme can be used only through the demo simulator
+(``settings.DEMO_MODE``); the security code via mobile app (TOTP, ``kmop.acm.totp``) is real and available
+everywhere; the security code via SMS comes in a later release and the federal token was retired on
+31 January 2024. A later adapter (production eID/itsme through ACM, SMS) sets ``adapter``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ EIDAS_LEVELS = ("low", "substantial", "high")
 MINIMUM_LEVEL = "substantial"
 
 SIMULATOR = "simulator"
+TOTP = "totp"
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class LoginMethod:
     label: str | Promise
     acr: str
     eidas: str  # one of EIDAS_LEVELS, "" for a retired method
-    #: how it works here: "simulator" (demo only), "" when nothing implements it yet
+    #: how it works here: "simulator" (demo only), "totp" (real), "" when nothing implements it yet
     adapter: str = ""
     retired_on: date | None = None
     info_url: str = ""
@@ -44,6 +45,10 @@ class LoginMethod:
         if self.retired or not self.adapter:
             return False
         return self.adapter != SIMULATOR or bool(settings.DEMO_MODE)
+
+    @property
+    def simulated(self) -> bool:
+        return self.adapter == SIMULATOR
 
     @property
     def eidas_label(self) -> str | Promise:
@@ -72,6 +77,7 @@ METHODS: tuple[LoginMethod, ...] = (
         label=_("Beveiligingscode via mobiele app"),
         acr="urn:be:vlaanderen:authmech:csamtotp",
         eidas="substantial",
+        adapter=TOTP,
         info_url="https://www.vlaanderen.be/nl/vlaamse-overheid/werking-van-de-vlaamse-overheid/aanmelden-met-beveiligingscode-mobiele-app",
     ),
     LoginMethod(

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kmop.acm import services
+from kmop.acm import services, totp
 from kmop.acm import session as keys
-from kmop.acm.forms import ActAsForm, SimulatorForm
+from kmop.acm.forms import ActAsForm, SimulatorForm, TotpEnrolForm, TotpLoginForm
 from kmop.acm.hints import parse_login_hint
-from kmop.acm.methods import METHODS, SIMULATOR, get_method
-from kmop.acm.models import User
+from kmop.acm.methods import METHODS, SIMULATOR, get_method, level_at_least
+from kmop.acm.models import TotpDevice, User
 from kmop.idm.selectors import ActingOption, acting_options
 from kmop.registers.numbers import format_enterprise_number, format_national_number
 
@@ -153,4 +155,103 @@ def act_as_view(request: HttpRequest) -> HttpResponse:
         request,
         "acm/act_as.html",
         {"form": form, "options": options, "current": request.session.get(keys.ORG_CODE)},
+    )
+
+
+TOTP_PENDING = "acm_totp_pending"  # the secret shown for enrolment, until confirmed
+
+
+def _high_level_user(request: HttpRequest) -> User | None:
+    user = request.user
+    if (
+        isinstance(user, User)
+        and user.is_authenticated
+        and user.national_number
+        and level_at_least(request.session.get(keys.ACR, ""), "high")
+    ):
+        return user
+    return None
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def totp_enrol(request: HttpRequest) -> HttpResponse:
+    """Beveiligingscode via mobiele app activeren (or replace it): only after a login at level high (eID,
+    itsme), as in CSAM. The secret stays in the session until a first code confirms it."""
+    user = _high_level_user(request)
+    if user is None:
+        if request.user.is_authenticated:
+            return render(request, "acm/totp_enrol_refused.html", status=403)
+        return redirect(f"{reverse('acm:login')}?next={reverse('acm:totp-enrol')}")
+    assert user.national_number
+    secret = request.session.get(TOTP_PENDING)
+    if request.method == "POST" and secret:
+        form = TotpEnrolForm(request.POST)
+        if form.is_valid():
+            if totp.enrol(request=request, user=user, secret=secret, code=form.cleaned_data["code"]):
+                request.session.pop(TOTP_PENDING, None)
+                messages.success(request, _("De app voor beveiligingscodes is geactiveerd."))
+                return redirect("acm:totp-enrol")
+            form.add_error(
+                "code", _("Deze beveiligingscode is niet correct. Vul de code in die de app nu toont.")
+            )
+    else:
+        form = TotpEnrolForm()
+        if request.method == "POST" or not secret:
+            secret = totp.new_secret()
+            request.session[TOTP_PENDING] = secret
+    uri = totp.provisioning_uri(secret, user.national_number)
+    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+    return render(
+        request,
+        "acm/totp_enrol.html",
+        {
+            "form": form,
+            "qr_svg": mark_safe(totp.qr_svg(uri)),  # noqa: S308 - segno's SVG of our own URI
+            "secret_grouped": totp.grouped(secret),
+            "device": device,
+            "account": format_national_number(user.national_number),
+            "issuer": totp.ISSUER,
+        },
+    )
+
+
+@require_POST
+def totp_remove(request: HttpRequest) -> HttpResponse:
+    user = _high_level_user(request)
+    if user is None:
+        raise PermissionDenied
+    if totp.remove(request=request, user=user):
+        messages.success(request, _("De app voor beveiligingscodes is verwijderd."))
+    return redirect("acm:totp-enrol")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def totp_login(request: HttpRequest) -> HttpResponse:
+    """Aanmelden met een beveiligingscode via mobiele app: national/BIS number + the 6-digit code. One
+    generic message for any wrong combination (no account enumeration); "try later" when locked/throttled."""
+    error = ""
+    if request.method == "POST":
+        form = TotpLoginForm(request.POST)
+        if form.is_valid():
+            outcome = totp.login(
+                request=request, number=form.cleaned_data["national_number"], code=form.cleaned_data["code"]
+            )
+            if outcome.user is not None:
+                return redirect("acm:act-as")
+            if outcome.error in ("locked", "throttled"):
+                error = _(
+                    "Te veel mislukte pogingen. Om uw gegevens te beschermen kunt u voorlopig niet aanmelden "
+                    "met een beveiligingscode. Probeer het over %(minutes)s minuten opnieuw."
+                ) % {"minutes": totp.LOCK_MINUTES}
+            else:
+                error = _("De combinatie van rijksregisternummer en beveiligingscode is niet correct.")
+            form = TotpLoginForm(initial={"national_number": form.cleaned_data["national_number"]})
+    else:
+        form = TotpLoginForm()
+    return render(
+        request,
+        "acm/totp_login.html",
+        {"form": form, "error": error, "method": totp.method()},
     )
