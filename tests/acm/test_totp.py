@@ -222,3 +222,16 @@ def test_login_page_links_the_app_method(client: Client, settings) -> None:
     html = client.get("/aanmelden/").content.decode()
     assert 'href="/aanmelden/beveiligingscode-app/"' in html
     assert client.get(LOGIN).status_code == 200
+
+
+def test_the_app_is_offered_after_a_high_level_login_only(
+    client: Client, world: World, clock: time_machine.Traveller
+) -> None:
+    page = simulator_login(client, JONAS).content.decode()  # no access yet: the no-access page
+    assert f'href="{ENROL}"' in page  # the no-access page offers to activate the app
+    secret = enrol(client, JONAS)
+    client.post("/afmelden/")
+    clock.shift(30)
+    assert login(client, JONAS, code(secret)).status_code == 302
+    page = client.get("/aanmelden-als/").content.decode()
+    assert f'href="{ENROL}"' not in page  # a substantial login cannot activate it

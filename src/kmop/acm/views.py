@@ -149,12 +149,19 @@ def act_as_view(request: HttpRequest) -> HttpResponse:
             initial={"organisation": current} if current in by_code else {},
             choices=[(o.code, _option_label(o)) for o in options],
         )
+    # After an eID/itsme login, offer to activate the security code app for the next logins.
+    can_enrol_totp = _high_level_user(request) is not None
     if not options:
-        return render(request, "acm/no_access.html", status=200)
+        return render(request, "acm/no_access.html", {"can_enrol_totp": can_enrol_totp}, status=200)
     return render(
         request,
         "acm/act_as.html",
-        {"form": form, "options": options, "current": request.session.get(keys.ORG_CODE)},
+        {
+            "form": form,
+            "options": options,
+            "current": request.session.get(keys.ORG_CODE),
+            "can_enrol_totp": can_enrol_totp,
+        },
     )
 
 
