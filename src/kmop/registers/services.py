@@ -36,6 +36,29 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
+def _audit_change(
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    reason: str,
+) -> None:
+    """An audit event for an update, only when it changed something (saving the same values is no event)."""
+    if after != before:
+        audit_record(
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            after=after,
+            reason=reason,
+        )
+
+
 def legal_function_snapshot(function: LegalFunction) -> dict[str, Any]:
     return {
         "enterprise_number": function.enterprise_id,
@@ -161,16 +184,15 @@ def legal_function_update(
     function.end_date = end_date
     function.save()
     after = legal_function_snapshot(function)
-    if after != before:
-        audit_record(
-            actor=actor,
-            action="legal_function.update",
-            object_type=LEGAL_FUNCTION,
-            object_id=str(function.pk),
-            before=before,
-            after=after,
-            reason=reason,
-        )
+    _audit_change(
+        actor=actor,
+        action="legal_function.update",
+        object_type=LEGAL_FUNCTION,
+        object_id=str(function.pk),
+        before=before,
+        after=after,
+        reason=reason,
+    )
     return function
 
 
@@ -253,16 +275,15 @@ def legal_function_code_update(
     current.full_clean()
     current.save()
     after = _code_snapshot(current)
-    if after != before:
-        audit_record(
-            actor=actor,
-            action="legal_function_code.update",
-            object_type=LEGAL_FUNCTION_CODE,
-            object_id=current.code,
-            before=before,
-            after=after,
-            reason=reason,
-        )
+    _audit_change(
+        actor=actor,
+        action="legal_function_code.update",
+        object_type=LEGAL_FUNCTION_CODE,
+        object_id=current.code,
+        before=before,
+        after=after,
+        reason=reason,
+    )
     return current
 
 
@@ -303,16 +324,15 @@ def national_register_person_update(
     current.full_clean()
     current.save()
     after = _person_snapshot(current)
-    if after != before:
-        audit_record(
-            actor=actor,
-            action="national_register_person.update",
-            object_type=NATIONAL_REGISTER_PERSON,
-            object_id=current.national_number,
-            before=before,
-            after=after,
-            reason=reason,
-        )
+    _audit_change(
+        actor=actor,
+        action="national_register_person.update",
+        object_type=NATIONAL_REGISTER_PERSON,
+        object_id=current.national_number,
+        before=before,
+        after=after,
+        reason=reason,
+    )
     return current
 
 
