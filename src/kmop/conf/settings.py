@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "kmop.registers",
     "kmop.idm",
     "kmop.api",
+    "kmop.notifications",
+    "kmop.oidc",
+    "kmop.btb",
+    "kmop.jobs",
 ]
 
 MIDDLEWARE = [

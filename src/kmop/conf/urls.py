@@ -7,6 +7,10 @@ from kmop.web import views as web_views
 urlpatterns = [
     path("", include("kmop.web.urls")),
     path("", include("kmop.acm.urls")),
+    path("gebruikersbeheer/", include("kmop.idm.urls")),
+    path("btb/", include("kmop.btb.urls")),
+    path("op/", include("kmop.oidc.urls")),
+    path("", include("kmop.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("kmop.api.urls")),
     path("beheer/admin/", admin.site.urls),
