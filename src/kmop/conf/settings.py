@@ -309,3 +309,8 @@ SPECTACULAR_SETTINGS = {
 KMOP_NATIONAL_REGISTER = env(
     "KMOP_NATIONAL_REGISTER", "kmop.registers.national_register.LocalNationalRegister"
 )
+# The public address of the site (scheme and host, no trailing slash), for absolute links in e-mails that
+# jobs send outside a request (the daily reminders' "verlengen" links).
+KMOP_BASE_URL = env("KMOP_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").strip().rstrip("/")
+if KMOP_BASE_URL and not KMOP_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfiguredEnv(f"KMOP_BASE_URL must start with https:// or http://, not {KMOP_BASE_URL!r}")
