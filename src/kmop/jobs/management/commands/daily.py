@@ -1,0 +1,61 @@
+"""``kmop daily [--date YYYY-MM-DD]``: run the daily jobs of every app (``<app>/daily_jobs.py``), each once a
+day. Schedule it once a day (docs/daily-jobs.md); running it again the same day does nothing more."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kmop.jobs.registry import daily_jobs, run_daily
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(
+            _("--date verwacht een datum als JJJJ-MM-DD, niet %(value)r.") % {"value": value}
+        ) from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Voer de dagelijkse taken uit (herinneringen van vervallende gebruikersrechten, ...), elke taak één "
+        "keer per dag; een tweede uitvoering dezelfde dag doet niets meer. Stopt met code 1 als een taak "
+        "mislukt (de andere taken lopen toch)."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--date", help="de dag (JJJJ-MM-DD) waarvoor de taken lopen; standaard vandaag")
+        parser.add_argument("--job", action="append", default=[], help="enkel deze taak (herhaalbaar)")
+        parser.add_argument("--list", action="store_true", help="de taken tonen en stoppen")
+        parser.add_argument(
+            "--force", action="store_true", help="ook taken die die dag al slaagden opnieuw uitvoeren"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        jobs = daily_jobs()
+        if options["list"]:
+            for job in jobs:
+                self.stdout.write(f"{job.name}\t{job.description}")
+            return
+        day = _day(options["date"]) if options["date"] else timezone.localdate()
+        if options["job"]:
+            known = {job.name for job in jobs}
+            unknown = [name for name in options["job"] if name not in known]
+            if unknown:
+                raise CommandError(_("Onbekende taak: %(jobs)s.") % {"jobs": ", ".join(unknown)})
+            jobs = [job for job in jobs if job.name in options["job"]]
+        self.stdout.write(_("kmop daily voor %(day)s") % {"day": day.strftime("%d/%m/%Y")})
+        report = run_daily(day, stdout=self.stdout, jobs=jobs, force=options["force"])
+        if report.failed:
+            raise CommandError(
+                _("%(n)d taak/taken mislukt: %(jobs)s.")
+                % {"n": len(report.failed), "jobs": "; ".join(f"{o.job}: {o.message}" for o in report.failed)}
+            )
+        self.stdout.write(self.style.SUCCESS(_("Alle dagelijkse taken zijn klaar.")))

@@ -1,0 +1,231 @@
+"""The daily reminders of expiring rights: one mail per right per day to its holder (seed 003's sample mail,
+in the person's language) and a digest per organisation to its administrators with absolute links to extend;
+never twice the same day; extended, paused, ended rights get none; a failed mail gives its claim back."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kmop.audit.models import AuditEvent
+from kmop.idm import services
+from kmop.idm.models import Person, RightGrant, WorkRelation
+from kmop.idm.reminders import send_reminders
+
+from .conftest import JONAS, KLAUS, NOW, PIETER, SOFIE, SYSTEM, TODAY, World
+
+BASE = "https://kmop.example"
+
+
+@pytest.fixture(autouse=True)
+def _base_url(settings) -> None:
+    settings.KMOP_BASE_URL = BASE
+
+
+def grant(world: World, number: str, *, days: int, organisation=None, email: str = "") -> RightGrant:
+    relation = world.relation(number, organisation or world.a, email=email or f"{number}@example.org")
+    return services.right_grant_create(
+        actor=SYSTEM,
+        work_relation=relation,
+        right_code="VLAIOInkomGebruikerNieuw",
+        context_values=["Gebruiker"],
+        end_date=TODAY + timedelta(days=days),
+    )[0]
+
+
+def set_email(number: str, email: str, language: str = "nl") -> None:
+    Person.objects.filter(national_number=number).update(email=email, language=language)
+
+
+def to(address: str) -> list[mail.EmailMessage]:
+    return [m for m in mail.outbox if m.to == [address]]
+
+
+def test_holder_gets_the_seed_mail_and_administrators_a_digest_with_links(world: World) -> None:
+    jonas = grant(world, JONAS, days=5, email="jonas@example.org")
+    world.person(SOFIE)
+    set_email(SOFIE, "sofie@example.org")  # legal representative of A
+    pieter = world.person(PIETER)
+    services.local_admin_appoint(actor=SYSTEM, organisation=world.a, person=pieter)
+    set_email(PIETER, "pieter@example.org")
+
+    report = send_reminders(TODAY)
+
+    assert (report.claimed, report.holder_mails, report.digest_mails) == (1, 1, 2)
+    [holder] = to("jonas@example.org")
+    assert (
+        holder.subject == "Gebruikersbeheer: jouw recht tot een Vlaamse toepassing dient verlengd te worden"
+    )
+    assert holder.body.startswith("Beste gebruiker,")
+    assert "Volgende rechten vervallen in de komende 10 dagen" in holder.body
+    assert (
+        f'Gebruikersrecht "VLAIO Inkom Gebruiker Nieuw, profiel Gebruiker" voor organisatie {world.a.name} '
+        f'0912.345.673 vervalt op "15/03/2025"' in holder.body
+    )
+    assert "helpdesk 1700" in holder.body
+    html, mimetype = holder.alternatives[0]
+    assert mimetype == "text/html"
+    assert 'lang="nl"' in html
+    link = f"{BASE}/gebruikersbeheer/werkrelaties/{jonas.work_relation_id}/verlengen/"
+    for address in ("sofie@example.org", "pieter@example.org"):
+        [digest] = to(address)
+        assert world.a.name in digest.subject
+        assert "Jonas De Smet" in digest.body
+        assert "15/03/2025" in digest.body
+        assert link in digest.body
+        assert f'href="{link}"' in digest.alternatives[0][0]
+    jonas.refresh_from_db()
+    assert jonas.last_reminder_on == TODAY
+    event = AuditEvent.objects.get(action="idm.right_grant.remind", object_id=str(jonas.pk))
+    assert event.organisation_code == world.a.code
+    assert event.actor_label == "kmop daily"
+
+
+def test_english_person_gets_the_english_mail(world: World) -> None:
+    grant(world, KLAUS, days=3, email="klaus@example.org")
+    set_email(KLAUS, "", language="en")
+    send_reminders(TODAY)
+    [message] = to("klaus@example.org")
+    assert message.subject == "User management: your right to a Flemish application needs to be extended"
+    assert message.body.startswith("Dear user,")
+    assert 'expires on "13/03/2025"' in message.body
+
+
+def test_twice_the_same_day_sends_nothing_more_and_the_next_day_again(
+    world: World, clock: time_machine.Traveller
+) -> None:
+    one = grant(world, JONAS, days=10)
+    grant(world, KLAUS, days=2)
+    assert send_reminders(TODAY).holder_mails == 2
+    mail.outbox.clear()
+    again = send_reminders(TODAY)
+    assert (again.due, again.claimed, again.holder_mails, again.digest_mails) == (0, 0, 0, 0)
+    assert mail.outbox == []
+
+    clock.move_to(NOW + timedelta(days=1))
+    assert send_reminders(TODAY + timedelta(days=1)).holder_mails == 2
+    one.refresh_from_db()
+    assert one.last_reminder_on == TODAY + timedelta(days=1)
+
+
+def test_only_within_ten_days_of_the_end(world: World) -> None:
+    grant(world, JONAS, days=11)
+    grant(world, KLAUS, days=0)  # ends today: still effective, reminded
+    send_reminders(TODAY)
+    assert [m.to for m in mail.outbox] == [[f"{KLAUS}@example.org"]]
+
+
+def test_an_extended_right_stops_its_reminders(world: World, clock: time_machine.Traveller) -> None:
+    jonas = grant(world, JONAS, days=5)
+    send_reminders(TODAY)
+    assert len(mail.outbox) == 1
+    services.right_grant_extend(actor=SYSTEM, grant=jonas)  # automatic: the maximum
+    clock.move_to(NOW + timedelta(days=1))
+    mail.outbox.clear()
+    assert send_reminders(TODAY + timedelta(days=1)).due == 0
+    assert mail.outbox == []
+
+
+def test_paused_and_ended_rights_get_none(world: World) -> None:
+    paused = grant(world, JONAS, days=5)
+    services.work_relation_pause(actor=SYSTEM, work_relation=paused.work_relation)
+    ended = grant(world, KLAUS, days=5)
+    services.right_grant_end(actor=SYSTEM, grant=ended)
+    report = send_reminders(TODAY)
+    assert report.due == 0
+    assert mail.outbox == []
+    paused.refresh_from_db()
+    assert paused.last_reminder_on is None
+
+
+def test_holder_without_email_is_in_the_digest(world: World) -> None:
+    jonas = grant(world, JONAS, days=5)
+    # the relation's e-mail is required by the service; blanked here to test a holder without any address
+    WorkRelation.objects.filter(pk=jonas.work_relation_id).update(email="")
+    world.person(SOFIE)
+    set_email(SOFIE, "sofie@example.org")
+    report = send_reminders(TODAY)
+    assert report.holders_without_email == 1
+    assert report.holder_mails == 0
+    assert [m.to for m in mail.outbox] == [["sofie@example.org"]]
+
+
+def test_administrator_without_person_email_uses_the_work_relation_email(world: World) -> None:
+    grant(world, JONAS, days=5)
+    world.relation(PIETER, world.a, email="pieter.work@example.org")
+    services.local_admin_appoint(actor=SYSTEM, organisation=world.a, person=world.person(PIETER))
+    send_reminders(TODAY)
+    assert len(to("pieter.work@example.org")) == 1
+
+
+class FailingBackend(EmailBackend):
+    def send_messages(self, messages):  # type: ignore[no-untyped-def]
+        if any(m.to == [f"{KLAUS}@example.org"] for m in messages):
+            raise ConnectionError("mail server down")
+        return super().send_messages(messages)
+
+
+def test_a_failed_mail_gives_its_claim_back(world: World) -> None:
+    ok = grant(world, JONAS, days=5)
+    failing = grant(world, KLAUS, days=5)
+    report = send_reminders(TODAY, connection=FailingBackend())
+    assert report.failed_mails == 1
+    assert report.holder_mails == 1
+    assert "mail server down" in report.errors[0]
+    ok.refresh_from_db()
+    failing.refresh_from_db()
+    assert ok.last_reminder_on == TODAY
+    assert failing.last_reminder_on is None
+    assert AuditEvent.objects.filter(action="idm.right_grant.remind_undo", object_id=str(failing.pk)).exists()
+
+    mail.outbox.clear()
+    report = send_reminders(TODAY)  # a later run that day sends only the one that failed
+    assert report.holder_mails == 1
+    assert [m.to for m in mail.outbox] == [[f"{KLAUS}@example.org"]]
+
+
+def test_needs_the_base_url(world: World, settings) -> None:
+    settings.KMOP_BASE_URL = ""
+    grant(world, JONAS, days=5)
+    with pytest.raises(ImproperlyConfigured, match="KMOP_BASE_URL"):
+        send_reminders(TODAY)
+    assert RightGrant.objects.filter(last_reminder_on__isnull=False).count() == 0
+
+
+def test_a_backfill_date_judges_that_day(world: World) -> None:
+    """``--date`` of tomorrow: the rights ending within 10 days of tomorrow."""
+    grant(world, JONAS, days=11)
+    report = send_reminders(TODAY + timedelta(days=1))
+    assert report.holder_mails == 1
+
+
+def test_queries_do_not_grow_with_the_number_of_rights(world: World, clock: time_machine.Traveller) -> None:
+    """Set-based: the queries of a pass do not depend on how many rights are due (per batch, not per
+    right)."""
+    for number in (JONAS, KLAUS):
+        grant(world, number, days=5)
+
+    with CaptureQueriesContext(connection) as few:
+        send_reminders(TODAY)
+    clock.move_to(NOW + timedelta(days=1))
+    day = TODAY + timedelta(days=1)
+    for number in (SOFIE, PIETER):
+        grant(world, number, days=5, organisation=world.b)
+    with CaptureQueriesContext(connection) as more:
+        report = send_reminders(day)
+    assert report.holder_mails == 4
+    # one more organisation (B) may add its administrators' queries, never one per right
+    assert len(more.captured_queries) <= len(few.captured_queries) + 2
+
+
+def test_reminded_on_an_earlier_day_is_due_again(world: World) -> None:
+    jonas = grant(world, JONAS, days=5)
+    RightGrant.objects.filter(pk=jonas.pk).update(last_reminder_on=date(2025, 3, 9))
+    assert send_reminders(TODAY).holder_mails == 1
