@@ -314,3 +314,38 @@ KMOP_NATIONAL_REGISTER = env(
 KMOP_BASE_URL = env("KMOP_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").strip().rstrip("/")
 if KMOP_BASE_URL and not KMOP_BASE_URL.startswith(("https://", "http://")):
     raise ImproperlyConfiguredEnv(f"KMOP_BASE_URL must start with https:// or http://, not {KMOP_BASE_URL!r}")
+
+# --- OpenID Connect (kmop.oidc, decision 0009) -----------------------------------------------------
+# The bundled ACM as OpenID Connect provider, issuer KMOP_BASE_URL + "/op" (on by default outside production).
+KMOP_OIDC_PROVIDER = env_bool("KMOP_OIDC_PROVIDER", default=not PRODUCTION)
+KMOP_OIDC_SIGNING_KEY_FILE = env("KMOP_OIDC_SIGNING_KEY_FILE", str(VAR_DIR / "oidc" / "signing-key.jwk.json"))
+if PRODUCTION and KMOP_OIDC_PROVIDER:
+    if not KMOP_BASE_URL:
+        raise ImproperlyConfiguredEnv("KMOP_OIDC_PROVIDER=true needs KMOP_BASE_URL (the issuer's base)")
+    if not Path(KMOP_OIDC_SIGNING_KEY_FILE).is_file():
+        raise ImproperlyConfiguredEnv(
+            "KMOP_OIDC_SIGNING_KEY_FILE must name the provider's private key (JWK/PEM)"
+        )
+# Relying party of an external ACM: set the issuer to switch the platform's login to it.
+KMOP_ACM_ISSUER = env("KMOP_ACM_ISSUER", "").strip().rstrip("/")
+KMOP_ACM_CLIENT_ID = env("KMOP_ACM_CLIENT_ID", "")
+KMOP_ACM_PRIVATE_KEY_FILE = env("KMOP_ACM_PRIVATE_KEY_FILE", "")
+KMOP_ACM_SCOPES = env("KMOP_ACM_SCOPES", "openid profile vo rrn")
+if KMOP_ACM_ISSUER and not (KMOP_ACM_CLIENT_ID and KMOP_ACM_PRIVATE_KEY_FILE):
+    raise ImproperlyConfiguredEnv("KMOP_ACM_ISSUER needs KMOP_ACM_CLIENT_ID and KMOP_ACM_PRIVATE_KEY_FILE")
+# itsme (production adapter of the itsme login): set the discovery URL to switch it on.
+KMOP_ITSME_DISCOVERY_URL = env("KMOP_ITSME_DISCOVERY_URL", "").strip()
+KMOP_ITSME_CLIENT_ID = env("KMOP_ITSME_CLIENT_ID", "")
+KMOP_ITSME_PRIVATE_KEY_FILE = env("KMOP_ITSME_PRIVATE_KEY_FILE", "")
+KMOP_ITSME_SERVICE_CODE = env("KMOP_ITSME_SERVICE_CODE", "")
+KMOP_ITSME_ACR_VALUES = env("KMOP_ITSME_ACR_VALUES", "http://itsme.services/v2/claim/acr_advanced")
+KMOP_ITSME_NATIONAL_NUMBER_CLAIM = env(
+    "KMOP_ITSME_NATIONAL_NUMBER_CLAIM", "http://itsme.services/v2/claim/BENationalNumber"
+)
+if KMOP_ITSME_DISCOVERY_URL and not (
+    KMOP_ITSME_CLIENT_ID and KMOP_ITSME_PRIVATE_KEY_FILE and KMOP_ITSME_SERVICE_CODE
+):
+    raise ImproperlyConfiguredEnv(
+        "KMOP_ITSME_DISCOVERY_URL needs KMOP_ITSME_CLIENT_ID, KMOP_ITSME_PRIVATE_KEY_FILE and "
+        "KMOP_ITSME_SERVICE_CODE"
+    )
