@@ -349,3 +349,36 @@ if KMOP_ITSME_DISCOVERY_URL and not (
         "KMOP_ITSME_DISCOVERY_URL needs KMOP_ITSME_CLIENT_ID, KMOP_ITSME_PRIVATE_KEY_FILE and "
         "KMOP_ITSME_SERVICE_CODE"
     )
+
+# --- Shared cache, client address, e-mail and sms (decision 0008) ---------------------------------
+# Reverse proxies whose X-Forwarded-For (client address) and eID certificate header are believed: addresses
+# or networks, comma-separated. Empty: REMOTE_ADDR is the client and the eID header is always ignored.
+KMOP_TRUSTED_PROXIES = env_list("KMOP_TRUSTED_PROXIES", [])
+# The cache shared by all processes (the login throttle counts in it): redis://… (Django's RedisCache), or
+# empty/db:// for Django's database cache in the table kmop_cache (made by the migrations), or locmem://.
+_CACHE_URL = env("KMOP_CACHE_URL", "").strip()
+if _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}}
+elif _CACHE_URL in ("", "db://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kmop_cache"}}
+elif _CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfiguredEnv(f"KMOP_CACHE_URL must be redis://…, db:// or locmem://, not {_CACHE_URL!r}")
+# Every e-mail is kept in the outbox (notifications.OutboxMessage; the demo shows it at /demo/berichten/).
+# In production name a real backend to forward to, e.g. django.core.mail.backends.smtp.EmailBackend with the
+# KMOP_EMAIL_* variables. (Tests use Django's locmem backend, which the test runner sets.)
+EMAIL_BACKEND = "kmop.notifications.backends.OutboxEmailBackend"
+KMOP_EMAIL_FORWARD_BACKEND = env("KMOP_EMAIL_FORWARD_BACKEND", "")
+EMAIL_HOST = env("KMOP_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("KMOP_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("KMOP_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("KMOP_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KMOP_EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = 20
+# The sms adapter (a class with send_sms(number, text)); the bundled one only writes to the outbox.
+KMOP_SMS_GATEWAY = env("KMOP_SMS_GATEWAY", "kmop.notifications.sms.OutboxSmsGateway")
+# Production eID login: the header in which the TLS proxy passes the client certificate (PEM, URL-encoded),
+# and the PEM file of the CA certificates it must chain up to (Belgium Root CAs and citizen CAs).
+KMOP_EID_CERT_HEADER = env("KMOP_EID_CERT_HEADER", "X-SSL-Client-Cert")
+KMOP_EID_CA_FILE = env("KMOP_EID_CA_FILE", "")
