@@ -367,15 +367,28 @@ else:
     raise ImproperlyConfiguredEnv(f"KMOP_CACHE_URL must be redis://…, db:// or locmem://, not {_CACHE_URL!r}")
 # Every e-mail is kept in the outbox (notifications.OutboxMessage; the demo shows it at /demo/berichten/).
 # In production name a real backend to forward to, e.g. django.core.mail.backends.smtp.EmailBackend with the
-# KMOP_EMAIL_* variables. (Tests use Django's locmem backend, which the test runner sets.)
-EMAIL_BACKEND = "kmop.notifications.backends.OutboxEmailBackend"
-KMOP_EMAIL_FORWARD_BACKEND = env("KMOP_EMAIL_FORWARD_BACKEND", "")
-EMAIL_HOST = env("KMOP_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("KMOP_EMAIL_PORT", 587)
-EMAIL_HOST_USER = env("KMOP_EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env("KMOP_EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("KMOP_EMAIL_USE_TLS", default=True)
-EMAIL_TIMEOUT = 20
+# KMOP_EMAIL_* variables. (Tests use Django's locmem backend: the test runner replaces every mailer.)
+KMOP_EMAIL_FORWARD_BACKEND = env("KMOP_EMAIL_FORWARD_BACKEND", "").strip()
+MAILERS: dict[str, dict[str, object]] = {
+    "default": {
+        "BACKEND": "kmop.notifications.backends.OutboxEmailBackend",
+        "OPTIONS": {"forward": "forward" if KMOP_EMAIL_FORWARD_BACKEND else ""},
+    }
+}
+if KMOP_EMAIL_FORWARD_BACKEND:
+    MAILERS["forward"] = {
+        "BACKEND": KMOP_EMAIL_FORWARD_BACKEND,
+        "OPTIONS": {
+            "host": env("KMOP_EMAIL_HOST", "localhost"),
+            "port": env_int("KMOP_EMAIL_PORT", 587),
+            "username": env("KMOP_EMAIL_HOST_USER", ""),
+            "password": env("KMOP_EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("KMOP_EMAIL_USE_TLS", default=True),
+            "timeout": 20,
+        }
+        if KMOP_EMAIL_FORWARD_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
+        else {},
+    }
 # The sms adapter (a class with send_sms(number, text)); the bundled one only writes to the outbox.
 KMOP_SMS_GATEWAY = env("KMOP_SMS_GATEWAY", "kmop.notifications.sms.OutboxSmsGateway")
 # Production eID login: the header in which the TLS proxy passes the client certificate (PEM, URL-encoded),
