@@ -103,6 +103,8 @@ class Person(models.Model):
     national_number = models.CharField(_("rijksregister- of BIS-nummer"), max_length=11, unique=True)
     first_name = models.CharField(_("voornaam"), max_length=200)
     last_name = models.CharField(_("naam"), max_length=200)
+    call_name = models.CharField(_("roepnaam"), max_length=200, blank=True)
+    initials = models.CharField(_("initialen"), max_length=20, blank=True)
     birth_date = models.DateField(_("geboortedatum"), null=True, blank=True)
     sex = models.CharField(_("geslacht"), max_length=1, choices=Sex.choices)
     email = models.EmailField(_("e-mailadres"), blank=True)
@@ -328,7 +330,8 @@ class RightGrant(models.Model):
         verbose_name = _("toekenning")
         verbose_name_plural = _("toekenningen")
         ordering = ["work_relation", "right", "context_value", "-begin_date"]
-        indexes = [models.Index(fields=["end_date"], name="idm_grant_end_idx")]
+        #: (end_date, id): the keyset pagination of "toekenning opzoeken" and the expiring rights
+        indexes = [models.Index(fields=["end_date", "id"], name="idm_grant_end_id_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("begin_date")), name="idm_grant_end_after_begin"

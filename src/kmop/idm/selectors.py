@@ -140,6 +140,11 @@ def administered_organisations(person: PersonRef, *, at: datetime | None = None)
     """The organisations the person may administer at the moment (all of them for an application manager)."""
     if is_application_manager(person, at=at):
         return Organisation.objects.all()
+    return _administered_without_staff_right(person, at=at)
+
+
+def _administered_without_staff_right(person: PersonRef, *, at: datetime | None) -> QuerySet[Organisation]:
+    """The organisations administered as legal representative or by an appointment (a lazy queryset)."""
     number = person_number(person)
     enterprises = represented_enterprises(person, at=at).values("enterprise_id")
     appointed = (
@@ -289,9 +294,13 @@ def grant_search(
 ) -> QuerySet[RightGrant]:
     """Toekenning opzoeken": grants in the organisations the administrator administers (never others: IDOR by
     construction). ``person``: a national/BIS number (any format) or part of a name."""
-    grants = RightGrant.objects.filter(
-        work_relation__organisation__in=administered_organisations(administrator, at=at)
-    ).select_related("right", "department", "work_relation__person", "work_relation__organisation")
+    grants = RightGrant.objects.select_related(
+        "right", "department", "work_relation__person", "work_relation__organisation"
+    )
+    if not is_application_manager(administrator, at=at):  # an application manager: every organisation
+        grants = grants.filter(
+            work_relation__organisation__in=_administered_without_staff_right(administrator, at=at)
+        )
     if organisation is not None:
         grants = grants.filter(work_relation__organisation=organisation)
     if right_code:
@@ -351,3 +360,109 @@ def person_history(person: Person) -> QuerySet[AuditEvent]:
 def persons_of(organisations: Iterable[Organisation]) -> QuerySet[Person]:
     """The persons with a work relation in these organisations (for "Toon alle personen")."""
     return Person.objects.filter(work_relations__organisation__in=list(organisations)).distinct()
+
+
+# --- the Gebruikersbeheer screens ----------------------------------------------------------------------
+
+
+def person_search_q(query: str, prefix: str = "") -> Q:
+    """A person by part of the name (every word) and/or the start of the national/BIS number (any format)."""
+    result = Q()
+    digits = "".join(c for c in query if c.isdigit())
+    for word in query.split():
+        if not any(c.isdigit() for c in word):
+            result &= Q(**{f"{prefix}last_name__icontains": word}) | Q(
+                **{f"{prefix}first_name__icontains": word}
+            )
+    if digits:
+        result &= Q(**{f"{prefix}national_number__startswith": digits})
+    return result
+
+
+def persons_overview(
+    *, administrator: PersonRef, query: str = "", limit: int = 50, at: datetime | None = None
+) -> tuple[list[Person], bool]:
+    """The persons with a work relation in the organisations the administrator administers (search by name or
+    number), each with ``shown_relations``: those relations (organisation and grants prefetched). Returns at
+    most ``limit`` persons and whether there are more. Three queries whatever the number of persons."""
+    from django.db.models import Prefetch
+
+    organisations = administered_organisations(administrator, at=at)
+    relations = (
+        WorkRelation.objects.filter(organisation__in=organisations)
+        .select_related("organisation")
+        .prefetch_related("pauses", "grants__right")
+        .order_by("organisation__name", "-begin_date")
+    )
+    persons = (
+        Person.objects.filter(
+            Exists(WorkRelation.objects.filter(person=OuterRef("pk"), organisation__in=organisations))
+        )
+        .filter(person_search_q(query))
+        .prefetch_related(Prefetch("work_relations", queryset=relations, to_attr="shown_relations"))
+        .order_by("last_name", "first_name", "national_number")
+    )
+    found: list[Person] = list(persons[: limit + 1])
+    return found[:limit], len(found) > limit
+
+
+def person_visible_to(person: Person, administrator: PersonRef, *, at: datetime | None = None) -> bool:
+    """Whether the person has a work relation (any, also ended) in an organisation the administrator
+    administers."""
+    return WorkRelation.objects.filter(
+        person=person, organisation__in=administered_organisations(administrator, at=at)
+    ).exists()
+
+
+def person_history_in(person: Person, organisations: QuerySet[Organisation]) -> QuerySet[AuditEvent]:
+    """The Historiek of a person as an administrator of ``organisations`` sees it: events on the person
+    (added, refreshed from the register) and on their work relations, grants and appointments in those
+    organisations (another organisation's history stays hidden)."""
+    relations = [
+        str(pk)
+        for pk in WorkRelation.objects.filter(person=person, organisation__in=organisations).values_list(
+            "pk", flat=True
+        )
+    ]
+    grants = [
+        str(pk)
+        for pk in RightGrant.objects.filter(
+            work_relation__person=person, work_relation__organisation__in=organisations
+        ).values_list("pk", flat=True)
+    ]
+    appointments = [
+        str(pk)
+        for pk in AdministratorAppointment.objects.filter(
+            person=person, organisation__in=organisations
+        ).values_list("pk", flat=True)
+    ]
+    query = Q(object_type="idm.Person", object_id=str(person.pk))
+    for object_type, ids in (
+        ("idm.WorkRelation", relations),
+        ("idm.RightGrant", grants),
+        ("idm.AdministratorAppointment", appointments),
+    ):
+        if ids:
+            query |= Q(object_type=object_type, object_id__in=ids)
+    return AuditEvent.objects.filter(query).select_related("actor").order_by("-at", "-id")
+
+
+#: the keyset of "toekenning opzoeken": (end date, id)
+type GrantCursor = tuple[date, int]
+
+
+def grant_search_page(
+    grants: QuerySet[RightGrant], *, after: GrantCursor | None = None, size: int = 50
+) -> tuple[list[RightGrant], GrantCursor | None]:
+    """One page of a ``grant_search`` result, soonest end first, by keyset on (end date, id) — the index
+    ``idm_grant_end_id_idx`` — so every page costs one query whatever its number (no OFFSET, no COUNT).
+    Returns the grants and the cursor of the next page (None on the last page)."""
+    grants = grants.order_by("end_date", "id")
+    if after is not None:
+        day, pk = after
+        grants = grants.filter(Q(end_date__gt=day) | Q(end_date=day, id__gt=pk))
+    rows = list(grants[: size + 1])
+    if len(rows) > size:
+        last = rows[size - 1]
+        return rows[:size], (last.end_date, last.pk)
+    return rows, None

@@ -240,6 +240,8 @@ def person_snapshot(person: Person) -> dict[str, Any]:
         "last_name": person.last_name,
         "birth_date": _iso(person.birth_date),
         "sex": person.sex,
+        "call_name": person.call_name,
+        "initials": person.initials,
         "email": person.email,
         "phone": person.phone,
         "language": person.language,
@@ -458,6 +460,8 @@ def person_add_by_number(
     phone: str = "",
     language: str = "nl",
     reason: str = "",
+    call_name: str = "",
+    initials: str = "",
 ) -> Person:
     """Step 1 of the wizard: a person by national register or BIS number; names, birth date and sex come from
     the national register. A person already known is refreshed from the register and returned."""
@@ -477,6 +481,7 @@ def person_add_by_number(
         raise IdmError(_("Kies Nederlands of Engels."), field="language", code="language")
     email = _email(email, required=False)
     phone = _phone(phone, required=False)
+    call_name, initials = (call_name or "").strip()[:200], (initials or "").strip()[:20]
     now = timezone.now()
     person = Person.objects.select_for_update().filter(national_number=compact).first()
     register = {
@@ -491,6 +496,8 @@ def person_add_by_number(
             email=email,
             phone=phone,
             language=language,
+            call_name=call_name,
+            initials=initials,
             register_checked_at=now,
             **register,
         )
@@ -503,6 +510,8 @@ def person_add_by_number(
         setattr(person, name, value)
     person.email = email or person.email
     person.phone = phone or person.phone
+    person.call_name = call_name or person.call_name
+    person.initials = initials or person.initials
     person.register_checked_at = now
     person.save()
     if person_snapshot(person) != before:
@@ -684,9 +693,26 @@ def work_relation_extend(
         work_relation_snapshot(relation),
         reason,
     )
+    may_hand_out_staff_rights = _may_hand_out_staff_rights(actor)
     for grant in grants:
         if grant.end_date < _today() and grant.end_date <= end:
             continue  # an expired right is extended on its own (right_grant_extend)
+        if grant.right.code == selectors.APPLICATION_MANAGER_RIGHT and not may_hand_out_staff_rights:
+            if grant.end_date > end:  # shortening the relation still caps it
+                grant_before = grant_snapshot(grant)
+                grant.end_date = max(grant.begin_date, end)
+                grant.save(update_fields=["end_date"])
+                _audit(
+                    actor,
+                    relation.organisation,
+                    "idm.right_grant.extend",
+                    RIGHT_GRANT,
+                    grant.pk,
+                    grant_before,
+                    grant_snapshot(grant),
+                    reason,
+                )
+            continue  # only an application manager lengthens the application manager right
         grant_start = max(_today(), grant.begin_date)
         new_end = min(add_months(grant_start, grant.right.max_months), end)
         if new_end == grant.end_date:
@@ -834,6 +860,23 @@ def _right_available(right: RightDefinition, organisation: Organisation) -> None
         )
 
 
+def _may_hand_out_staff_rights(actor: Actor) -> bool:
+    number = _acting_number(actor)
+    return number is None or selectors.is_application_manager(number)
+
+
+def _require_may_hand_out(actor: Actor, right: RightDefinition) -> None:
+    """Nobody hands out more than he holds: the application manager right (which administers every
+    organisation) is granted or extended only by an application manager (or the system), never by a local
+    administrator of VLAIO to himself or a colleague."""
+    if right.code == selectors.APPLICATION_MANAGER_RIGHT and not _may_hand_out_staff_rights(actor):
+        raise NotAllowed(
+            _("Enkel een toepassingsbeheerder mag het gebruikersrecht %(right)s toekennen of verlengen."),
+            field="right",
+            right=right.label_nl,
+        )
+
+
 def _context(
     right: RightDefinition, organisation: Organisation, values: Sequence[str]
 ) -> list[tuple[str, Department | None]]:
@@ -903,6 +946,7 @@ def right_grant_create(
     if right is None:
         raise RightNotAvailable(_("Onbekend gebruikersrecht %(right)s."), field="right", right=right_code)
     _right_available(right, organisation)
+    _require_may_hand_out(actor, right)
     contexts = _context(right, organisation, context_values)
     begin = begin_date or max(_today(), relation.begin_date)
     if begin < relation.begin_date:
@@ -972,6 +1016,7 @@ def right_grant_extend(
     _require(actor, relation.organisation)
     if grant.ended_at is not None:
         raise Conflict(_("Dit gebruikersrecht is beëindigd; ken het opnieuw toe."))
+    _require_may_hand_out(actor, grant.right)
     _require_open(relation)
     if relation.end_date < _today():
         raise Conflict(_("De werkrelatie is verlopen; verleng eerst de werkrelatie."))
