@@ -24,15 +24,19 @@ def test_login_page_lists_the_methods(client: Client) -> None:
         "eID en aangesloten kaartlezer",
         "itsme",
         "Beveiligingscode via mobiele app",
-        "Beveiligingscode via sms",
+        "Beveiligingscode via SMS",
         "Federaal token",
     ):
         assert label in html
     assert 'href="/aanmelden/simulator/eid/"' in html
     assert 'href="/aanmelden/simulator/itsme/"' in html
+    assert 'href="/aanmelden/beveiligingscode-app/"' in html
+    assert 'href="/aanmelden/beveiligingscode-sms/"' in html
+    # "Eerste gebruik? Manier van aanmelden eerst activeren" (seed 003) for the two code methods
+    assert 'href="/aanmelden/beveiligingscode-app/activeren/"' in html
+    assert 'href="/aanmelden/beveiligingscode-sms/activeren/"' in html
     assert "Simulator — alleen in de demo" in html
     assert "Niet meer beschikbaar sinds 31 januari 2024" in html
-    assert html.count("Komt in een volgende versie") == 1  # SMS: no fake flow (TOTP is real: test_totp.py)
     assert "/aanmelden/simulator/csamtotp/" not in html
 
 
@@ -49,7 +53,7 @@ def test_methods_registry() -> None:
     assert get_method("eid").acr == "urn:be:vlaanderen:authmech:eid"  # type: ignore[union-attr]
     assert get_method("csamsms").acr == "urn:be:vlaanderen:authmech:csamsms"  # type: ignore[union-attr]
     assert get_method("csamtotp").available  # type: ignore[union-attr]
-    assert not get_method("csamsms").available  # type: ignore[union-attr]
+    assert get_method("csamsms").available  # type: ignore[union-attr]
     assert not get_method("federal_token").available  # type: ignore[union-attr]
     assert level_at_least("urn:be:vlaanderen:authmech:itsme", "high")
     assert level_at_least("urn:be:vlaanderen:authmech:csamsms", "substantial")
@@ -65,6 +69,7 @@ def test_outside_demo_mode_the_simulator_does_not_exist(client: Client, world: W
     html = client.get("/aanmelden/").content.decode()
     assert "/aanmelden/simulator/" not in html
     assert "Simulator" not in html
+    assert 'href="/aanmelden/eid/"' in html  # the production eID adapter (client certificate)
 
 
 def test_unknown_method_is_404(client: Client) -> None:

@@ -1,5 +1,6 @@
-"""Beveiligingscode via mobiele app (TOTP): enrolment after a high-level login, login with number + code,
-no reuse of a code, drift of one step, generic errors, lockout per account, throttle per address."""
+"""Beveiligingscode via mobiele app (TOTP): enrolment after a high-level login, login with username (or
+number) + password + code, no reuse of a code, drift of one step, generic errors, lockout per account,
+throttle per address."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from kmop.acm import session as keys
-from kmop.acm import totp
+from kmop.acm import throttle, totp
 from kmop.acm.models import TotpDevice, User
 from kmop.acm.views import TOTP_PENDING
 from kmop.audit.models import AuditEvent
@@ -23,8 +24,10 @@ pytestmark = pytest.mark.django_db
 
 ENROL = "/aanmelden/beveiligingscode-app/activeren/"
 LOGIN = "/aanmelden/beveiligingscode-app/"
-GENERIC = "De combinatie van rijksregisternummer en beveiligingscode is niet correct."
+PASSWORD_PAGE = "/aanmelden/gebruikersnaam-wachtwoord/"
+GENERIC = "De combinatie van gebruikersnaam, wachtwoord en beveiligingscode is niet correct."
 LATER = "Probeer het over 15 minuten opnieuw."
+PASSWORD = "paard batterij nietje correct"
 
 
 @pytest.fixture(autouse=True)
@@ -37,16 +40,24 @@ def code(secret: str, steps: int = 0) -> str:
     return totp_.at(datetime.datetime.now(datetime.UTC), counter_offset=steps)
 
 
-def enrol(client: Client, number: str = SOFIE) -> str:
+def set_password(client: Client, username: str, password: str = PASSWORD) -> None:
+    response = client.post(PASSWORD_PAGE, {"username": username, "password1": password, "password2": password})
+    assert response.status_code == 302, response.content.decode()
+
+
+def enrol(client: Client, number: str = SOFIE, username: str = "sofie") -> str:
     simulator_login(client, number)
+    set_password(client, f"{username}.{number[-4:]}")
     client.get(ENROL)
     secret = client.session[TOTP_PENDING]
     assert client.post(ENROL, {"code": code(secret)}).status_code == 302
     return secret
 
 
-def login(client: Client, number: str, value: str, address: str = "192.0.2.1"):
-    return client.post(LOGIN, {"national_number": number, "code": value}, REMOTE_ADDR=address)
+def login(client: Client, number: str, value: str, address: str = "192.0.2.1", password: str = PASSWORD):
+    return client.post(
+        LOGIN, {"identifier": number, "password": password, "code": value}, REMOTE_ADDR=address
+    )
 
 
 def test_enrol_shows_qr_and_secret_and_confirms(client: Client, world: World) -> None:
@@ -114,7 +125,7 @@ def test_login_with_a_valid_code(client: Client, world: World, clock: time_machi
     clock.shift(30)
     client.get(LOGIN)
     before = client.session.session_key
-    response = login(client, "79.05.14-998.82", code(secret))
+    response = login(client, "Sofie.9882", code(secret))  # the username, in any case
     assert response.status_code == 302
     assert response["Location"] == "/aanmelden-als/"
     assert client.session.session_key != before
@@ -162,14 +173,16 @@ def test_one_generic_error(client: Client, world: World, clock: time_machine.Tra
     client.post("/afmelden/")
     clock.shift(30)
     wrong = f"{(int(code(secret)) + 1) % 1_000_000:06d}"
-    for number, value, reason in (
-        (SOFIE, wrong, "wrong code"),
-        (NOBODY, code(secret), "unknown number"),  # not in the register
-        ("12345678901", code(secret), "unknown number"),  # not a valid number
-        (JONAS, code(secret), "no device"),
-        (SOFIE, "abc", "wrong code"),
+    for number, value, password, reason in (
+        (SOFIE, wrong, PASSWORD, "wrong code"),
+        (SOFIE, code(secret), "not the password", "wrong password"),
+        (NOBODY, code(secret), PASSWORD, "unknown account"),  # not in the register
+        ("12345678901", code(secret), PASSWORD, "unknown account"),  # not a valid number
+        ("nobody.here", code(secret), PASSWORD, "unknown account"),  # no such username
+        (JONAS, code(secret), PASSWORD, "unknown account"),  # never logged in
+        (SOFIE, "abc", PASSWORD, "wrong code"),
     ):
-        response = login(client, number, value)
+        response = login(client, number, value, password=password)
         html = response.content.decode()
         assert response.status_code == 200
         assert GENERIC in html
@@ -187,17 +200,29 @@ def test_lockout_after_five_failures(client: Client, world: World, clock: time_m
     for _ in range(4):
         assert GENERIC in login(client, SOFIE, wrong).content.decode()
     assert LATER in login(client, SOFIE, wrong).content.decode()  # the fifth
-    assert TotpDevice.objects.get().locked_until is not None
+    user = User.objects.get(national_number=SOFIE)
+    assert throttle.is_locked(str(user.pk))
     clock.shift(60)
-    response = login(client, SOFIE, code(secret))  # the right code, but locked
+    response = login(client, SOFIE, code(secret), address="203.0.113.50")  # the right code, but locked
     assert response.status_code == 200
     assert LATER in response.content.decode()
-    assert AuditEvent.objects.filter(action="acm.login.failed").latest("pk").reason == "locked"
+    assert AuditEvent.objects.filter(action="acm.login.failed").latest("pk").reason == "account throttled"
     clock.shift(14 * 60)
+    assert not throttle.is_locked(str(user.pk))
     assert login(client, SOFIE, code(secret)).status_code == 302
-    device = TotpDevice.objects.get()
-    assert device.failures == 0
-    assert device.locked_until is None
+
+
+def test_wrong_passwords_lock_the_account_too(
+    client: Client, world: World, clock: time_machine.Traveller
+) -> None:
+    secret = enrol(client)
+    client.post("/afmelden/")
+    clock.shift(30)
+    for _ in range(5):
+        login(client, SOFIE, code(secret), password="not the password")
+    response = login(client, SOFIE, code(secret))
+    assert LATER in response.content.decode()
+    assert "_auth_user_id" not in client.session
 
 
 def test_throttle_per_address(client: Client, world: World, clock: time_machine.Traveller) -> None:
@@ -229,6 +254,7 @@ def test_the_app_is_offered_after_a_high_level_login_only(
 ) -> None:
     page = simulator_login(client, JONAS).content.decode()  # no access yet: the no-access page
     assert f'href="{ENROL}"' in page  # the no-access page offers to activate the app
+    assert f'href="{PASSWORD_PAGE}"' in page
     secret = enrol(client, JONAS)
     client.post("/afmelden/")
     clock.shift(30)

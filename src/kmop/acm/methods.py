@@ -1,9 +1,10 @@
 """The login methods of the Toegangsbeheer (ACM) as data: code, label, ``acr``, eIDAS level, availability.
 
-The list and the ``acr`` URNs follow IAM.md. eID and itsme can be used only through the demo simulator
-(``settings.DEMO_MODE``); the security code via mobile app (TOTP, ``kmop.acm.totp``) is real and available
-everywhere; the security code via SMS comes in a later release and the federal token was retired on
-31 January 2024. A later adapter (production eID/itsme through ACM, SMS) sets ``adapter``.
+The list and the ``acr`` URNs follow IAM.md. In demo mode (``settings.DEMO_MODE``) eID and itsme go to the
+demo simulator; outside it, eID uses the client certificate passed by the TLS proxy (``kmop.acm.eid``) and
+itsme the OpenID Connect login of ``kmop.oidc`` (view ``oidc:itsme-start``; the method is unavailable while
+that view does not exist). The security codes via mobile app (``kmop.acm.totp``) and via sms
+(``kmop.acm.sms``) are real everywhere; the federal token was retired on 31 January 2024.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +24,19 @@ MINIMUM_LEVEL = "substantial"
 
 SIMULATOR = "simulator"
 TOTP = "totp"
+SMS = "sms"
+EID_CERTIFICATE = "eid-certificate"
+ITSME_OIDC = "itsme-oidc"
+
+#: the view of each real adapter
+ADAPTER_VIEWS = {
+    EID_CERTIFICATE: "acm:eid-login",
+    ITSME_OIDC: "oidc:itsme-start",
+    TOTP: "acm:totp-login",
+    SMS: "acm:sms-login",
+}
+#: where a method is activated first (after an eID/itsme login)
+ENROL_VIEWS = {TOTP: "acm:totp-enrol", SMS: "acm:sms-enrol"}
 
 
 @dataclass(frozen=True)
@@ -30,25 +45,47 @@ class LoginMethod:
     label: str | Promise
     acr: str
     eidas: str  # one of EIDAS_LEVELS, "" for a retired method
-    #: how it works here: "simulator" (demo only), "totp" (real), "" when nothing implements it yet
+    #: the real implementation (a key of ``ADAPTER_VIEWS``), "" when there is none
     adapter: str = ""
+    #: in demo mode, the demo simulator replaces the adapter
+    has_simulator: bool = False
     retired_on: date | None = None
     info_url: str = ""
+    hint: str | Promise = ""
 
     @property
     def retired(self) -> bool:
         return self.retired_on is not None
 
     @property
-    def available(self) -> bool:
-        """Usable now: not retired, and implemented (a simulator only in demo mode)."""
-        if self.retired or not self.adapter:
-            return False
-        return self.adapter != SIMULATOR or bool(settings.DEMO_MODE)
+    def simulated(self) -> bool:
+        """In demo mode a method with a simulator goes to the simulator."""
+        return self.has_simulator and bool(settings.DEMO_MODE)
 
     @property
-    def simulated(self) -> bool:
-        return self.adapter == SIMULATOR
+    def url(self) -> str:
+        """Where the login with this method starts; "" when it cannot be used here."""
+        if self.retired:
+            return ""
+        if self.simulated:
+            return reverse("acm:simulator", args=[self.code])
+        view = ADAPTER_VIEWS.get(self.adapter)
+        if not view:
+            return ""
+        try:
+            return reverse(view)
+        except NoReverseMatch:  # e.g. the oidc app does not provide itsme (yet)
+            return ""
+
+    @property
+    def enrol_url(self) -> str:
+        view = ENROL_VIEWS.get(self.adapter)
+        return reverse(view) if view else ""
+
+    @property
+    def available(self) -> bool:
+        """Usable now: not retired, and implemented here (a simulator only in demo mode)."""
+        return bool(self.url)
 
     @property
     def eidas_label(self) -> str | Promise:
@@ -61,16 +98,20 @@ METHODS: tuple[LoginMethod, ...] = (
         label=_("eID en aangesloten kaartlezer"),
         acr="urn:be:vlaanderen:authmech:eid",
         eidas="high",
-        adapter=SIMULATOR,
+        adapter=EID_CERTIFICATE,
+        has_simulator=True,
         info_url="https://www.vlaanderen.be/nl/vlaamse-overheid/werking-van-de-vlaamse-overheid/aanmelden-met-eid-en-aangesloten-kaartlezer",
+        hint=_("Met uw elektronische identiteitskaart en een aangesloten kaartlezer"),
     ),
     LoginMethod(
         code="itsme",
         label=_("itsme"),
         acr="urn:be:vlaanderen:authmech:itsme",
         eidas="high",
-        adapter=SIMULATOR,
+        adapter=ITSME_OIDC,
+        has_simulator=True,
         info_url="https://www.itsme.be/nl",
+        hint=_("Met de itsme-app op uw smartphone"),
     ),
     LoginMethod(
         code="csamtotp",
@@ -79,13 +120,16 @@ METHODS: tuple[LoginMethod, ...] = (
         eidas="substantial",
         adapter=TOTP,
         info_url="https://www.vlaanderen.be/nl/vlaamse-overheid/werking-van-de-vlaamse-overheid/aanmelden-met-beveiligingscode-mobiele-app",
+        hint=_("Met uw gebruikersnaam, wachtwoord en een app voor beveiligingscodes"),
     ),
     LoginMethod(
         code="csamsms",
-        label=_("Beveiligingscode via sms"),
+        label=_("Beveiligingscode via SMS"),
         acr="urn:be:vlaanderen:authmech:csamsms",
         eidas="substantial",
+        adapter=SMS,
         info_url="https://www.vlaanderen.be/nl/vlaamse-overheid/werking-van-de-vlaamse-overheid/aanmelden-met-beveiligingscode-sms",
+        hint=_("Met uw gebruikersnaam, wachtwoord en een code per sms"),
     ),
     LoginMethod(
         code="federal_token",

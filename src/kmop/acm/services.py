@@ -111,3 +111,25 @@ def act_as(*, request: HttpRequest, user: User, option: ActingOption, via: str) 
             after={"organisation": organisation.code, "roles": list(roles), "via": via},
         )
     return organisation
+
+
+def login_failed(
+    *, request: HttpRequest, user: User | None, identifier: str, method: str, reason: str
+) -> None:
+    """Audit a failed login try (``acm.login.failed``): the reason and the client address are only here, the
+    person sees one generic message. An unknown account is recorded with (the start of) what was typed."""
+    from kmop.acm.network import client_address
+
+    with transaction.atomic():
+        audit_record(
+            actor=Actor(
+                label=user.get_username() if user else "anonymous",
+                user=user,
+                acr=request.session.get(keys.ACR, ""),
+            ),
+            action="acm.login.failed",
+            object_type="acm.User",
+            object_id=str(user.pk) if user else "",
+            after={"method": method, "address": client_address(request)},
+            reason=reason if user or not identifier else f"{reason} ({identifier[:20]})",
+        )

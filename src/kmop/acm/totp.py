@@ -3,9 +3,8 @@ with pyotp, the QR code as inline SVG with segno. See decision 0007.
 
 - A code is accepted for the current time step or one step before/after (clock drift), and only when its step
   is after the last step used: a code is never accepted twice.
-- After ``MAX_FAILURES`` wrong codes for an account it is locked for ``LOCK_MINUTES``; per client address at
-  most ``MAX_ADDRESS_FAILURES`` failures per ``LOCK_MINUTES`` (Django's cache: the default LocMemCache counts
-  per process, a multi-process deployment needs a shared cache).
+- The login asks the username (or national/BIS number) and password (``kmop.acm.passwords``) with the code;
+  failures are throttled per account and per client address by ``kmop.acm.throttle`` (decision 0008).
 - Every enrolment, removal, failure and success is audited.
 """
 
@@ -13,31 +12,30 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pyotp
 import segno
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from kmop.acm import passwords, throttle
 from kmop.acm import session as keys
 from kmop.acm.methods import LoginMethod, get_method
 from kmop.acm.models import TotpDevice, User
+from kmop.acm.network import client_address
 from kmop.audit.services import Actor, audit_record
-from kmop.registers.national_register import InvalidNationalNumber, lookup
+from kmop.registers.national_register import lookup
 from kmop.registers.numbers import format_national_number
 
 ISSUER = "kmo-portefeuille"
 VALID_WINDOW = 1  # time steps before/after the current one
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
-MAX_ADDRESS_FAILURES = 20
+METHOD_CODE = "csamtotp"
+LOCK_MINUTES = throttle.MINUTES
 
 
 def method() -> LoginMethod:
-    found = get_method("csamtotp")
+    found = get_method(METHOD_CODE)
     assert found is not None
     return found
 
@@ -130,95 +128,65 @@ class Outcome:
     error: str = ""
 
 
-def client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def _address_key(address: str) -> str:
-    return f"kmop:acm:totp:address:{address}"
-
-
-def _address_failed(address: str) -> None:
-    key = _address_key(address)
-    if cache.add(key, 1, timeout=LOCK_MINUTES * 60):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired in between
-        cache.add(key, 1, timeout=LOCK_MINUTES * 60)
-
-
-def _failed(request: HttpRequest, user: User | None, number: str, reason: str) -> None:
-    with transaction.atomic():
-        audit_record(
-            actor=_actor(request, user, user.get_username() if user else "anonymous"),
-            action="acm.login.failed",
-            object_type="acm.User",
-            object_id=str(user.pk) if user else "",
-            after={"method": "csamtotp", "address": client_address(request)},
-            reason=reason if user else f"{reason} ({number[:20]})",
-        )
-
-
-def login(*, request: HttpRequest, number: str, code: str) -> Outcome:
-    """Check the national/BIS number and the code; log in with acr csamtotp (the login service) or tell why
-    not (for the audit; the user sees one generic message, or "try later")."""
+def login(*, request: HttpRequest, identifier: str, password: str, code: str) -> Outcome:
+    """Check the username (or national/BIS number), the password and the code; log in with acr csamtotp (the
+    login service) or tell why not (in the audit; the person sees one generic message, or "try later")."""
     from kmop.acm import services
 
     address = client_address(request)
-    if (cache.get(_address_key(address)) or 0) >= MAX_ADDRESS_FAILURES:
-        _failed(request, None, number, "address throttled")
-        return Outcome(error="throttled")
-    try:
-        record = lookup(number)
-    except InvalidNationalNumber:
-        record = None
-    compact = record.national_number if record else ""
+    user = passwords.find_account(identifier)
+    account = str(user.pk) if user else None
+    verdict = throttle.check(account=account, address=address)
+    if verdict.blocked:
+        services.login_failed(
+            request=request,
+            user=user,
+            identifier=identifier,
+            method=METHOD_CODE,
+            reason=f"{verdict.why} throttled",
+        )
+        return Outcome(error="locked" if verdict.why == "account" else "throttled")
     with transaction.atomic():
         device = (
-            TotpDevice.objects.select_for_update()
-            .select_related("user")
-            .filter(user__national_number=compact, confirmed_at__isnull=False)
-            .first()
-            if compact
+            TotpDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
+            if user is not None
             else None
         )
-        if device is None or record is None:
-            reason = "unknown number" if record is None else "no device"
-            user = (
-                device.user
-                if device
-                else User.objects.filter(national_number=compact).first()
-                if compact
-                else None
-            )
-            _address_failed(address)
-            _failed(request, user, number, reason)
-            return Outcome(error="invalid")
-        now = timezone.now()
-        if device.locked_until and device.locked_until > now:
-            _address_failed(address)
-            _failed(request, device.user, number, "locked")
-            return Outcome(error="locked")
-        step, replay = matching_step(device.secret, code, device.last_used_timestep)
-        if step is None:
-            device.failures += 1
-            locked = device.failures >= MAX_FAILURES
-            if locked:
-                device.failures = 0
-                device.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            device.save(update_fields=["failures", "locked_until"])
-            _address_failed(address)
-            _failed(
-                request,
-                device.user,
-                number,
-                ("code reused" if replay else "wrong code") + (", locked" if locked else ""),
+        password_ok = passwords.password_matches(user, password)
+        step, replay = (
+            matching_step(device.secret, code, device.last_used_timestep) if device else (None, False)
+        )
+        reason = (
+            "unknown account"
+            if user is None
+            else "no device"
+            if device is None
+            else "wrong password"
+            if not password_ok
+            else "code reused"
+            if step is None and replay
+            else "wrong code"
+            if step is None
+            else ""
+        )
+        record = lookup(user.national_number) if user and user.national_number and not reason else None
+        if not reason and record is None:
+            reason = "not in register"
+        if reason:
+            locked = throttle.failed(account=account, address=address)
+            services.login_failed(
+                request=request,
+                user=user,
+                identifier=identifier,
+                method=METHOD_CODE,
+                reason=reason + (", locked" if locked else ""),
             )
             return Outcome(error="locked" if locked else "invalid")
-        device.failures = 0
-        device.locked_until = None
+        assert device is not None
+        assert user is not None
+        assert record is not None
         device.last_used_timestep = step
-        device.save(update_fields=["failures", "locked_until", "last_used_timestep"])
-        user = services.person_login(request=request, method=method(), record=record)
+        device.save(update_fields=["last_used_timestep"])
+        throttle.succeeded(account=str(user.pk))
+        services.person_login(request=request, method=method(), record=record)
     return Outcome(user=user)

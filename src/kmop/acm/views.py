@@ -14,13 +14,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kmop.acm import services, totp
+from kmop.acm import eid, passwords, services, sms, totp
 from kmop.acm import session as keys
-from kmop.acm.forms import ActAsForm, SimulatorForm, TotpEnrolForm, TotpLoginForm
+from kmop.acm.forms import (
+    ActAsForm,
+    CredentialsForm,
+    MobileNumberForm,
+    PasswordSetForm,
+    SimulatorForm,
+    SmsCodeForm,
+    TotpEnrolForm,
+    TotpLoginForm,
+)
 from kmop.acm.hints import parse_login_hint
-from kmop.acm.methods import METHODS, SIMULATOR, get_method, level_at_least
-from kmop.acm.models import TotpDevice, User
+from kmop.acm.methods import METHODS, get_method, level_at_least
+from kmop.acm.models import PasswordCredential, SmsDevice, TotpDevice, User
 from kmop.idm.selectors import ActingOption, acting_options
+from kmop.registers.national_register import lookup
 from kmop.registers.numbers import format_enterprise_number, format_national_number
 
 
@@ -80,7 +90,7 @@ def _demo_persons() -> list[dict[str, str]]:
 def simulator(request: HttpRequest, method: str) -> HttpResponse:
     """Demo mode only: the simulator of eID or itsme. Refused (404) outside demo mode."""
     login_method = get_method(method)
-    if not settings.DEMO_MODE or login_method is None or login_method.adapter != SIMULATOR:
+    if not settings.DEMO_MODE or login_method is None or not login_method.has_simulator:
         raise Http404
     persons = _demo_persons()
     numbers = {p["key"]: p["national_number"] for p in persons}
@@ -219,6 +229,7 @@ def totp_enrol(request: HttpRequest) -> HttpResponse:
             "device": device,
             "account": format_national_number(user.national_number),
             "issuer": totp.ISSUER,
+            "has_password": passwords.has_password(user),
         },
     )
 
@@ -233,28 +244,36 @@ def totp_remove(request: HttpRequest) -> HttpResponse:
     return redirect("acm:totp-enrol")
 
 
+def _try_later() -> str:
+    return _(
+        "Te veel mislukte pogingen. Om uw gegevens te beschermen kunt u voorlopig niet aanmelden "
+        "met een beveiligingscode. Probeer het over %(minutes)s minuten opnieuw."
+    ) % {"minutes": totp.LOCK_MINUTES}
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def totp_login(request: HttpRequest) -> HttpResponse:
-    """Aanmelden met een beveiligingscode via mobiele app: national/BIS number + the 6-digit code. One
-    generic message for any wrong combination (no account enumeration); "try later" when locked/throttled."""
+    """Aanmelden met een beveiligingscode via mobiele app: username (or national/BIS number), password and
+    the 6-digit code. One generic message for any wrong combination (no account enumeration); "try later"
+    when locked/throttled."""
     error = ""
     if request.method == "POST":
         form = TotpLoginForm(request.POST)
         if form.is_valid():
             outcome = totp.login(
-                request=request, number=form.cleaned_data["national_number"], code=form.cleaned_data["code"]
+                request=request,
+                identifier=form.cleaned_data["identifier"],
+                password=form.cleaned_data["password"],
+                code=form.cleaned_data["code"],
             )
             if outcome.user is not None:
                 return redirect("acm:act-as")
             if outcome.error in ("locked", "throttled"):
-                error = _(
-                    "Te veel mislukte pogingen. Om uw gegevens te beschermen kunt u voorlopig niet aanmelden "
-                    "met een beveiligingscode. Probeer het over %(minutes)s minuten opnieuw."
-                ) % {"minutes": totp.LOCK_MINUTES}
+                error = _try_later()
             else:
-                error = _("De combinatie van rijksregisternummer en beveiligingscode is niet correct.")
-            form = TotpLoginForm(initial={"national_number": form.cleaned_data["national_number"]})
+                error = _("De combinatie van gebruikersnaam, wachtwoord en beveiligingscode is niet correct.")
+            form = TotpLoginForm(initial={"identifier": form.cleaned_data["identifier"]})
     else:
         form = TotpLoginForm()
     return render(
@@ -262,3 +281,220 @@ def totp_login(request: HttpRequest) -> HttpResponse:
         "acm/totp_login.html",
         {"form": form, "error": error, "method": totp.method()},
     )
+
+
+def _enrol_refused(request: HttpRequest, next_view: str) -> HttpResponse:
+    if request.user.is_authenticated:
+        return render(request, "acm/enrol_refused.html", status=403)
+    return redirect(f"{reverse('acm:login')}?next={reverse(next_view)}")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def password_set(request: HttpRequest) -> HttpResponse:
+    """Gebruikersnaam en wachtwoord instellen (or change them): only after a login at level high, as the
+    security code methods ask them together with the code."""
+    user = _high_level_user(request)
+    if user is None:
+        return _enrol_refused(request, "acm:password-set")
+    credential = PasswordCredential.objects.filter(user=user).first()
+    if request.method == "POST":
+        form = PasswordSetForm(request.POST, user=user)
+        if form.is_valid():
+            passwords.set_credential(
+                request=request,
+                user=user,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+            )
+            messages.success(request, _("Uw gebruikersnaam en wachtwoord zijn ingesteld."))
+            return redirect("acm:password-set")
+    else:
+        form = PasswordSetForm(initial={"username": credential.username if credential else ""}, user=user)
+    return render(request, "acm/password_set.html", {"form": form, "credential": credential})
+
+
+SMS_ENROL = "acm_sms_enrol"  # the challenge sent to the new number, until confirmed
+SMS_LOGIN = "acm_sms_login"  # the login challenge of the first step ({"id": None} when no code was sent)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def sms_enrol(request: HttpRequest) -> HttpResponse:
+    """Beveiligingscode via SMS activeren: a mobile number, confirmed with a code sent to it. Only after a
+    login at level high (eID, itsme)."""
+    user = _high_level_user(request)
+    if user is None:
+        return _enrol_refused(request, "acm:sms-enrol")
+    pending = request.session.get(SMS_ENROL) or {}
+    number_form = MobileNumberForm()
+    code_form = SmsCodeForm()
+    action = request.POST.get("action", "")
+    if request.method == "POST" and action == "send":
+        number_form = MobileNumberForm(request.POST)
+        if number_form.is_valid():
+            number = number_form.cleaned_data["number"]
+            challenge = sms.start_enrolment(request=request, user=user, number=number)
+            request.session[SMS_ENROL] = {"id": challenge.pk, "number": number}
+            return redirect("acm:sms-enrol")
+    elif request.method == "POST" and action == "resend" and pending:
+        if sms.resend(request=request, user=user, challenge_id=pending.get("id"), purpose="enrol"):
+            messages.info(request, _("We hebben een nieuwe code gestuurd."))
+        else:
+            messages.warning(request, _("U kunt geen nieuwe code meer vragen. Vul uw gsm-nummer opnieuw in."))
+            request.session.pop(SMS_ENROL, None)
+        return redirect("acm:sms-enrol")
+    elif request.method == "POST" and action == "cancel":
+        request.session.pop(SMS_ENROL, None)
+        return redirect("acm:sms-enrol")
+    elif request.method == "POST" and action == "confirm" and pending:
+        code_form = SmsCodeForm(request.POST)
+        if code_form.is_valid():
+            if sms.confirm_enrolment(
+                request=request,
+                user=user,
+                challenge_id=pending.get("id"),
+                code=code_form.cleaned_data["code"],
+            ):
+                request.session.pop(SMS_ENROL, None)
+                messages.success(request, _("Beveiligingscode via SMS is geactiveerd."))
+                return redirect("acm:sms-enrol")
+            code_form.add_error(
+                "code",
+                _(
+                    "Deze code is niet correct of niet meer geldig. Vul de code uit de laatste sms "
+                    "in, of vraag een nieuwe."
+                ),
+            )
+    device = SmsDevice.objects.filter(user=user).first()
+    return render(
+        request,
+        "acm/sms_enrol.html",
+        {
+            "number_form": number_form,
+            "code_form": code_form,
+            "form": code_form if pending else number_form,  # for the error summary
+            "pending_number": sms.masked(pending["number"]) if pending.get("number") else "",
+            "device": device,
+            "device_number": sms.masked(device.number) if device else "",
+            "has_password": passwords.has_password(user),
+            "minutes": sms.CODE_MINUTES,
+        },
+    )
+
+
+@require_POST
+def sms_remove(request: HttpRequest) -> HttpResponse:
+    user = _high_level_user(request)
+    if user is None:
+        raise PermissionDenied
+    if sms.remove(request=request, user=user):
+        messages.success(request, _("Uw gsm-nummer voor beveiligingscodes is verwijderd."))
+    return redirect("acm:sms-enrol")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def sms_login(request: HttpRequest) -> HttpResponse:
+    """Aanmelden met een beveiligingscode via SMS, step 1: username (or national/BIS number) and password.
+    Always on to step 2 (no account enumeration), except when too many tries failed."""
+    error = ""
+    if request.method == "POST":
+        form = CredentialsForm(request.POST)
+        if form.is_valid():
+            outcome = sms.start_login(
+                request=request,
+                identifier=form.cleaned_data["identifier"],
+                password=form.cleaned_data["password"],
+            )
+            if outcome.error in ("locked", "throttled"):
+                error = _try_later()
+                form = CredentialsForm(initial={"identifier": form.cleaned_data["identifier"]})
+            else:
+                request.session[SMS_LOGIN] = {"id": outcome.challenge_id}
+                return redirect("acm:sms-code")
+    else:
+        form = CredentialsForm()
+    return render(request, "acm/sms_login.html", {"form": form, "error": error, "method": sms.method()})
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def sms_code(request: HttpRequest) -> HttpResponse:
+    """Step 2: the code from the sms. One generic message for a wrong, expired or used code."""
+    pending = request.session.get(SMS_LOGIN)
+    if pending is None:
+        return redirect("acm:sms-login")
+    error = ""
+    form = SmsCodeForm()
+    if request.method == "POST" and request.POST.get("action") == "resend":
+        sms.resend(request=request, user=None, challenge_id=pending.get("id"), purpose="login")
+        messages.info(
+            request,
+            _(
+                "Als uw gegevens juist zijn, hebben we een nieuwe code gestuurd. Alleen de laatste code "
+                "werkt."
+            ),
+        )
+        return redirect("acm:sms-code")
+    if request.method == "POST":
+        form = SmsCodeForm(request.POST)
+        if form.is_valid():
+            outcome = sms.verify_login(
+                request=request, challenge_id=pending.get("id"), code=form.cleaned_data["code"]
+            )
+            if outcome.user is not None:
+                request.session.pop(SMS_LOGIN, None)
+                return redirect("acm:act-as")
+            if outcome.error in ("locked", "throttled"):
+                error = _try_later()
+            else:
+                error = _(
+                    "De combinatie van gebruikersnaam, wachtwoord en beveiligingscode is niet correct, of de "
+                    "code is niet meer geldig."
+                )
+            form = SmsCodeForm()
+    return render(
+        request,
+        "acm/sms_code.html",
+        {"form": form, "error": error, "method": sms.method(), "minutes": sms.CODE_MINUTES},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def eid_login(request: HttpRequest) -> HttpResponse:
+    """Aanmelden met eID (production): the TLS proxy asks the card's certificate and passes it on; this
+    view checks it (``kmop.acm.eid``) and logs the person in. A GET shows the start page (no login by a
+    link)."""
+    login_method = get_method("eid")
+    assert login_method is not None
+    if request.method != "POST":
+        return render(request, "acm/eid_login.html", {"method": login_method, "error": ""})
+    reason = ""
+    record = None
+    try:
+        identity = eid.identify(request)
+    except eid.CertificateRefused as refused:
+        identity, reason = None, str(refused)
+    if identity is None and not reason:
+        reason = "no certificate"
+    if identity is not None:
+        record = lookup(identity.national_number)
+        if record is None:
+            reason = "not in the national register"
+    if record is None:
+        services.login_failed(
+            request=request,
+            user=None,
+            identifier=identity.national_number if identity else "",
+            method="eid",
+            reason=f"eid: {reason}",
+        )
+        error = _(
+            "Aanmelden met eID is niet gelukt. Controleer of uw eID in de kaartlezer zit, en of u de pincode "
+            "juist hebt ingevuld, en probeer opnieuw."
+        )
+        return render(request, "acm/eid_login.html", {"method": login_method, "error": error}, status=403)
+    services.person_login(request=request, method=login_method, record=record)
+    return redirect("acm:act-as")
