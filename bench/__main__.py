@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import kbo_import
+from bench import iam, kbo_import
 
-BENCHMARKS = {"kbo_import": kbo_import.main}
+BENCHMARKS = {"kbo_import": kbo_import.main, "iam": iam.main}
 
 
 def main() -> None:
