@@ -1,0 +1,249 @@
+"""Helpers of the IAM benchmark: Django in the bench process, logged-in sessions, figures, an HTTP load loop.
+
+The bench process talks to the bench database through Django (``django_setup``); the HTTP measurements go to a
+separate server process on 127.0.0.1, so that the clients' time is not the server's.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import statistics
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+
+def django_setup(url: str, var_dir: str) -> None:
+    """Django in this process, on the bench database, without DEBUG (no query log, real error pages)."""
+    os.environ["DATABASE_URL"] = url
+    os.environ["KMOP_VAR_DIR"] = var_dir
+    os.environ["KMOP_DEBUG"] = "false"
+    os.environ.setdefault("KMOP_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kmop.conf.settings")
+    import django
+
+    django.setup()
+
+
+class TrustingActingMiddleware:
+    """The floor of the per-request check: ``ActingOrganisationMiddleware`` without its query. It trusts the
+    roles the session kept at "aanmelden als" and sets ``request.acting`` from them, so that the page renders
+    exactly as with the check."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from kmop.acm import session as keys
+        from kmop.acm.session import Acting
+
+        request.acting = None  # type: ignore[attr-defined]
+        session = request.session
+        organisation_id = session.get(keys.ORG_ID)
+        user = request.user
+        if organisation_id is not None and user.is_authenticated:
+            request.acting = Acting(  # type: ignore[attr-defined]
+                user=user,
+                national_number=getattr(user, "national_number", ""),
+                organisation_id=organisation_id,
+                organisation_code=session.get(keys.ORG_CODE, ""),
+                organisation_name=session.get(keys.ORG_NAME, ""),
+                roles=tuple(session.get(keys.ROLES, ())),
+                acr=session.get(keys.ACR, ""),
+                method=session.get(keys.METHOD, ""),
+            )
+        return self.get_response(request)
+
+
+CHECK_MIDDLEWARE = "kmop.acm.middleware.ActingOrganisationMiddleware"
+TRUSTING_MIDDLEWARE = "bench.iam_common.TrustingActingMiddleware"
+
+
+def acting_session(national_number: str, organisation_id: int) -> str:
+    """A logged-in session (eID) acting for the organisation, as after "aanmelden als"; returns
+    its key (the value of the session cookie)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from kmop.acm import session as keys
+    from kmop.acm.methods import METHODS_BY_CODE
+    from kmop.acm.models import User
+    from kmop.acm.selectors import acting_roles
+    from kmop.idm.models import Organisation
+
+    user = User.objects.filter(national_number=national_number).first()
+    if user is None:
+        user = User(username=national_number, national_number=national_number)
+        user.set_unusable_password()
+        user.save()
+    organisation = Organisation.objects.get(pk=organisation_id)
+    roles = acting_roles(national_number, organisation_id)
+    if not roles:
+        raise SystemExit(f"{national_number} may not act for {organisation.code}")
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    eid = METHODS_BY_CODE["eid"]
+    store[keys.ACR] = eid.acr
+    store[keys.METHOD] = eid.code
+    store[keys.LOGIN_AT] = timezone.now().timestamp()
+    store[keys.ORG_ID] = organisation.pk
+    store[keys.ORG_CODE] = organisation.code
+    store[keys.ORG_NAME] = organisation.name
+    store[keys.ROLES] = list(roles)
+    store.create()
+    assert store.session_key is not None
+    return store.session_key
+
+
+@dataclass
+class Timings:
+    """Seconds per request."""
+
+    seconds: list[float]
+    wall: float = 0.0
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.seconds) * 1000
+
+    @property
+    def p95_ms(self) -> float:
+        return percentile(self.seconds, 95) * 1000
+
+    @property
+    def rate(self) -> float:
+        return len(self.seconds) / self.wall if self.wall else 0.0
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
+
+
+class HttpClient:
+    """One client (a browser) with its own session cookie; a new connection per request (``Connection:
+    close``: the development server answers a reused connection only after the peer's delayed ACK, 40 ms)."""
+
+    def __init__(self, port: int, cookie: str) -> None:
+        self.port = port
+        self.headers = {
+            "Cookie": cookie,
+            "Accept": "text/html",
+            "Accept-Language": "nl",
+            "Connection": "close",
+        }
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request("GET", path, headers=self.headers)
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+
+def http_load(clients: Sequence[HttpClient], paths: Sequence[str], requests: int) -> Timings:
+    """``requests`` GETs spread over the clients, each client one request at a time (closed loop), all
+    clients at once; the paths are taken in turn. Every answer must be 200."""
+    lock = threading.Lock()
+    counter = iter(range(requests))
+    seconds: list[float] = []
+    failures: list[str] = []
+
+    def run(client: HttpClient) -> None:
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            path = paths[i % len(paths)]
+            start = time.perf_counter()
+            status, _ = client.get(path)
+            elapsed = time.perf_counter() - start
+            with lock:
+                seconds.append(elapsed)
+                if status != 200:
+                    failures.append(f"{path}: {status}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        for future in [pool.submit(run, c) for c in clients]:
+            future.result()
+    wall = time.perf_counter() - started
+    if failures:
+        raise SystemExit(f"{len(failures)} requests failed, e.g. {failures[:3]}")
+    return Timings(seconds, wall)
+
+
+def wait_for_server(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/health/")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the server on port {port} did not answer /health/ in {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class QueryCounter:
+    """Counts the statements Django sends on the default connection (``with QueryCounter() as q: ...``)
+    and keeps the last one with its parameters. Unlike ``CaptureQueriesContext`` it is not reset by the
+    ``request_started`` signal of the test client."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.last: tuple[str, Any] = ("", None)
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.count += 1
+        self.last = (sql, params)
+        return execute(sql, params, many, context)
+
+    def __enter__(self) -> QueryCounter:
+        from django.db import connection
+
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._wrapper.__exit__(*exc)
+
+
+def explain(sql: str, params: Any = None) -> list[str]:
+    """``EXPLAIN (ANALYZE, BUFFERS)`` of a statement on the bench database: the plan's lines."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+        return [row[0] for row in cursor.fetchall()]
