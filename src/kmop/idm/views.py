@@ -107,7 +107,9 @@ def _logged_in(request: HttpRequest) -> tuple[User, str] | HttpResponse:
 
 def _administrator(request: HttpRequest, user: User, number: str) -> Administrator | None:
     manager = selectors.is_application_manager(number)
-    organisations = selectors.administered_organisations(number)
+    organisations = (
+        Organisation.objects.all() if manager else selectors.administered_without_staff_right(number, at=None)
+    )
     if not manager and not organisations.exists():
         return None
     return Administrator(user, number, request.session.get(keys.ACR, ""), manager, organisations)
@@ -334,7 +336,10 @@ def home(request: HttpRequest, admin: Administrator) -> HttpResponse:
     persons, more = selectors.persons_overview(administrator=admin.number, query=query, limit=PAGE_SIZE)
     today = timezone.localdate()
     expiring_grants = selectors.grant_search(
-        administrator=admin.number, end_from=today, end_until=today + timedelta(days=10)
+        administrator=admin.number,
+        end_from=today,
+        end_until=today + timedelta(days=10),
+        application_manager=admin.application_manager,
     )
     expiring, _cursor = selectors.grant_search_page(expiring_grants, size=10)
     organisations = [] if admin.application_manager else list(admin.organisations.order_by("name"))
@@ -1016,6 +1021,7 @@ def grant_search(request: HttpRequest, admin: Administrator) -> HttpResponseBase
                 end_until=data["end_until"],
                 person=data["person"],
                 include_ended=data["include_ended"],
+                application_manager=admin.application_manager,
             )
             if request.GET.get("formaat") == "csv":
                 response = StreamingHttpResponse(grants_csv(queryset), content_type="text/csv; charset=utf-8")
