@@ -143,12 +143,12 @@ def test_btb_chain_of_a_foreign_provider(page: Page, page_errors, foreign_provid
     except NoReverseMatch:
         home = None  # the Gebruikersbeheer screens are not there yet: the permission above is what they use
     if home is not None:
-        link.click()
+        with page.expect_navigation() as navigation:
+            link.click()
+        assert navigation.value is not None
+        assert navigation.value.status == 200  # not the 403 "no administrator" page
         expect(page).to_have_url(re.compile(re.escape(home) + "$"))
         expect(page.get_by_text("Lernwerk Consulting GmbH").first).to_be_visible()
-        expect(page.get_by_role("heading", level=1)).not_to_have_text(
-            re.compile("Geen toegang|Niet gevonden")
-        )
 
 
 def test_btb_refuses_someone_without_a_role(page: Page, page_errors, foreign_provider) -> None:

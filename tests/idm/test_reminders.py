@@ -72,6 +72,7 @@ def test_holder_gets_the_seed_mail_and_administrators_a_digest_with_links(world:
     assert "helpdesk 1700" in holder.body
     html, mimetype = holder.alternatives[0]
     assert mimetype == "text/html"
+    assert f'<a href="{BASE}/gebruikersbeheer/mijn-profiel/">Mijn Profiel</a>' in html
     assert 'lang="nl"' in html
     link = f"{BASE}/gebruikersbeheer/werkrelaties/{jonas.work_relation_id}/verlengen/"
     for address in ("sofie@example.org", "pieter@example.org"):

@@ -408,7 +408,10 @@ def send_reminders(
     connection = connection or mailers.default
     digests: dict[int, list[_Due]] = defaultdict(list)
     organisations: dict[int, tuple[str, str]] = {}
-    common = {"base_url": base, "profile_url": base + _path("idm:home", "/gebruikersbeheer/")}
+    common = {
+        "base_url": base,
+        "profile_url": base + _path("idm:my-profile", "/gebruikersbeheer/mijn-profiel/"),
+    }
     connection.open()
     try:
         for batch in _batches(due_grants(day).iterator(chunk_size=batch_size), batch_size):
