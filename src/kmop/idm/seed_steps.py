@@ -569,8 +569,9 @@ def _relation_rows(
     if not expired and ended_at is None:
         grant_end = min(end, add_months(grant_begin, right.max_months), today + _days(rng, 0, 1460))
     grant_end = max(grant_end, grant_begin)
-    grant_ended_at = ended_at
-    if grant_ended_at is None and rng.random() < ENDED_GRANT:
+    # ending a work relation ends its grants that still ran that day
+    grant_ended_at = ended_at if ended_at is not None and grant_end == end else None
+    if ended_at is None and rng.random() < ENDED_GRANT:
         day = today - _days(rng, 0, 200)
         if grant_begin <= day <= grant_end:
             grant_ended_at, grant_end = _moment(day, 15), day
