@@ -4,13 +4,17 @@
   whatever the activity (the idle timeout of 30 minutes is the session cookie's age).
 - ``ActingOrganisationMiddleware``: re-checks, on every request, that the person may still act for the
   organisation chosen in "aanmelden als" (a right ended, a work relation paused, the organisation inactive:
-  access stops at once), in one query; sets ``request.acting``.
+  access stops at once), in one query; sets ``request.acting``. After a login through an external ACM
+  (relying-party mode, ``KMOP_ACM_ISSUER``), the roles come from that login's claims, kept in the session,
+  and only for the organisation they name; in that mode "aanmelden" and "aanmelden als" go to the external
+  ACM (``oidc:acm-start``), which lets the person choose the organisation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.views import redirect_to_login
@@ -21,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from kmop.acm import services
 from kmop.acm import session as keys
-from kmop.acm.selectors import acting_roles
+from kmop.acm.selectors import acting_roles, external_acting_roles, session_external_roles
 from kmop.acm.session import Acting
 
 
@@ -60,6 +64,10 @@ class ActingOrganisationMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.acting = None  # type: ignore[attr-defined]
+        if getattr(settings, "KMOP_ACM_ISSUER", "") and request.method in {"GET", "HEAD"}:
+            to_acm = self._external_login(request)
+            if to_acm is not None:
+                return to_acm
         organisation_id = request.session.get(keys.ORG_ID)
         if organisation_id is not None:
             refused = self._check(request, organisation_id)
@@ -67,10 +75,25 @@ class ActingOrganisationMiddleware:
                 return refused
         return self.get_response(request)
 
+    @staticmethod
+    def _external_login(request: HttpRequest) -> HttpResponse | None:
+        """Relying-party mode: the login page, and "aanmelden als" after an external login, go to the
+        external ACM (``next`` and ``login_hint`` along)."""
+        if request.path == reverse("acm:login") or (
+            request.path == reverse("acm:act-as") and session_external_roles(request.session) is not None
+        ):
+            query = request.GET.urlencode()
+            return HttpResponseRedirect(reverse("oidc:acm-start") + (f"?{query}" if query else ""))
+        return None
+
     def _check(self, request: HttpRequest, organisation_id: int) -> HttpResponse | None:
         user = request.user
         number = getattr(user, "national_number", None) if user.is_authenticated else None
-        roles = acting_roles(number, organisation_id) if number else ()
+        external = session_external_roles(request.session) if number else None
+        if external is not None:
+            roles = external_acting_roles(external, organisation_id)
+        else:
+            roles = acting_roles(number, organisation_id) if number else ()
         if roles:
             request.acting = Acting(  # type: ignore[attr-defined]
                 user=user,  # type: ignore[arg-type]

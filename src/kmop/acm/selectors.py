@@ -1,4 +1,6 @@
-"""Reads of the login: the roles a person has for the organisation acted for, in one query.
+"""Reads of the login: the roles a person has for the organisation acted for, in one query; and, for a login
+through an external ACM (relying-party mode), the same roles from its claims (``vlaio_inkom_rol_3d``,
+``wv_orgcode``), kept in the session and re-checked on every request.
 
 ``acting_roles`` answers the same question as ``kmop.idm.permissions.can_act_for`` (an empty answer = may not
 act for it) but in one SQL statement, and gives the roles too, so that the per-request check of the
@@ -7,12 +9,19 @@ middleware costs one query. The tests check both give the same answer.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Value
 
+from kmop.acm.session import LOGIN_AT
 from kmop.idm import selectors as idm
 from kmop.idm.models import Organisation, TargetGroup
+from kmop.registers.models import Enterprise
+from kmop.registers.selectors import enterprise_names
 
 
 def acting_roles(person_number: str, organisation_id: int, *, at: datetime | None = None) -> tuple[str, ...]:
@@ -39,3 +48,148 @@ def acting_roles(person_number: str, organisation_id: int, *, at: datetime | Non
     rows = grants.union(represents).order_by()
     roles = {f"{right}-{value}" if value else right for right, value in rows}
     return tuple(sorted(roles))
+
+
+# --- Logins through an external ACM (relying-party mode, decision 0009) ---------------------------------
+
+#: the session key of the roles an external ACM gave (``ExternalRoles.as_session``)
+EXTERNAL_ROLES = "acm_external_roles"
+ROLE_CLAIM = "vlaio_inkom_rol_3d"
+
+
+def parse_role(value: str) -> tuple[str, str] | None:
+    """``"<Right>-<ContextValue>:<OrgCode>"`` or ``"<Right>:<OrgCode>"`` → (role, organisation code), split on
+    the last ``:`` and on the first ``-`` after the right code; None when it is not of that form."""
+    if not isinstance(value, str) or ":" not in value:
+        return None
+    role, _, code = value.strip().rpartition(":")
+    right, dash, context = role.partition("-")
+    if not right or not code or (dash and not context) or any(c.isspace() for c in role + code):
+        return None
+    return (f"{right}-{context}" if dash else right), code.upper() if code.upper().startswith("OVO") else code
+
+
+def role_claim_values(claims: Mapping[str, Any]) -> list[str]:
+    """The values of the role claim, its name read case-insensitively; a JSON list or a JSON string of one."""
+    raw: Any = next((v for k, v in claims.items() if isinstance(k, str) and k.lower() == ROLE_CLAIM), None)
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = [raw]
+    if not isinstance(raw, list):
+        return []
+    return [v for v in raw if isinstance(v, str)]
+
+
+@dataclass(frozen=True)
+class ExternalRoles:
+    """What the external ACM said: roles per organisation code, and the organisation of which the person is a
+    legal representative (``wv_orgcode``)."""
+
+    roles: dict[str, tuple[str, ...]]
+    wv_orgcode: str = ""
+    login_at: float | None = None
+
+    def as_session(self) -> dict[str, Any]:
+        return {
+            "roles": {k: list(v) for k, v in self.roles.items()},
+            "wv": self.wv_orgcode,
+            "at": self.login_at,
+        }
+
+    @classmethod
+    def from_session(cls, data: Any) -> ExternalRoles | None:
+        if not isinstance(data, dict) or not isinstance(data.get("roles"), dict):
+            return None
+        roles = {str(k): tuple(str(r) for r in v) for k, v in data["roles"].items() if isinstance(v, list)}
+        return cls(roles=roles, wv_orgcode=str(data.get("wv") or ""), login_at=data.get("at"))
+
+    def named(self) -> set[str]:
+        return set(self.roles) | ({self.wv_orgcode} if self.wv_orgcode else set())
+
+    def chosen_organisation(self, vo_orgcode: str) -> str | None:
+        """The organisation of the login: ``vo_orgcode`` when the claims name it, or the only one named."""
+        named = self.named()
+        if vo_orgcode:
+            return vo_orgcode if vo_orgcode in named else None
+        return next(iter(named)) if len(named) == 1 else None
+
+
+def external_roles_from_claims(claims: Mapping[str, Any], *, login_at: float | None = None) -> ExternalRoles:
+    roles: dict[str, set[str]] = {}
+    for value in role_claim_values(claims):
+        parsed = parse_role(value)
+        if parsed is not None:
+            roles.setdefault(parsed[1], set()).add(parsed[0])
+    wv = claims.get("wv_orgcode")
+    return ExternalRoles(
+        roles={code: tuple(sorted(r)) for code, r in roles.items()},
+        wv_orgcode=wv.strip() if isinstance(wv, str) else "",
+        login_at=login_at,
+    )
+
+
+def external_acting_roles(external: ExternalRoles, organisation_id: int) -> tuple[str, ...]:
+    """Like ``acting_roles``, for a login through an external ACM: the roles its claims give in this
+    organisation, plus the implicit ``VLAIOInkomGebruikerNieuw-Gebruiker`` when ``wv_orgcode`` names it and it
+    is a legal-person enterprise; empty when the organisation is not active here (one query). Claims for
+    another organisation never count."""
+    row = (
+        Organisation.objects.filter(idm.organisation_active_q(), pk=organisation_id)
+        .values_list("code", "target_group", "is_natural_person")
+        .first()
+    )
+    if row is None:
+        return ()
+    code, target_group, natural_person = row
+    roles = set(external.roles.get(code, ()))
+    if external.wv_orgcode == code and target_group == TargetGroup.ECONOMIC_ACTOR and not natural_person:
+        roles.add(f"{idm.IMPLICIT_RIGHT}-{idm.IMPLICIT_PROFILE}")
+    return tuple(sorted(roles))
+
+
+def external_acting_option(external: ExternalRoles, code: str) -> idm.ActingOption | None:
+    """The "aanmelden als" option for an organisation the external claims name (None otherwise, or when it is
+    not active / unknown here). An enterprise that is not in the IDM yet is made by ``act_as``."""
+    if code not in external.named():
+        return None
+    organisation = Organisation.objects.filter(code=code).first()
+    if organisation is not None:
+        roles = external_acting_roles(external, organisation.pk)
+        if not roles:
+            return None
+        return idm.ActingOption(
+            code=code,
+            name=organisation.name,
+            target_group=organisation.target_group,
+            roles=roles,
+            legal_representative=external.wv_orgcode == code,
+            organisation=organisation,
+        )
+    enterprise = Enterprise.objects.filter(pk=code, status=idm.KBO_ACTIVE).first()
+    if enterprise is None:
+        return None
+    roles_set = set(external.roles.get(code, ()))
+    if external.wv_orgcode == code and enterprise.type_of_enterprise != "1":
+        roles_set.add(f"{idm.IMPLICIT_RIGHT}-{idm.IMPLICIT_PROFILE}")
+    if not roles_set:
+        return None
+    name = enterprise_names([code]).get(code, code)
+    return idm.ActingOption(
+        code=code,
+        name=name,
+        target_group=TargetGroup.ECONOMIC_ACTOR,
+        roles=tuple(sorted(roles_set)),
+        legal_representative=external.wv_orgcode == code,
+        organisation=None,
+    )
+
+
+def session_external_roles(session: Any) -> ExternalRoles | None:
+    """The external roles of this session's login, or None for a local login. Roles kept from an earlier
+    login (another login time: a later local login in the same session) do not count."""
+    external = ExternalRoles.from_session(session.get(EXTERNAL_ROLES))
+    if external is None or external.login_at is None or external.login_at != session.get(LOGIN_AT):
+        return None
+    return external
