@@ -41,7 +41,9 @@ def code(secret: str, steps: int = 0) -> str:
 
 
 def set_password(client: Client, username: str, password: str = PASSWORD) -> None:
-    response = client.post(PASSWORD_PAGE, {"username": username, "password1": password, "password2": password})
+    response = client.post(
+        PASSWORD_PAGE, {"username": username, "password1": password, "password2": password}
+    )
     assert response.status_code == 302, response.content.decode()
 
 

@@ -1,0 +1,1 @@
+from tests.idm.conftest import clock, world  # noqa: F401 - fixtures

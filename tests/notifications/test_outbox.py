@@ -1,0 +1,142 @@
+"""The outbox: the e-mail backend stores every message (and forwards it when configured), the sms adapter is
+chosen by a setting and its bundled implementation writes to the outbox, the demo page lists both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.test import Client
+from django.utils import translation
+
+from kmop.notifications import sms
+from kmop.notifications.backends import OutboxEmailBackend
+from kmop.notifications.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/demo/berichten/"
+
+
+def test_the_backend_stores_text_and_html(settings) -> None:
+    message = EmailMultiAlternatives(
+        "Uw recht loopt af", "Beste Sofie,\n\nUw recht loopt af.", "kmop@example.org", ["sofie@example.org"]
+    )
+    message.attach_alternative("<p>Beste Sofie,</p><p>Uw recht loopt af.</p>", "text/html")
+    with translation.override("en"):
+        assert OutboxEmailBackend(alias="test").send_messages([message]) == 1
+    stored = OutboxMessage.objects.get()
+    assert stored.channel == "email"
+    assert stored.recipient == "sofie@example.org"
+    assert stored.sender == "kmop@example.org"
+    assert stored.subject == "Uw recht loopt af"
+    assert stored.body_text == "Beste Sofie,\n\nUw recht loopt af."
+    assert stored.body_html == "<p>Beste Sofie,</p><p>Uw recht loopt af.</p>"
+    assert stored.language == "en"
+    assert stored.state == "stored"
+    assert stored.sent_at is None
+
+
+def test_the_backend_links_organisation_and_person(world) -> None:
+    from kmop.idm.models import Organisation, Person
+
+    organisation = Organisation.objects.first()
+    person = Person.objects.first()
+    message = EmailMessage("Onderwerp", "Tekst", "kmop@example.org", ["a@example.org"], cc=["b@example.org"])
+    message.kmop_organisation = organisation  # type: ignore[attr-defined]
+    message.kmop_person = person  # type: ignore[attr-defined]
+    message.kmop_language = "nl"  # type: ignore[attr-defined]
+    OutboxEmailBackend(alias="test").send_messages([message])
+    stored = OutboxMessage.objects.get()
+    assert stored.organisation == organisation
+    assert stored.person == person
+    assert stored.recipient == "a@example.org, b@example.org"
+
+
+def test_the_backend_forwards_to_a_real_mailer(settings) -> None:
+    settings.MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+        "forward": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+    }
+    mail.outbox = []
+    message = EmailMessage("Onderwerp", "Tekst", "kmop@example.org", ["a@example.org"])
+    assert OutboxEmailBackend(alias="test", forward="forward").send_messages([message]) == 1
+    assert [m.subject for m in mail.outbox] == ["Onderwerp"]
+    stored = OutboxMessage.objects.get()
+    assert stored.state == "sent"
+    assert stored.sent_at is not None
+
+
+class Broken:
+    def __init__(self, **kwargs: Any) -> None:
+        pass
+
+    def send_messages(self, messages: list[EmailMessage]) -> int:
+        raise ConnectionRefusedError("smtp down")
+
+
+def test_a_failed_forward_is_recorded_and_raised(settings) -> None:
+    settings.MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+        "forward": {"BACKEND": "tests.notifications.test_outbox.Broken"},
+    }
+    message = EmailMessage("Onderwerp", "Tekst", "kmop@example.org", ["a@example.org"])
+    with pytest.raises(ConnectionRefusedError):
+        OutboxEmailBackend(alias="test", forward="forward").send_messages([message])
+    stored = OutboxMessage.objects.get()
+    assert stored.state == "failed"
+    assert "smtp down" in stored.error
+
+
+def test_the_settings_use_the_outbox_as_default_mailer() -> None:
+    from kmop.conf import settings as project_settings
+
+    assert project_settings.MAILERS["default"]["BACKEND"] == "kmop.notifications.backends.OutboxEmailBackend"
+
+
+SENT: list[tuple[str, str]] = []
+
+
+class RecordingGateway:
+    def send_sms(self, number: str, text: str, *, person: Any = None, organisation: Any = None) -> None:
+        SENT.append((number, text))
+
+
+def test_the_sms_adapter_is_chosen_by_a_setting(settings) -> None:
+    sms.send_sms("+32470123456", "Uw code is 123456")
+    stored = OutboxMessage.objects.get()
+    assert (stored.channel, stored.recipient, stored.body_text) == (
+        "sms",
+        "+32470123456",
+        "Uw code is 123456",
+    )
+    settings.KMOP_SMS_GATEWAY = "tests.notifications.test_outbox.RecordingGateway"
+    SENT.clear()
+    sms.send_sms("+32470999999", "Andere tekst")
+    assert SENT == [("+32470999999", "Andere tekst")]
+    assert OutboxMessage.objects.count() == 1  # the other adapter did not write to the outbox
+
+
+def test_demo_page_lists_the_outbox_newest_first(client: Client, settings, clock) -> None:
+    settings.DEMO_MODE = True
+    sms.send_sms("+32470123456", "Uw beveiligingscode is 654321.")
+    clock.shift(60)
+    message = EmailMessage(
+        "Herinnering <verlengen>", "Regel 1\nRegel <script>2</script>", "kmop@example.org", ["x@example.org"]
+    )
+    OutboxEmailBackend(alias="test").send_messages([message])
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index("Herinnering &lt;verlengen&gt;") < html.index("Uw beveiligingscode is 654321.")
+    assert "Regel 1<br>Regel &lt;script&gt;2&lt;/script&gt;" in html  # readable, and escaped
+    assert "+32470123456" in html
+    assert "x@example.org" in html
+    assert 'href="/demo/berichten/"' in client.get("/demo/personen/").content.decode()
+
+
+def test_demo_page_is_404_outside_demo_mode(client: Client, settings) -> None:
+    settings.DEMO_MODE = False
+    assert client.get(PAGE).status_code == 404
