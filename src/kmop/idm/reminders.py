@@ -1,10 +1,10 @@
 """The daily reminders of expiring rights (IAM.md "Reminders", seed 003's sample mail).
 
 From 10 days before a right's end date, every day: one e-mail per right to its holder (in the person's
-language), and one digest per organisation to each of its administrators with a link to extend each work
-relation. Only effective rights are reminded (a right of a paused work relation, an ended right or a right in
-an inactive organisation is not: the reminder asks to extend what works now). A right extended beyond the 10
-days, or ended, gets no more reminders.
+language), and one digest per organisation to its administrators (one message per language, addressed to all
+of them) with a link to extend each work relation. Only effective rights are reminded (a right of a paused
+work relation, an ended right or a right in an inactive organisation is not: the reminder asks to extend what
+works now). A right extended beyond the 10 days, or ended, gets no more reminders.
 
 Never twice on the same day, even when the job runs twice: each right's reminder of the day is claimed first
 (``RightGrant.last_reminder_on`` set to the day, with the same conditional update as
@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -251,6 +251,14 @@ def extend_url(base: str, work_relation_id: int) -> str:
     return base + _path("idm:work-relation-extend", fallback, work_relation_id)
 
 
+def _extend_urls(base: str) -> Callable[[int], str]:
+    """``extend_url`` with the URL resolved once (the digests hold one link per right)."""
+    sentinel = 987654321987
+    pattern = extend_url(base, sentinel)
+    head, _sep, tail = pattern.partition(str(sentinel))
+    return lambda work_relation_id: f"{head}{work_relation_id}{tail}"
+
+
 class _Templates:
     """The mail templates, compiled once per language."""
 
@@ -285,13 +293,13 @@ def _profiles() -> dict[tuple[int, str], tuple[str, str]]:
 
 
 def _message(
-    templates: _Templates, name: str, language: str, context: dict[str, Any], to: str
+    templates: _Templates, name: str, language: str, context: dict[str, Any], to: str | list[str]
 ) -> EmailMultiAlternatives:
     subject = " ".join(templates.render(f"{name}_subject", language, context).split())
     message = EmailMultiAlternatives(
         subject=subject,
         body=templates.render(name, language, context),
-        to=[to],
+        to=[to] if isinstance(to, str) else to,
     )
     message.attach_alternative(templates.render(name, language, context, "html"), "text/html")
     return message
@@ -378,12 +386,12 @@ def _send(connection: BaseEmailBackend, message: EmailMultiAlternatives, report:
         sent = connection.send_messages([message])
     except Exception as e:
         report.failed_mails += 1
-        report.errors.append(f"{message.to[0]}: {type(e).__name__}: {e}")
-        logger.warning("reminder mail to %s failed: %s", message.to[0], e)
+        report.errors.append(f"{', '.join(message.to)}: {type(e).__name__}: {e}")
+        logger.warning("reminder mail to %s failed: %s", ", ".join(message.to), e)
         return False
     if not sent:
         report.failed_mails += 1
-        report.errors.append(f"{message.to[0]}: not sent")
+        report.errors.append(f"{', '.join(message.to)}: not sent")
         return False
     return True
 
@@ -444,29 +452,32 @@ def send_reminders(
                 _give_back(failed, day, actor, report.errors[-1])
         if digests:
             recipients, report.administrators_without_email = _administrators(organisations, at)
+            extend = _extend_urls(base)
             for organisation_id, grants in digests.items():
                 grants.sort(key=lambda g: (g.end_date, g.last_name, g.first_name, g.grant_id))
                 first = grants[0]
+                by_language: dict[str, list[str]] = defaultdict(list)
                 for recipient in recipients.get(organisation_id, []):
                     language = recipient.language if recipient.language in LANGUAGES else "nl"
+                    by_language[language].append(recipient.email)
+                for language, addresses in sorted(by_language.items()):
                     rows = [
                         {
                             "name": f"{g.first_name} {g.last_name}",
                             "right": _right_label(g, language, profiles),
                             "end_date": g.end_date,
-                            "extend_url": extend_url(base, g.relation_id),
+                            "extend_url": extend(g.relation_id),
                         }
                         for g in grants
                     ]
                     context = {
                         **common,
-                        "first_name": recipient.first_name,
                         "organisation_name": first.organisation_name,
                         "organisation_code": first.organisation_display,
                         "rows": rows,
                         "count": len(rows),
                     }
-                    message = _message(templates, "reminder_digest", language, context, recipient.email)
+                    message = _message(templates, "reminder_digest", language, context, addresses)
                     if _send(connection, message, report):
                         report.digest_mails += 1
     finally:
