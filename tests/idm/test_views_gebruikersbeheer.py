@@ -414,3 +414,20 @@ def test_staff_without_the_right_is_no_administrator(client: Client, world: Worl
     )
     login(client, AN)
     assert client.get("/gebruikersbeheer/").status_code == 403
+
+
+def test_application_manager_needs_a_high_login_for_other_organisations(client: Client, world: World) -> None:
+    """With a security code (substantial) the Toepassingsbeheerder is no administrator of other
+    organisations: staff actions on their data need eID or itsme (high)."""
+    from kmop.acm import session as keys
+
+    _app_manager(world)
+    relation = world.relation(ELS, world.b)
+    login(client, BART)
+    session = client.session
+    session[keys.ACR] = "urn:be:vlaanderen:authmech:csamtotp"
+    session.save()
+    assert client.get("/gebruikersbeheer/").status_code == 403
+    response = client.post(f"/gebruikersbeheer/werkrelaties/{relation.pk}/pauzeren/", {"reason": "controle"})
+    assert response.status_code == 403
+    assert not relation.pauses.exists()

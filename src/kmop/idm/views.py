@@ -105,8 +105,17 @@ def _logged_in(request: HttpRequest) -> tuple[User, str] | HttpResponse:
     return user, user.national_number
 
 
+#: staff actions on other organisations' data need a login of this level (IAM.md, decision)
+STAFF_LEVEL = "high"
+
+
 def _administrator(request: HttpRequest, user: User, number: str) -> Administrator | None:
-    manager = selectors.is_application_manager(number)
+    """The administrator, or None. The Toepassingsbeheerder's powers over every organisation need a login at
+    level *high* (eID, itsme); with a security code (*substantial*) he administers only what he administers
+    on his own (appointments, KBO)."""
+    manager = level_at_least(
+        request.session.get(keys.ACR, ""), STAFF_LEVEL
+    ) and selectors.is_application_manager(number)
     organisations = (
         Organisation.objects.all() if manager else selectors.administered_without_staff_right(number, at=None)
     )
