@@ -12,3 +12,6 @@ class JobRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False  # a record of what ran; `kmop daily --force` reruns a job
