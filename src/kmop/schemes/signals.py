@@ -1,0 +1,1 @@
+"""Forget the cached regime snapshots of this process whenever a scheme table changes."""
