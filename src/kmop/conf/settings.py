@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kmop.oidc",
     "kmop.btb",
     "kmop.jobs",
+    "kmop.schemes",
 ]
 
 MIDDLEWARE = [
