@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 from django.test import Client as DjangoClient
@@ -319,3 +320,20 @@ def test_role_claim_json_shape(
     id_token = token_request(client, code, flow.verifier, rp_key.key).json()["id_token"]
     payload = json.loads(base64.urlsafe_b64decode(id_token.split(".")[1] + "=="))
     assert isinstance(payload["vlaio_inkom_rol_3d"], list)
+
+
+def test_after_own_forms_the_way_back_is_a_page(
+    client: DjangoClient, world: World, rp_client, flow: Flow
+) -> None:
+    """Browsers apply the login form's CSP (form-action 'self') to its redirects: after our own pages the
+    code goes back through a page with an immediate refresh and a link, to the registered URI only."""
+    _grant(world, JONAS, world.a)
+    login_and_authorize(client, flow, JONAS)
+    again = Flow(flow.verifier, flow.challenge, "s2", "n2")
+    response = client.get("/op/authorize/", again.params(), HTTP_SEC_FETCH_SITE="same-origin")
+    assert response.status_code == 200
+    html = response.content.decode()
+    link = re.search(r'<a class="button" href="([^"]+)"', html)
+    assert link is not None
+    assert link.group(1).startswith(REDIRECT_URI + "?code=")
+    assert f'content="0;url={link.group(1)}"' in html

@@ -137,7 +137,17 @@ def authorize(request: HttpRequest) -> HttpResponse:
     request.session.pop(HINT_ASKED, None)
     grant.request.kmop_claims = oidc_claims.acting_claims(acting)
     grant.request.kmop_auth_time = int(request.session.get(keys.LOGIN_AT) or timezone.now().timestamp())
-    return provider.server.create_authorization_response(request, grant_user=user, grant=grant)
+    response = provider.server.create_authorization_response(request, grant_user=user, grant=grant)
+    if response.status_code == 302 and request.headers.get("Sec-Fetch-Site") == "same-origin":
+        # We came here by a redirect after one of our own forms (login, "aanmelden als"): browsers apply
+        # that form's CSP "form-action 'self'" to the whole redirect chain, so the way back to the client
+        # (another site) goes through a page (an immediate refresh, and a link).
+        return render(
+            request,
+            "oidc/continue.html",
+            {"location": response["Location"], "client": grant.request.client},
+        )
+    return response
 
 
 def _to_login(request: HttpRequest, here: str) -> HttpResponse:
