@@ -464,7 +464,8 @@ def grant_search_page(
     grants = grants.order_by("end_date", "id")
     if after is not None:
         day, pk = after
-        grants = grants.filter(Q(end_date__gt=day) | Q(end_date=day, id__gt=pk))
+        # the range on end_date lets the index seek; the OR only refines the first day
+        grants = grants.filter(end_date__gte=day).filter(Q(end_date__gt=day) | Q(id__gt=pk))
     rows = list(grants[: size + 1])
     if len(rows) > size:
         last = rows[size - 1]

@@ -1033,7 +1033,9 @@ def grant_search(request: HttpRequest, admin: Administrator) -> HttpResponseBase
                 application_manager=admin.application_manager,
             )
             if request.GET.get("formaat") == "csv":
-                response = StreamingHttpResponse(grants_csv(queryset), content_type="text/csv; charset=utf-8")
+                # in the order of the pages (the index), so the export streams from its first row on
+                rows = grants_csv(queryset.order_by("end_date", "id"))
+                response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
                 stamp = timezone.localdate().isoformat()
                 response["Content-Disposition"] = f'attachment; filename="toekenningen-{stamp}.csv"'
                 return response
