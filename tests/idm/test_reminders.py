@@ -212,6 +212,22 @@ def test_a_failed_mail_gives_its_claim_back(world: World) -> None:
     assert [m.to for m in mail.outbox] == [[f"{KLAUS}@example.org"]]
 
 
+def test_a_failed_holder_mail_is_in_the_digest_of_the_run_that_sends_it(world: World) -> None:
+    grant(world, JONAS, days=5)
+    grant(world, KLAUS, days=5)
+    world.person(SOFIE)
+    set_email(SOFIE, "sofie@example.org")
+    send_reminders(TODAY, connection=FailingBackend())
+    [first] = to("sofie@example.org")
+    assert "Jonas De Smet" in first.body
+    assert "Klaus Becker" not in first.body
+    mail.outbox.clear()
+    send_reminders(TODAY)
+    [second] = to("sofie@example.org")
+    assert "Klaus Becker" in second.body
+    assert "Jonas De Smet" not in second.body
+
+
 def test_needs_the_base_url(world: World, settings) -> None:
     settings.KMOP_BASE_URL = ""
     grant(world, JONAS, days=5)

@@ -396,6 +396,11 @@ def _send(connection: BaseEmailBackend, message: EmailMultiAlternatives, report:
     return True
 
 
+def _add(digests: dict[int, list[_Due]], organisations: dict[int, tuple[str, str]], due: _Due) -> None:
+    digests[due.organisation_id].append(due)
+    organisations[due.organisation_id] = (due.organisation_code, due.target_group)
+
+
 def send_reminders(
     day: date | None = None,
     *,
@@ -428,10 +433,9 @@ def send_reminders(
             report.claimed += len(claimed)
             failed: list[_Due] = []
             for due in claimed:
-                digests[due.organisation_id].append(due)
-                organisations[due.organisation_id] = (due.organisation_code, due.target_group)
                 if not due.email:
                     report.holders_without_email += 1
+                    _add(digests, organisations, due)
                     continue
                 language = due.language if due.language in LANGUAGES else "nl"
                 context = {
@@ -446,8 +450,9 @@ def send_reminders(
                     connection, _message(templates, "reminder_holder", language, context, due.email), report
                 ):
                     report.holder_mails += 1
+                    _add(digests, organisations, due)
                 else:
-                    failed.append(due)
+                    failed.append(due)  # its claim is given back: in the digest of the run that sends it
             if failed:
                 _give_back(failed, day, actor, report.errors[-1])
         if digests:
