@@ -11,7 +11,7 @@ itsme) and validates the ID token: signature with the provider's JWKS (from disc
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,8 @@ class ProviderConfig:
     #: "issuer" (ACM's quirk) or "token_endpoint": the audience of the private_key_jwt assertion
     assertion_audience: str
     acr_values: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
+    #: the issuer the discovery document must name (mix-up protection); empty: as discovered
+    expected_issuer: str = ""
 
     @property
     def session_key(self) -> str:
@@ -81,6 +82,7 @@ def acm_config() -> ProviderConfig | None:
         private_key_file=settings.KMOP_ACM_PRIVATE_KEY_FILE,
         scopes=settings.KMOP_ACM_SCOPES,
         assertion_audience="issuer",
+        expected_issuer=issuer,
     )
 
 
@@ -122,6 +124,8 @@ def discovery(config: ProviderConfig) -> dict[str, Any]:
         for name in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri"):
             if not isinstance(data.get(name), str):
                 raise RelyingPartyError(_("De aanmeldingsdienst gaf een onverwacht antwoord."), status=502)
+        if config.expected_issuer and data["issuer"].rstrip("/") != config.expected_issuer:
+            raise RelyingPartyError(_("De aanmeldingsdienst gaf een onverwacht antwoord."), status=502)
         cache.set(key, data, DISCOVERY_CACHE_SECONDS)
     return data
 

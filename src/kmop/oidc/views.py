@@ -172,7 +172,10 @@ def op_login(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token(request: HttpRequest) -> HttpResponse:
     _provider_on()
-    return provider.server.create_token_response(request)
+    try:
+        return provider.server.create_token_response(request)
+    except OAuth2Error as error:  # e.g. plain http on a public host: Authlib refuses it before the grant
+        return _json({"error": error.error, "error_description": error.description or ""}, status=400)
 
 
 @csrf_exempt
