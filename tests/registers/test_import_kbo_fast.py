@@ -17,11 +17,27 @@ from django.db import connection
 from kmop.registers import importer_fast
 from kmop.registers.errors import ImportFileError
 from kmop.registers.importer import _Importer, import_extract
-from kmop.registers.importer_fast import CLASSES, quotes_differ, sql_date_valid, sql_number_valid
-from kmop.registers.importer_tables import iso_date, numbers_valid
-from kmop.registers.models import Denomination
+from kmop.registers.importer_fast import (
+    CLASSES,
+    SHAPES,
+    quotes_differ,
+    shape_valid,
+    sql_date_valid,
+    sql_int_number_valid,
+    sql_number_valid,
+)
+from kmop.registers.importer_tables import TABLES, iso_date, numbers_valid
+from kmop.registers.models import (
+    Activity,
+    Address,
+    Branch,
+    Contact,
+    Denomination,
+    Enterprise,
+    Establishment,
+)
 from tests.registers import kbo_files
-from tests.registers.kbo_files import E1, E2, S1, csv_text, full
+from tests.registers.kbo_files import B1, E1, E2, S1, csv_text, full
 from tests.registers.test_import_kbo import NUMBER_KINDS, number_samples, snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,10 +49,26 @@ postgresql_only = pytest.mark.skipif(
 
 @pytest.fixture
 def paths(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
-    """Which files took the fast path (and loaded) and which the Python path."""
-    taken: dict[str, list[str]] = {"fast": [], "fast_failed": [], "python": []}
+    """Which files took the fast path (and loaded) and which the Python path; "parallel": "loaded" or
+    "failed" per full extract that tried the parallel path (shadow tables), "swapped" when swapped in."""
+    taken: dict[str, list[str]] = {"fast": [], "fast_failed": [], "python": [], "parallel": []}
     fast_load = importer_fast.fast_load
     load = _Importer.load
+    load_shadows = importer_fast.load_shadows
+    swap_in = importer_fast.swap_in
+
+    def spy_shadows(*args: Any, **kwargs: Any) -> Any:
+        shadows = load_shadows(*args, **kwargs)
+        taken["parallel"].append("failed" if shadows is None else "loaded")
+        return shadows
+
+    def spy_swap(*args: Any, **kwargs: Any) -> Any:
+        counts = swap_in(*args, **kwargs)
+        taken["parallel"].append("swapped")
+        return counts
+
+    monkeypatch.setattr(importer_fast, "load_shadows", spy_shadows)
+    monkeypatch.setattr(importer_fast, "swap_in", spy_swap)
 
     def spy_fast(*args: Any, **kwargs: Any) -> int:
         name = args[2]
@@ -60,12 +92,42 @@ def paths(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
 DATA_FILES = [f"{t}.csv" for t in kbo_files.DATA_TABLES]
 
 
+@pytest.fixture
+def per_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No parallel load into shadow tables: the per-file path (fast path, then Python)."""
+    monkeypatch.setattr(importer_fast, "parallel_possible", lambda connection: False)
+
+
+def shadow_tables() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'kbo\\_new\\_%%'")
+        return [row[0] for row in cursor.fetchall()]
+
+
 @postgresql_only
-def test_a_valid_full_extract_takes_the_fast_path(tmp_path: Path, paths: dict[str, list[str]]) -> None:
+def test_a_valid_full_extract_takes_the_parallel_path(tmp_path: Path, paths: dict[str, list[str]]) -> None:
+    import_extract(full().write(tmp_path / "one"))
+    first = snapshot()
+    import_extract(full(number=2, bom=True, newline="\r\n").write(tmp_path / "two"))
+    assert paths["parallel"] == ["loaded", "swapped", "loaded", "swapped"]
+    assert paths["fast"] == paths["fast_failed"] == []
+    assert paths["python"] == ["code.csv", "code.csv"]  # the code table is loaded in the transaction
+    assert shadow_tables() == []
+    again = snapshot()
+    assert {k: v for k, v in again.items() if k not in ("extracts", "audit")} == {
+        k: v for k, v in first.items() if k not in ("extracts", "audit")
+    }
+
+
+@postgresql_only
+def test_a_valid_full_extract_takes_the_fast_path(
+    tmp_path: Path, paths: dict[str, list[str]], per_file: None
+) -> None:
     import_extract(full(bom=True).write(tmp_path))
     assert sorted(paths["fast"]) == sorted(DATA_FILES)
     assert paths["python"] == ["code.csv"]  # small, and its codes are needed in Python
     assert paths["fast_failed"] == []
+    assert paths["parallel"] == []
 
 
 @postgresql_only
@@ -76,8 +138,10 @@ def test_a_broken_file_falls_back_to_the_python_path(tmp_path: Path, paths: dict
     with pytest.raises(ImportFileError) as caught:
         import_extract(full(number=2, tables=tables).write(tmp_path / "bad"))
     assert caught.value.column == "StartDate"
+    assert paths["parallel"] == ["loaded", "swapped", "failed"]
     assert "establishment.csv" in paths["fast_failed"]
     assert paths["python"][-1] == "establishment.csv"
+    assert shadow_tables() == []
 
 
 def test_the_update_path_and_sqlite_never_take_the_fast_path(
@@ -140,21 +204,32 @@ def outcome(path: Path) -> Any:
     return ("ok", snapshot())
 
 
-@postgresql_only
-@pytest.mark.parametrize("case", list(TRICKY), ids=list(TRICKY))
-def test_fast_path_gives_the_python_paths_result(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
-) -> None:
-    extract = full(raw={"denomination.csv": TRICKY[case]})
-    fast = outcome(extract.write(tmp_path / "fast"))
+def python_outcome(extract: kbo_files.Extract, path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The outcome of the Python path alone (no parallel load, no per-file fast path)."""
     with monkeypatch.context() as patch:
 
         def no_fast_path(*args: Any, **kwargs: Any) -> int:
             raise importer_fast.NotFast("disabled by the test")
 
         patch.setattr(importer_fast, "fast_load", no_fast_path)
-        Denomination.objects.all().delete()
-        python = outcome(extract.write(tmp_path / "python"))
+        patch.setattr(importer_fast, "parallel_possible", lambda connection: False)
+        for model in (Denomination, Enterprise, Establishment, Address, Activity, Contact, Branch):
+            model.objects.all().delete()
+        return outcome(extract.write(path))
+
+
+@postgresql_only
+@pytest.mark.parametrize("mode", ["parallel", "per file"])
+@pytest.mark.parametrize("case", list(TRICKY), ids=list(TRICKY))
+def test_fast_path_gives_the_python_paths_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, mode: str
+) -> None:
+    extract = full(raw={"denomination.csv": TRICKY[case]})
+    with monkeypatch.context() as patch:
+        if mode == "per file":
+            patch.setattr(importer_fast, "parallel_possible", lambda connection: False)
+        fast = outcome(extract.write(tmp_path / "fast"))
+    python = python_outcome(extract, tmp_path / "python", monkeypatch)
     if fast[0] == "ok":
         # Same rows; the recorded extracts differ (two imports) but not the register.
         assert python[0] == "ok", python
@@ -257,3 +332,160 @@ def test_sql_date_rules_agree_with_python() -> None:
 )
 def test_quote_scan(text: bytes, differs: bool) -> None:
     assert quotes_differ(b"n" + text.translate(CLASSES) + b"n") == differs
+
+
+# --- the parallel path: files without text (whole-line shapes) and dates ----------------------------------
+
+ENTERPRISE = kbo_files.HEADERS["enterprise"]
+ESTABLISHMENT = kbo_files.HEADERS["establishment"]
+ACTIVITY = kbo_files.HEADERS["activity"]
+ADDRESS = kbo_files.HEADERS["address"]
+E1_COMPACT = E1.replace(".", "")
+E2_COMPACT = E2.replace(".", "")
+
+
+def _enterprise(*rows: str) -> str:
+    return csv_text(ENTERPRISE, [(E1, "AC", "000", "2", "014", "", "01-02-2003")]) + "".join(rows)
+
+
+#: (file, content): where the parallel path reads lines itself (shapes, dates, compaction), good and bad.
+RIGID: dict[str, tuple[str, str]] = {
+    "ISO date": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1",,,2025-09-15\n')),
+    "short date": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1",,,1-9-2025\n')),
+    "impossible date": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1",,,31-02-2025\n')),
+    "year zero": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1",,,01-01-0000\n')),
+    "quoted date": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1",,,"15-09-2025"\n')),
+    "empty required date": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1",,,\n')),
+    "date with spaces": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1",,, 15-09-2025\n')),
+    "code with a dot": ("enterprise.csv", _enterprise(f'"{E2}","A.C","000","1",,,15-09-2025\n')),
+    "unknown code": ("enterprise.csv", _enterprise(f'"{E2}","XX","000","1",,,15-09-2025\n')),
+    "unquoted codes": ("enterprise.csv", _enterprise(f'"{E2}",AC,000,1,,,15-09-2025\n')),
+    "quoted empty code": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1","","",15-09-2025\n')),
+    "empty required code": ("enterprise.csv", _enterprise(f'"{E2}","","000","1",,,15-09-2025\n')),
+    "compact number": ("enterprise.csv", _enterprise(f'"{E2_COMPACT}","AC","000","1",,,15-09-2025\n')),
+    "wrong check digits": ("enterprise.csv", _enterprise('"0200.000.001","AC","000","1",,,15-09-2025\n')),
+    "establishment number as enterprise": (
+        "enterprise.csv",
+        _enterprise(f'"{S1}","AC","000","1",,,15-09-2025\n'),
+    ),
+    "number with a sign": ("enterprise.csv", _enterprise('"+200.000.001","AC","000","1",,,15-09-2025\n')),
+    "number with a space": ("enterprise.csv", _enterprise('" 200000001","AC","000","1",,,15-09-2025\n')),
+    "eleven digits": ("enterprise.csv", _enterprise('"02000000011","AC","000","1",,,15-09-2025\n')),
+    "all zeros": ("enterprise.csv", _enterprise('"0000.000.000","AC","000","1",,,15-09-2025\n')),
+    "extra column": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1",,,15-09-2025,"x"\n')),
+    "missing column": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1",,15-09-2025\n')),
+    "quoted comma in a code": ("enterprise.csv", _enterprise(f'"{E2}","A,C","000","1",,,15-09-2025\n')),
+    "duplicate key": ("enterprise.csv", _enterprise(f'"{E1_COMPACT}","AC","000","1",,,15-09-2025\n')),
+    "no line end at the end": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1",,,15-09-2025')),
+    "CRLF": (
+        "enterprise.csv",
+        csv_text(ENTERPRISE, [(E1, "AC", "000", "2", "014", "", "01-02-2003")], newline="\r\n"),
+    ),
+    "establishment: date second": (
+        "establishment.csv",
+        csv_text(ESTABLISHMENT, [(S1, "01-03-2003", E1)]) + f'"{kbo_files.S2}",2003-03-01,"{E2}"\n',
+    ),
+    "establishment: enterprise number wrong": (
+        "establishment.csv",
+        csv_text(ESTABLISHMENT, [(S1, "01-03-2003", E1)]) + f'"{kbo_files.S2}",01-03-2003,"0200.000.001"\n',
+    ),
+    "activity: NACE code of another version": (
+        "activity.csv",
+        csv_text(ACTIVITY, [(E1, "001", "2008", "47110", "MAIN")]) + f'"{E2}","001","2003","47110","MAIN"\n',
+    ),
+    "activity: unknown NACE version": (
+        "activity.csv",
+        csv_text(ACTIVITY, [(E1, "001", "2008", "47110", "MAIN")]) + f'"{E2}","001","2009","47110","MAIN"\n',
+    ),
+    "activity: branch id": (
+        "activity.csv",
+        csv_text(ACTIVITY, [(E1, "001", "2008", "47110", "MAIN")]) + f'"{B1}","001","2008","47110","MAIN"\n',
+    ),
+    "address: ISO date at the end": (
+        "address.csv",
+        csv_text(ADDRESS, [])
+        + f'"{E1}","REGO",,,"9000","Gent","Gand","Kerkstraat","Kerkstraat","12",,"",2024-12-31\n',
+    ),
+    "address: date and a comma in the text": (
+        "address.csv",
+        csv_text(ADDRESS, [])
+        + f'"{E1}","REGO",,,"9000","Gent","Gand","Kerk, straat","Kerkstraat","12",,"a,b",31-12-2024\n',
+    ),
+    "address: quoted empty date": (
+        "address.csv",
+        csv_text(ADDRESS, []) + f'"{E1}","REGO",,,"9000","Gent","Gand","Kerk","Kerk","12",,"",""\n',
+    ),
+    "address: dots in the text, entity number of a branch": (
+        "address.csv",
+        csv_text(ADDRESS, []) + f'"{B1}","REGO",,,"9000","St.-Amands","St.-Amands","A.B.C.","x","1.2",,"",\n',
+    ),
+    "address: text after the date": (
+        "address.csv",
+        csv_text(ADDRESS, []) + f'"{E1}","REGO",,,"9000","Gent","Gand","Kerk","Kerk","12",,"x,01-01-2020"\n',
+    ),
+}
+
+
+@postgresql_only
+@pytest.mark.parametrize("case", list(RIGID), ids=list(RIGID))
+def test_parallel_path_gives_the_python_paths_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    name, content = RIGID[case]
+    extract = full(raw={name: content})
+    parallel = outcome(extract.write(tmp_path / "parallel"))
+    assert shadow_tables() == []
+    python = python_outcome(extract, tmp_path / "python", monkeypatch)
+    if parallel[0] == "ok":
+        assert python[0] == "ok", python
+        assert {k: v for k, v in parallel[1].items() if k not in ("extracts", "audit")} == {
+            k: v for k, v in python[1].items() if k not in ("extracts", "audit")
+        }
+    else:
+        assert parallel == python
+
+
+@postgresql_only
+def test_a_failed_parallel_load_changes_nothing(tmp_path: Path, paths: dict[str, list[str]]) -> None:
+    import_extract(full().write(tmp_path / "ok"))
+    before = snapshot()
+    extract = full(number=2, raw={"activity.csv": RIGID["activity: unknown NACE version"][1]})
+    with pytest.raises(ImportFileError) as caught:
+        import_extract(extract.write(tmp_path / "bad"))
+    assert (caught.value.line, caught.value.column) == (3, "NaceVersion")
+    assert paths["parallel"] == ["loaded", "swapped", "failed"]
+    assert snapshot() == before
+    assert shadow_tables() == []
+
+
+def test_line_shapes() -> None:
+    table = next(t for t in TABLES if t.name == "enterprise")
+
+    def shape(line: str) -> bytes:
+        return line.encode().translate(SHAPES)
+
+    assert shape_valid(shape(f'"{E1}","AC","000","2","014",,01-02-2003'), table)
+    assert shape_valid(shape(f'{E1_COMPACT},AC,000,2,"014","",01-02-2003\r'), table)
+    assert not shape_valid(shape(f'"{E1}","A.C","000","2","014",,01-02-2003'), table)
+    assert not shape_valid(shape(f'"{E1}","AC","000","2","014",,2003-02-01'), table)
+    assert not shape_valid(shape(f'"{E1}","AC","000","2","014",,'), table)
+    assert not shape_valid(shape(f'"{E1}x","AC","000","2","014",,01-02-2003'), table)
+    assert not shape_valid(shape(f'"{E1}","A""C","000","2","014",,01-02-2003'), table)
+    assert not shape_valid(shape(f'"{E1}","AC","000","2","014",,01-02-2003,'), table)
+    assert not shape_valid(shape("٠١٢٣٤٥٦٧٨٩,AC,000,2,014,,01-02-2003"), table)
+
+
+@postgresql_only
+def test_sql_int_number_rules_agree_with_stdnum() -> None:
+    """The integer form of the number rules (numbers of ten ASCII digits, as the shape check ensures)."""
+    samples = sorted({s.replace(".", "") for s in number_samples()} | {"9000006626", "0000000000"})
+    samples = [s for s in samples if len(s) == 10 and s.isdigit() and s.isascii()]
+    for kind in NUMBER_KINDS:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT v, {sql_int_number_valid('n', kind)} FROM (SELECT v, v::int8 AS n "
+                "FROM unnest(%s::text[]) AS t(v)) AS s",
+                [samples],
+            )
+            sql = {value: bool(valid) for value, valid in cursor.fetchall()}
+        assert sql == {value: kbo_files.stdnum_number_valid(value, kind) for value in samples}, kind

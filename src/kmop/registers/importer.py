@@ -103,18 +103,60 @@ def import_extract(
             names = [f"{table.name}_{part}.csv" for part in ("delete", "insert") for table in TABLES]
         source.require(["code.csv", *names])
 
-        with transaction.atomic():
-            loader = loader_for(connection)
-            loader.begin(KboExtract._meta.db_table)
-            forced = _check_sequence(meta, force=force)
-            counts: dict[str, int] = {}
-            importer = _Importer(source, loader, progress)
-            if full:
-                loader.empty([KboCode._meta.db_table, *(table.db_table for table in TABLES)])
+        parallel = full and importer_fast.parallel_possible(connection)
+        if parallel:
+            # Two imports must not share the shadow tables (released in the finally below).
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [importer_fast.ADVISORY_LOCK])
+        try:
+            if parallel:
+                _check_sequence(meta, force=force)  # before the long load; again in the transaction
+            shadows = importer_fast.load_shadows(connection, path, source, progress) if parallel else None
+            return _apply(path, source, meta, full, started, force, progress, actor, shadows)
+        finally:
+            if parallel:
+                with connection.cursor() as cursor:
+                    importer_fast.drop_shadows(cursor)
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [importer_fast.ADVISORY_LOCK])
+
+
+def _apply(
+    path: Path,
+    source: ExtractSource,
+    meta: Meta,
+    full: bool,
+    started: float,
+    force: bool,
+    progress: bool,
+    actor: Actor,
+    shadows: importer_fast.Shadows | None,
+) -> KboExtract:
+    """The extract's one transaction (see import_extract); ``shadows``: the data files already loaded in
+    parallel into shadow tables (importer_fast.load_shadows), swapped in here."""
+    with transaction.atomic():
+        loader = loader_for(connection)
+        loader.begin(KboExtract._meta.db_table)
+        forced = _check_sequence(meta, force=force)
+        counts: dict[str, int] = {}
+        importer = _Importer(source, loader, progress)
+        if full and shadows is None:
+            loader.empty([KboCode._meta.db_table, *(table.db_table for table in TABLES)])
+        else:
+            loader.empty([KboCode._meta.db_table])
+        codes = importer.load_codes(counts)
+        if full:
+            swapped: dict[str, int] | None = None
+            if shadows is not None and codes == shadows.codes:
+                try:
+                    with transaction.atomic():
+                        swapped = importer_fast.swap_in(loader, shadows)
+                except Exception as error:  # the per-file path below decides
+                    logger.info("no swap (%s: %s)", type(error).__name__, error)
+            if swapped is not None:
+                counts.update(swapped)
             else:
-                loader.empty([KboCode._meta.db_table])
-            codes = importer.load_codes(counts)
-            if full:
+                if shadows is not None:
+                    loader.empty([table.db_table for table in TABLES])
                 for table in TABLES:
                     name = f"{table.name}.csv"
                     try:
@@ -122,52 +164,52 @@ def import_extract(
                             counts[name] = importer.load_full(name, table, codes)
                     except DuplicateKey as rebuilt:  # found when the primary key is rebuilt
                         raise importer.duplicate_error(name, table, rebuilt.key) from None
-            else:
-                for table in TABLES:
-                    key = table.key_spec()
-                    name = f"{table.name}_delete.csv"
-                    loader.create_stage(table.db_table, key.columns)
-                    counts[name] = importer.load(name, key, codes, STAGE)
+        else:
+            for table in TABLES:
+                key = table.key_spec()
+                name = f"{table.name}_delete.csv"
+                loader.create_stage(table.db_table, key.columns)
+                counts[name] = importer.load(name, key, codes, STAGE)
+                loader.delete_staged(table.db_table, table.key_column)
+            for table in TABLES:
+                name = f"{table.name}_insert.csv"
+                loader.create_stage(table.db_table, table.columns)
+                counts[name] = importer.load(name, table, codes, STAGE)
+                if table.upsert:
+                    duplicate = loader.stage_duplicate(table.key_column)
+                    if duplicate is not None:
+                        raise importer.duplicate_error(name, table, duplicate)
+                    loader.upsert_staged(table.db_table, table.columns, table.key_column)
+                else:
                     loader.delete_staged(table.db_table, table.key_column)
-                for table in TABLES:
-                    name = f"{table.name}_insert.csv"
-                    loader.create_stage(table.db_table, table.columns)
-                    counts[name] = importer.load(name, table, codes, STAGE)
-                    if table.upsert:
-                        duplicate = loader.stage_duplicate(table.key_column)
-                        if duplicate is not None:
-                            raise importer.duplicate_error(name, table, duplicate)
-                        loader.upsert_staged(table.db_table, table.columns, table.key_column)
-                    else:
-                        loader.delete_staged(table.db_table, table.key_column)
-                        loader.insert_staged(table.db_table, table.columns)
-                loader.drop_stage()
+                    loader.insert_staged(table.db_table, table.columns)
+            loader.drop_stage()
 
-            extract = KboExtract.objects.create(
-                extract_number=meta.extract_number,
-                extract_type=meta.extract_type,
-                snapshot_date=meta.snapshot_date,
-                extract_timestamp=meta.extract_timestamp,
-                version=meta.version,
-                source=str(path)[-500:],
-                forced=forced,
-                row_counts=counts,
-                seconds=round(time.perf_counter() - started, 3),
-            )
-            audit_record(
-                actor=actor,
-                action="kbo.import",
-                object_type="KboExtract",
-                object_id=str(extract.pk),
-                after={
-                    "extract_number": extract.extract_number,
-                    "extract_type": extract.extract_type,
-                    "snapshot_date": extract.snapshot_date.isoformat(),
-                    "source": path.name,
-                    "forced": forced,
-                    "row_counts": counts,
-                },
-            )
+        extract = KboExtract.objects.create(
+            extract_number=meta.extract_number,
+            extract_type=meta.extract_type,
+            snapshot_date=meta.snapshot_date,
+            extract_timestamp=meta.extract_timestamp,
+            version=meta.version,
+            source=str(path)[-500:],
+            forced=forced,
+            row_counts=counts,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+        audit_record(
+            actor=actor,
+            action="kbo.import",
+            object_type="KboExtract",
+            object_id=str(extract.pk),
+            after={
+                "extract_number": extract.extract_number,
+                "extract_type": extract.extract_type,
+                "snapshot_date": extract.snapshot_date.isoformat(),
+                "source": path.name,
+                "forced": forced,
+                "row_counts": counts,
+            },
+        )
     return extract
 
 

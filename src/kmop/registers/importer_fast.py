@@ -21,10 +21,17 @@
 from __future__ import annotations
 
 import csv
+import logging
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from tqdm import tqdm
 
 from kmop.registers.importer_source import ExtractSource
@@ -32,6 +39,8 @@ from kmop.registers.importer_tables import _NUMBER_KINDS, NACE_VERSIONS, Check, 
 
 if TYPE_CHECKING:
     from kmop.registers.importer_db import Loader
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
 FAST_STAGE = "kbo_fast_stage"
@@ -250,3 +259,502 @@ def fast_load(
     if inserted != staged:
         raise NotFast(f"{staged - inserted} invalid rows")
     return inserted
+
+
+# --- full extract in parallel, into shadow tables ------------------------------------------------------
+#
+# docs/decisions/0002-kbo-import.md, "Parallel shadow tables". Each data file is loaded by one of
+# PARALLEL_LOADERS threads, each with its own database connection, into a new table ``kbo_new_<table>``
+# (the final table's columns, no indexes): one COPY of the file's bytes straight into the typed columns,
+# the values checked on the way (Python: dates; SQL afterwards: numbers and codes), then the indexes built
+# and the shadow committed. Readers see none of it. When every file is in, one short transaction (the
+# importer's) swaps the shadows in by DROP + RENAME, with the code table, the KboExtract row and the audit
+# event: the register changes in one atomic step. On any failure the shadows are dropped and the importer
+# runs the per-file path (above), which loads the extract or names the file, line and column.
+
+PARALLEL_LOADERS = 2
+SHADOW_PREFIX = "kbo_new_"
+#: Sort memory of the index builds of one loader (a session setting of its own connection).
+INDEX_MEMORY = "1GB"
+#: One advisory lock key for the whole import (two imports must not share the shadow tables).
+ADVISORY_LOCK = 0x6B626F  # "kbo"
+
+
+def shadow_name(db_table: str) -> str:
+    return f"{SHADOW_PREFIX}{db_table}"
+
+
+def _temporary_index_name(name: str) -> str:
+    return f"{SHADOW_PREFIX}{name}"[:63]
+
+
+def unquote(field: bytes) -> bytes | None:
+    """The value of a CSV field without line breaks or commas: ``"abc"`` or ``abc``; None when it holds
+    quotes in any other way (the file then takes another path)."""
+    quotes = field.count(b'"')
+    if quotes == 0:
+        return field
+    if quotes == 2 and len(field) >= 2 and field[:1] == b'"' and field[-1:] == b'"':
+        return field[1:-1]
+    return None
+
+
+class _DateFields:
+    """Extracts one date column's raw field from every line of a chunk and checks each distinct value once.
+
+    The date must be the last column (``rpartition``) or have only number, code and date columns before it
+    (``split`` with a limit): a field found this way that is not exactly a date sends the file to the
+    per-file path, so a misread field (a comma inside quotes) can only refuse, never accept.
+    """
+
+    def __init__(self, index: int, width: int, required: bool) -> None:
+        self.index = index
+        self.last = index == width - 1
+        self.required = required
+        self.known: set[bytes] = set()
+
+    def check(self, lines: list[bytes]) -> None:
+        from itertools import repeat
+        from operator import itemgetter
+
+        from kmop.registers.importer_tables import CACHE_LIMIT, iso_date
+
+        if self.last:
+            fields = set(map(itemgetter(2), map(bytes.rpartition, lines, repeat(b","))))
+        else:
+            parts = map(bytes.split, lines, repeat(b","), repeat(self.index + 1))
+            fields = {p[self.index] if len(p) > self.index else b"\x00" for p in parts}
+        new = fields - self.known
+        for raw in new:
+            value = unquote(raw.removesuffix(b"\r"))
+            if value is None:
+                raise NotFast(f"date field {raw!r}")
+            if value == b"":
+                if self.required:
+                    raise NotFast("a required date is empty")
+                continue
+            if not value.isascii() or iso_date(value.decode("ascii")) is None:
+                raise NotFast(f"date {value!r}")
+        if len(self.known) + len(new) > CACHE_LIMIT:
+            self.known = set()
+        self.known |= new
+
+
+#: Every byte mapped to its shape: digits 9, the CSV punctuation and - . \r \n themselves, the rest a.
+SHAPES = bytes(
+    ord("9") if chr(b).isdigit() and b < 128 else b if b in b'",.-\r\n' else ord("a") for b in range(256)
+)
+_NUMBER_SHAPES = frozenset({b"9999999999", b'"9999999999"'})
+_DATE_SHAPES = frozenset({b"99-99-9999", b'"99-99-9999"'})
+
+
+def shape_valid(shape: bytes, table: TableSpec) -> bool:
+    """Whether a line's shape (its bytes mapped with SHAPES) has every field of the table's form: numbers of
+    ten digits (dots anywhere, as the rules allow), dates dd-mm-yyyy (or empty when not required), codes
+    without dots or stray quotes. Only for tables without text columns (a comma is always a separator
+    there)."""
+    fields = shape.removesuffix(b"\r").split(b",")
+    if len(fields) != len(table.checks):
+        return False
+    for value, check in zip(fields, table.checks, strict=True):
+        if check.kind in _NUMBER_KINDS:
+            if value.replace(b".", b"") not in _NUMBER_SHAPES:
+                return False
+        elif check.kind == "date":
+            if value not in _DATE_SHAPES and (check.required or value not in (b"", b'""')):
+                return False
+        elif b"." in value or unquote(value) is None:  # the dots are removed from the whole line
+            return False
+    return True
+
+
+def sql_int_number_valid(n: str, kind: str) -> str:
+    """SQL: ``n``, a number of ten ASCII digits as an int8, is valid for its kind (the rules of
+    sql_number_valid: the first digit is a range of n; the check digits (first 8 + last 2) mod 97 = 0 are
+    (n / 100 + n mod 100) mod 97 = 0; 0000000000 is refused)."""
+    checksum = f"({n} <> 0 AND mod({n} / 100 + mod({n}, 100), 97) = 0)"
+    return {
+        "enterprise": f"({n} < 2000000000 AND {checksum})",
+        "establishment": f"({n} >= 2000000000 AND {n} < 9000000000 AND {checksum})",
+        "branch": f"({n} >= 9000000000)",
+        "entity": f"({n} >= 9000000000 OR {checksum})",
+    }[kind]
+
+
+def validation_sql(table: TableSpec, relation: str, codes: CodeSets) -> tuple[str, list[Any]]:
+    """One scan of a loaded shadow table: how many rows have a wrong number or code.
+
+    Numbers are stored compact and are ten ASCII digits (the shape check of direct_copy), so the rules of
+    sql_number_valid reduce to integer arithmetic on ``n = number::int8``: the first digit is a range of n,
+    and the check digits are (n / 100 + n % 100) % 97 = 0 (the first 8 digits plus the last 2). Codes are
+    compared with ``= ANY(array)``, which PostgreSQL evaluates with a hash table for a constant array.
+    """
+    params: list[Any] = []
+    inner: list[str] = []
+    conditions: list[str] = []
+    for index, check in enumerate(table.checks):
+        column = f'"{table.columns[index]}"'
+        kind = check.kind
+        if kind in _NUMBER_KINDS:
+            n = f"n{index}"
+            inner.append(f"{column}::int8 AS {n}")
+            conditions.append(sql_int_number_valid(n, kind))
+            continue
+        inner.append(column)
+        if kind == "code":
+            params.append(sorted(codes.get(check.category, ())))
+            valid = f"{column} = ANY(%s::text[])"
+        elif kind == "nace_version":
+            valid = f"{column} IN ({', '.join(repr(v) for v in NACE_VERSIONS)})"
+        elif kind == "nace_code":
+            version = f'"{table.columns[table.header.index("NaceVersion")]}"'
+            whens = []
+            for v in NACE_VERSIONS:
+                params.append(sorted(codes.get(f"Nace{v}", ())))
+                whens.append(f"WHEN '{v}' THEN {column} = ANY(%s::text[])")
+            valid = f"(CASE {version} {' '.join(whens)} ELSE false END)"
+        else:
+            continue  # text (length and required: the column) and dates (the shape or _DateFields)
+        if check.required:
+            conditions.append(f"coalesce({valid}, false)")
+        else:
+            conditions.append(f"({column} IS NULL OR {valid})")
+    if not conditions:
+        return "SELECT 0", params
+    # OFFSET 0: the casts are computed once per row, not once per use.
+    sql = (
+        f"SELECT count(*) FROM (SELECT {', '.join(inner)} FROM {relation} OFFSET 0) AS s "
+        f"WHERE NOT ({' AND '.join(conditions)})"
+    )
+    return sql, params
+
+
+def direct_copy(
+    cursor: Any,
+    binary: IO[bytes],
+    table: TableSpec,
+    relation: str,
+    codes: CodeSets,
+    stop: Any = None,
+    bar: Any = None,
+) -> tuple[int, int]:
+    """COPY one member (header already read) straight into ``relation``; returns (rows copied, lines)."""
+    from itertools import repeat
+    from operator import itemgetter
+
+    from kmop.registers.importer_tables import BatchChecker
+
+    width = len(table.header)
+    columns = ", ".join(f'"{c}"' for c in table.columns)
+    text = any(c.kind == "text" for c in table.checks)
+    dots_only = BatchChecker(table, codes).dots_only_in_numbers
+    number_columns = [i for i, c in enumerate(table.checks) if c.kind in _NUMBER_KINDS]
+    if text and number_columns != [0]:
+        raise NotFast("a number after a text column")
+    if not text and not dots_only:
+        raise NotFast("codes with dots")
+    # Tables with text: the dates are read from the line (last column, or before any text).
+    dates = [_DateFields(i, width, c.required) for i, c in enumerate(table.checks) if c.kind == "date"]
+    if text and any(not d.last and any(c.kind == "text" for c in table.checks[: d.index]) for d in dates):
+        raise NotFast("a date column after a text column")
+    number_check = table.checks[0] if text else None
+    shapes: set[bytes] = set()
+    first, rest = itemgetter(0), itemgetter(2)
+
+    def check_shapes(found: set[bytes]) -> None:
+        new = found - shapes
+        for shape in new:
+            if number_check is not None:
+                if shape.replace(b".", b"") not in _NUMBER_SHAPES:
+                    raise NotFast(f"number shape {shape!r}")
+            elif not shape_valid(shape, table):
+                raise NotFast(f"line shape {shape!r}")
+        shapes.update(new)
+
+    def split(data: bytes) -> list[bytes]:
+        lines = data.split(b"\n")
+        if lines[-1] == b"":
+            lines.pop()
+        return lines
+
+    def prepared(data: bytes) -> bytes:
+        """Complete lines, checked (shapes, dates) and with the numbers compacted."""
+        if not text:
+            # Numbers, codes and dates only: the shape of every line (few distinct ones) says that each
+            # number has ten digits and each date the form dd-mm-yyyy (PostgreSQL refuses an impossible
+            # one), and only the numbers hold dots: compact them all at once.
+            check_shapes(set(split(data.translate(SHAPES))))
+            return data.replace(b".", b"")
+        lines = split(data)
+        for date in dates:
+            date.check(lines)
+        # The number is the first field of every line: its shape, and its dots removed.
+        check_shapes(set(map(first, map(bytes.partition, split(data.translate(SHAPES)), repeat(b",")))))
+        parts = list(map(bytes.partition, lines, repeat(b",")))
+        if not parts:
+            return b""
+        compact = map(bytes.replace, map(first, parts), repeat(b"."), repeat(b""))
+        return b"\n".join(map(b",".join, zip(compact, map(rest, parts), strict=True))) + b"\n"
+
+    lines = 0
+    # FREEZE: the rows are written frozen and the pages all-visible (the table is new in this
+    # transaction, and nobody sees it before the swap), so no reader rewrites them later for hint bits.
+    copy_sql = f"COPY {relation} ({columns}) FROM STDIN (FORMAT csv, FREEZE, FORCE_NULL ({columns}))"
+    with cursor.copy(copy_sql) as copy:
+        previous = b"n"
+        last = b"\n"
+        carry = b""
+        while chunk := binary.read(CHUNK):
+            if stop is not None and stop.is_set():
+                raise NotFast("stopped: another file failed")
+            classes = previous + chunk.translate(CLASSES)
+            if quotes_differ(classes):
+                raise NotFast("quotes that PostgreSQL and the csv module read differently")
+            if b"\\." in last + chunk[:1] or b"\\." in chunk:
+                raise NotFast("a \\. (the end-of-data marker of COPY)")
+            tail = max(classes.rfind(b"x"), classes.rfind(b"c"), classes.rfind(b"n"))
+            previous = classes[max(tail, 0) :]
+            last = chunk[-1:]
+            if bar is not None:
+                bar.update(len(chunk))
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            carry = data[cut:]
+            if cut:
+                lines += data.count(b"\n", 0, cut)
+                copy.write(prepared(data[:cut]))
+        if quotes_differ(previous + b"n"):
+            raise NotFast("quotes that PostgreSQL and the csv module read differently")
+        if carry:
+            lines += 1
+            copy.write(prepared(carry + b"\n"))
+    return int(cursor.rowcount), lines
+
+
+@dataclass
+class Shadow:
+    """A data file loaded, checked and indexed in its shadow table (committed, not yet visible)."""
+
+    table: TableSpec
+    rows: int
+    #: (name in the final table, name in the shadow, is a constraint)
+    indexes: list[tuple[str, str, bool]]
+
+    @property
+    def relation(self) -> str:
+        return shadow_name(self.table.db_table)
+
+
+@dataclass
+class Shadows:
+    codes: CodeSets
+    loaded: dict[str, Shadow] = field(default_factory=dict)
+
+
+def parallel_possible(connection: BaseDatabaseWrapper) -> bool:
+    """PostgreSQL, and not inside a transaction of the caller (the shadows are committed separately)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def read_codes(source: ExtractSource) -> CodeSets:
+    """The codes of code.csv per category (no checks: the importer checks code.csv again when it loads it,
+    and the shadows are only used when both readings agree)."""
+    from kmop.registers.importer_tables import CODE_HEADER
+
+    codes: dict[str, set[str]] = {}
+    with source.rows("code.csv", CODE_HEADER) as stream:
+        for row in stream.reader:
+            codes.setdefault(row[0], set()).add(row[1])
+    return {category: frozenset(values) for category, values in codes.items()}
+
+
+def _index_definitions(cursor: Any, db_table: str) -> list[tuple[str, str, bool]]:
+    """The final table's indexes and primary key: (name, definition, is a constraint)."""
+    cursor.execute(
+        """
+        SELECT i.relname, pg_get_indexdef(x.indexrelid), c.conname, pg_get_constraintdef(c.oid), c.contype
+        FROM pg_index x
+        JOIN pg_class i ON i.oid = x.indexrelid
+        LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid
+        WHERE x.indrelid = %s::regclass
+        ORDER BY x.indisprimary DESC, i.relname
+        """,
+        [db_table],
+    )
+    result: list[tuple[str, str, bool]] = []
+    for index_name, index_def, con_name, con_def, con_type in cursor.fetchall():
+        if con_name is None:
+            result.append((index_name, index_def, False))
+        elif con_type in ("p", "u"):
+            result.append((con_name, con_def, True))
+        else:
+            raise NotFast(f"{db_table}: constraint {con_name} of type {con_type}")
+    return result
+
+
+def _shadow_index_sql(relation: str, name: str, definition: str, constraint: bool) -> tuple[str, str]:
+    temporary = _temporary_index_name(name)
+    if constraint:
+        return temporary, f'ALTER TABLE {relation} ADD CONSTRAINT "{temporary}" {definition}'
+    match = re.match(r"CREATE (UNIQUE )?INDEX \S+ ON \S+ (USING .*)$", definition)
+    if match is None:
+        raise NotFast(f"index definition {definition!r}")
+    return temporary, f'CREATE {match.group(1) or ""}INDEX "{temporary}" ON {relation} {match.group(2)}'
+
+
+def _load_shadow(
+    connect: Callable[[], Any],
+    path: Path,
+    name: str,
+    table: TableSpec,
+    codes: CodeSets,
+    indexes: list[tuple[str, str, bool]],
+    stop: threading.Event,
+    progress: bool = False,
+) -> Shadow:
+    """One data file into its shadow table, on a connection of its own; committed only when all is right."""
+    if stop.is_set():
+        raise NotFast("stopped: another file failed")
+    started = time.perf_counter()
+    relation = shadow_name(table.db_table)
+    raw = connect()
+    bar = tqdm(desc=name, unit="B", unit_scale=True, leave=False, disable=not progress)
+    try:
+        with ExtractSource(path) as source, raw.cursor() as cursor:
+            bar.total = source.size(name)
+            cursor.execute("SET datestyle = 'ISO, DMY'")
+            cursor.execute(f"SET maintenance_work_mem = '{INDEX_MEMORY}'")
+            cursor.execute(f"DROP TABLE IF EXISTS {relation}")
+            cursor.execute(
+                f'CREATE TABLE {relation} (LIKE "{table.db_table}" INCLUDING DEFAULTS INCLUDING IDENTITY '
+                "INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION)"
+            )
+            with source.open_binary(name) as binary:
+                _check_header(binary.readline(HEADER_LIMIT), table.header)
+                copied, lines = direct_copy(cursor, binary, table, relation, codes, stop, bar)
+            if copied != lines:
+                raise NotFast(f"{lines} lines but {copied} rows (a value with a line break)")
+            loaded = time.perf_counter()
+            sql, params = validation_sql(table, relation, codes)
+            cursor.execute(sql, params)
+            wrong = cursor.fetchone()[0]
+            if wrong:
+                raise NotFast(f"{wrong} rows with a wrong number or code")
+            checked = time.perf_counter()
+            built: list[tuple[str, str, bool]] = []
+            for index_name, definition, constraint in indexes:
+                if stop.is_set():
+                    raise NotFast("stopped: another file failed")
+                temporary, sql = _shadow_index_sql(relation, index_name, definition, constraint)
+                cursor.execute(sql)
+                built.append((index_name, temporary, constraint))
+            # Statistics for the planner, from the start (an update extract deletes by entity number:
+            # without them, PostgreSQL scans the whole table instead of probing the index).
+            cursor.execute(f"ANALYZE {relation}")
+        raw.commit()
+    finally:
+        bar.close()
+        raw.close()  # without a commit, the shadow table is gone with the transaction
+    logger.info(
+        "%s: %d rows, copy %.1f s, checks %.1f s, %d indexes and analyze %.1f s",
+        name,
+        copied,
+        loaded - started,
+        checked - loaded,
+        len(built),
+        time.perf_counter() - checked,
+    )
+    return Shadow(table=table, rows=copied, indexes=built)
+
+
+def drop_shadows(cursor: Any) -> None:
+    from kmop.registers.importer_tables import TABLES
+
+    cursor.execute(f"DROP TABLE IF EXISTS {', '.join(shadow_name(t.db_table) for t in TABLES)}")
+
+
+def load_shadows(
+    connection: BaseDatabaseWrapper, path: Path, source: ExtractSource, progress: bool = False
+) -> Shadows | None:
+    """Every data file of a full extract into its shadow table, PARALLEL_LOADERS at a time.
+
+    None when anything at all went wrong (the shadows are then dropped, and the caller takes the per-file
+    path, which names the error). The caller holds the advisory lock and drops the shadows afterwards.
+    """
+    from kmop.registers.importer_tables import TABLES
+
+    try:
+        codes = read_codes(source)
+        with connection.cursor() as cursor:
+            drop_shadows(cursor)
+            definitions = {t.db_table: _index_definitions(cursor, t.db_table) for t in TABLES}
+    except Exception as error:  # the per-file path decides
+        logger.info("no parallel load (%s: %s)", type(error).__name__, error)
+        return None
+    params = connection.get_connection_params()
+
+    def connect() -> Any:
+        return connection.get_new_connection(params)
+
+    shadows = Shadows(codes=codes)
+    stop = threading.Event()
+    # The largest files first, so that the loaders finish at about the same time.
+    order = sorted(TABLES, key=lambda t: -source.size(f"{t.name}.csv"))
+    with ThreadPoolExecutor(max_workers=PARALLEL_LOADERS, thread_name_prefix="kbo-load") as pool:
+        futures = {
+            pool.submit(
+                _load_shadow,
+                connect,
+                path,
+                f"{t.name}.csv",
+                t,
+                codes,
+                definitions[t.db_table],
+                stop,
+                progress,
+            ): t
+            for t in order
+        }
+        failed: Exception | None = None
+        for future in as_completed(futures):
+            try:
+                shadow = future.result()
+            except Exception as error:  # any failure: the per-file path decides
+                if failed is None:
+                    failed = error
+                    stop.set()
+                continue
+            shadows.loaded[f"{shadow.table.name}.csv"] = shadow
+    if failed is not None:
+        logger.info("parallel load failed (%s: %s)", type(failed).__name__, failed)
+        with connection.cursor() as cursor:
+            drop_shadows(cursor)
+        return None
+    return shadows
+
+
+def swap_in(loader: Loader, shadows: Shadows) -> dict[str, int]:
+    """In the importer's transaction: replace every KBO table by its shadow; returns rows per file."""
+    from kmop.registers.importer_tables import TABLES
+
+    counts: dict[str, int] = {}
+    for table in TABLES:
+        name = f"{table.name}.csv"
+        shadow = shadows.loaded[name]
+        live = f'"{table.db_table}"'
+        loader.execute(f"DROP TABLE {live}")
+        loader.execute(f'ALTER TABLE {shadow.relation} RENAME TO "{table.db_table}"')
+        for index_name, temporary, constraint in shadow.indexes:
+            if constraint:
+                loader.execute(f'ALTER TABLE {live} RENAME CONSTRAINT "{temporary}" TO "{index_name}"')
+            else:
+                loader.execute(f'ALTER INDEX "{temporary}" RENAME TO "{index_name}"')
+        row = loader.fetchone(
+            "SELECT a.attname, pg_get_serial_sequence(%s, a.attname) FROM pg_attribute a "
+            "WHERE a.attrelid = %s::regclass AND a.attidentity <> '' ",
+            [table.db_table, table.db_table],
+        )
+        if row is not None and row[1]:
+            loader.execute(f'ALTER SEQUENCE {row[1]} RENAME TO "{table.db_table}_{row[0]}_seq"')
+        counts[name] = shadow.rows
+    return counts
