@@ -110,6 +110,10 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> AuthorizationCode:
         data = request.payload.data
+        # Housekeeping: codes and tokens a day past their end are of no use any more.
+        stale = timezone.now() - timedelta(days=1)
+        AccessToken.objects.filter(expires_at__lt=stale).delete()
+        AuthorizationCode.objects.filter(expires_at__lt=stale).delete()
         session_claims: dict[str, Any] = getattr(request, "kmop_claims", {})
         return AuthorizationCode.objects.create(
             code_hash=token_hash(code),

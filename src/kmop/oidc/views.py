@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from kmop.acm import session as keys
 from kmop.acm.hints import parse_login_hint
@@ -94,7 +94,7 @@ def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpRe
 
 
 @never_cache
-@require_safe
+@require_GET
 def authorize(request: HttpRequest) -> HttpResponse:
     """Authorization endpoint (code flow). An unknown client or a redirect URI that is not registered exactly
     gets an error page here, never a redirect. The person logs in (bundled ACM) and chooses the organisation
