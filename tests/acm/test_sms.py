@@ -307,3 +307,22 @@ def test_codes_are_random_six_digits() -> None:
     codes = {sms._new_code() for _ in range(50)}
     assert all(len(c) == 6 and c.isdigit() for c in codes)
     assert len(codes) > 40
+
+
+def test_new_numbers_per_hour_are_limited(
+    client: Client, world: World, clock: time_machine.Traveller
+) -> None:
+    simulator_login(client, SOFIE)
+    for i in range(sms.MAX_ENROLMENTS_PER_HOUR):
+        assert client.post(ENROL, {"action": "cancel"}).status_code == 302
+        assert client.post(ENROL, {"action": "send", "number": f"0470 12 34 5{i}"}).status_code == 302
+    client.post(ENROL, {"action": "cancel"})
+    response = client.post(ENROL, {"action": "send", "number": "0470 99 99 99"})
+    assert response.status_code == 200
+    assert "te veel nummers geprobeerd" in response.content.decode()
+    assert OutboxMessage.objects.filter(channel="sms").count() == sms.MAX_ENROLMENTS_PER_HOUR
+    clock.shift(3601)
+    simulator_login(client, SOFIE)  # the session has gone idle meanwhile
+    response = client.post(ENROL, {"action": "send", "number": "0470 99 99 99"})
+    assert response["Location"] == ENROL
+    assert OutboxMessage.objects.filter(channel="sms").count() == sms.MAX_ENROLMENTS_PER_HOUR + 1

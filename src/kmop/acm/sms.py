@@ -35,6 +35,8 @@ from kmop.registers.national_register import lookup
 CODE_MINUTES = 5
 MAX_ATTEMPTS = 3
 MAX_RESENDS = 3
+#: new numbers a person may try per hour (each sends an sms to a number nobody has confirmed yet)
+MAX_ENROLMENTS_PER_HOUR = 5
 METHOD_CODE = "csamsms"
 
 _MOBILE = re.compile(r"^\+[1-9][0-9]{7,14}$")
@@ -150,8 +152,18 @@ def _check_code(challenge: SmsChallenge | None, code: str) -> str:
 # --- Enrolment --------------------------------------------------------------------------------------
 
 
-def start_enrolment(*, request: HttpRequest, user: User, number: str) -> SmsChallenge:
+def start_enrolment(*, request: HttpRequest, user: User, number: str) -> SmsChallenge | None:
+    """Send a code to a new number; None when the person tried ``MAX_ENROLMENTS_PER_HOUR`` numbers in the
+    last hour already (the platform does not text unconfirmed numbers without limit)."""
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one enrolment at a time per person
+        recent = SmsChallenge.objects.filter(
+            user=user,
+            purpose=SmsChallenge.Purpose.ENROL,
+            created_at__gte=timezone.now() - timedelta(hours=1),
+        ).count()
+        if recent >= MAX_ENROLMENTS_PER_HOUR:
+            return None
         return _open_challenge(user, SmsChallenge.Purpose.ENROL, number)
 
 

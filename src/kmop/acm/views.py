@@ -335,8 +335,13 @@ def sms_enrol(request: HttpRequest) -> HttpResponse:
         if number_form.is_valid():
             number = number_form.cleaned_data["number"]
             challenge = sms.start_enrolment(request=request, user=user, number=number)
-            request.session[SMS_ENROL] = {"id": challenge.pk, "number": number}
-            return redirect("acm:sms-enrol")
+            if challenge is not None:
+                request.session[SMS_ENROL] = {"id": challenge.pk, "number": number}
+                return redirect("acm:sms-enrol")
+            number_form.add_error(
+                "number",
+                _("U hebt het afgelopen uur al te veel nummers geprobeerd. Probeer het later opnieuw."),
+            )
     elif request.method == "POST" and action == "resend" and pending:
         if sms.resend(request=request, user=user, challenge_id=pending.get("id"), purpose="enrol"):
             messages.info(request, _("We hebben een nieuwe code gestuurd."))
