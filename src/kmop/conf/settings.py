@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kmop.btb",
     "kmop.jobs",
     "kmop.schemes",
+    "kmop.providers",
 ]
 
 MIDDLEWARE = [
