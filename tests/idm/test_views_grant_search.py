@@ -72,7 +72,10 @@ def test_search_filters_and_scope(pieter: Client, world: World) -> None:
     page = pieter.get(URL)
     assert page.status_code == 200
     assert "Zoek gebruikersrecht toekenning" in page.content.decode()
-    assert "Resultaten" not in page.content.decode()  # nothing searched yet
+    everything = page.content.decode()  # no filter: every grant in his organisations
+    assert "De Smet Jonas" in everything
+    assert "Becker Klaus" in everything
+    assert "Maes" not in everything
 
     html = pieter.get(URL, {"right": "VLAIOInkomGebruikerNieuw"}).content.decode()
     assert "De Smet Jonas" in html

@@ -1015,8 +1015,8 @@ def grant_search(request: HttpRequest, admin: Administrator) -> HttpResponseBase
     """Toekenning opzoeken: the grants in my organisations, filtered, soonest end first, 50 a page (keyset
     on end date and id: one query per page), or all of them as CSV (``?formaat=csv``)."""
     rights = [(r.code, r.label_nl) for r in RightDefinition.objects.order_by("label_nl")]
-    searched = bool(request.GET)
-    form = GrantSearchForm(request.GET if searched else None, rights=rights)
+    searched = True  # without filters: every grant in my organisations (the seed's "Zoek" with empty fields)
+    form = GrantSearchForm(request.GET, rights=rights)
     grants: list[RightGrant] = []
     next_cursor = None
     valid = searched and form.is_valid()
