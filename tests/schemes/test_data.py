@@ -103,7 +103,7 @@ def test_a_new_period_overlapping_the_running_one_is_refused_then_accepted_once_
     services.clear_cache()
     assert regime_on(date(2026, 12, 31)).rate("KO", "opleiding", "innovatie") == D("0.30")
     assert regime_on(date(2027, 1, 1)).rate("KO", "opleiding", "innovatie") == D("0.25")
-    assert Scheme.objects.get().data_version == 2
+    assert Scheme.objects.get(pk="kmo-portefeuille").data_version == 2
 
 
 def test_a_started_period_cannot_change() -> None:

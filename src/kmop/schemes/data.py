@@ -23,12 +23,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kmop.schemes.errors import SchemeDataError
+from kmop.schemes.other_schemes import parse_corona_parameters, parse_ecology_parameters
 from kmop.schemes.regime import expand_theme_sets, parse_parameters
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 #: How the parameters document of a period is checked, per scheme kind.
-PARAMETER_PARSERS: dict[str, Callable[[Any], Any]] = {"kmo-portefeuille": parse_parameters}
+PARAMETER_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "kmo-portefeuille": parse_parameters,
+    "ecologiepremie-plus": parse_ecology_parameters,
+    "corona-hinderpremie": parse_corona_parameters,
+}
 
 
 def register_parser(kind: str, parser: Callable[[Any], Any]) -> None:

@@ -42,6 +42,7 @@ from kmop.schemes.models import (
     RegimePeriod,
     Scheme,
 )
+from kmop.schemes.other_schemes import CoronaTerms, EcologyTerms, PeriodSnapshot
 from kmop.schemes.regime import (
     CENT,
     KMO_PORTEFEUILLE,
@@ -61,9 +62,12 @@ __all__ = [
     "calculate",
     "check_application",
     "clear_cache",
+    "corona_premium",
     "dated_row_delete",
     "dated_row_save",
+    "ecology_premium",
     "eligibility",
+    "period_on",
     "regime_on",
     "scheme_data_load",
     "themes_on",
@@ -127,13 +131,13 @@ def _build_regime(day: date, scheme_code: str) -> Regime:
     scheme = Scheme.objects.filter(code=scheme_code).first()
     if scheme is None:
         raise UnknownScheme(_("De steunmaatregel %(scheme)s bestaat niet."), scheme=scheme_code)
-    period = RegimePeriod.objects.filter(_valid_on(day), scheme=scheme).first()
-    if period is None:
-        raise NoRegime(
-            _("Op %(day)s gold er geen regeling voor %(scheme)s."),
-            day=_day(day),
+    if scheme.kind != KMO_PORTEFEUILLE:
+        raise SchemeError(
+            _("%(scheme)s heeft een andere soort parameters: vraag ze op met period_on."),
+            code="wrong_kind",
             scheme=scheme.name_nl,
         )
+    period = _period(scheme, day)
     terms = parse_parameters(period.parameters)
     excluded = tuple(
         ExcludedServiceRule(e.code, e.label_nl, e.label_en, tuple(e.keywords))
@@ -161,6 +165,99 @@ def _build_regime(day: date, scheme_code: str) -> Regime:
         accepted_legal_forms=MappingProxyType(legal_forms),
         nace_rules=nace,
     )
+
+
+def _period(scheme: Scheme, day: date) -> RegimePeriod:
+    period = RegimePeriod.objects.filter(_valid_on(day), scheme=scheme).first()
+    if period is None:
+        raise NoRegime(
+            _("Op %(day)s gold er geen regeling voor %(scheme)s."),
+            day=_day(day),
+            scheme=scheme.name_nl,
+        )
+    return period
+
+
+def period_on(day: date, scheme: str) -> PeriodSnapshot:
+    """The parameters of any scheme (of any kind) valid on ``day``: a frozen ``PeriodSnapshot`` whose
+    ``terms`` are the parsed document of the scheme's kind (``KmopTerms``, ``EcologyTerms``,
+    ``CoronaTerms``). Raises ``UnknownScheme`` or ``NoRegime`` like ``regime_on``."""
+    found = Scheme.objects.filter(code=scheme).first()
+    if found is None:
+        raise UnknownScheme(_("De steunmaatregel %(scheme)s bestaat niet."), scheme=scheme)
+    period = _period(found, day)
+    parser = scheme_data.PARAMETER_PARSERS[found.kind]
+    return PeriodSnapshot(
+        scheme=found.code,
+        kind=found.kind,
+        on=day,
+        valid_from=period.valid_from,
+        valid_to=period.valid_to,
+        label_nl=period.label_nl,
+        label_en=period.label_en,
+        source=period.source,
+        data_version=period.data_version,
+        terms=parser(period.parameters),
+    )
+
+
+def ecology_premium(
+    period: PeriodSnapshot,
+    *,
+    category: str,
+    eco_class: str,
+    size_class: str,
+    amount: Decimal,
+    cap_left: Decimal,
+) -> Calculation:
+    """Ecologiepremie Plus for an investment of ``amount`` (the eligible extra cost, excluding installation)
+    in a technology of ``category`` and ``eco_class`` (A–D) by an enterprise of ``size_class`` (KO, MO or GO:
+    large enterprises are allowed here), limited to ``cap_left`` of the cap over three years. Rounded up to
+    the cent like the kmo-portefeuille. Raises ``SchemeError`` for an unknown category or class."""
+    terms = period.terms
+    if not isinstance(terms, EcologyTerms):
+        raise SchemeError(_("Dit is geen periode van de Ecologiepremie Plus."), code="wrong_kind")
+    if size_class not in ("KO", "MO", "GO"):
+        raise SchemeError(
+            _("Onbekende ondernemingsgrootte %(size)s."), code="unknown_size_class", size=size_class
+        )
+    rate = terms.rate(category, eco_class, size_class)
+    if rate is None:
+        raise SchemeError(
+            _("De investeringscategorie %(category)s of ecoklasse %(eco)s bestaat niet."),
+            code="unknown_category",
+            category=category,
+            eco=eco_class,
+        )
+    return _split(rate, _money(amount, _("Het bedrag")), _money(cap_left, _("Het resterende plafond")))
+
+
+def corona_premium(
+    period: PeriodSnapshot, *, closure_start: date, closure_end: date, application_date: date
+) -> tuple[Decimal, list[Refusal]]:
+    """The corona hinderpremie for a mandatory closure from ``closure_start`` to ``closure_end`` (inclusive):
+    the fixed amount plus the daily amount for each closure day from ``daily_from``. Returns the premium and
+    the refusals (filed outside the application window, dates the wrong way round); a refused application
+    gets 0."""
+    terms = period.terms
+    if not isinstance(terms, CoronaTerms):
+        raise SchemeError(_("Dit is geen periode van de corona-hinderpremie."), code="wrong_kind")
+    refusals = []
+    if not terms.application_from <= application_date <= terms.application_to:
+        refusals.append(
+            Refusal(
+                "outside_application_window",
+                _("De aanvraag moest ingediend worden tussen %(start)s en %(end)s.")
+                % {"start": _day(terms.application_from), "end": _day(terms.application_to)},
+            )
+        )
+    if closure_end < closure_start:
+        refusals.append(Refusal("invalid_dates", _("Het einde van de sluiting ligt voor het begin.")))
+    if refusals:
+        return Decimal("0.00"), refusals
+    first_daily = max(closure_start, terms.daily_from)
+    days = max(0, (closure_end - first_daily).days + 1)
+    return terms.fixed_amount + terms.daily_amount * days, []
 
 
 def themes_on(day: date, scheme: str = KMO_PORTEFEUILLE) -> tuple[Theme, ...]:
@@ -223,9 +320,11 @@ def calculate(
     class/service the regime does not support (``check_application`` gives the reasons first)."""
     amount = _money(amount, _("Het bedrag"))
     cap_left = _money(cap_left, _("Het resterende plafond"))
-    rate = regime.rate(size_class, service, theme, subtheme)
-    uncapped = (rate * amount).quantize(CENT, rounding=ROUND_CEILING)
-    uncapped = min(uncapped, amount)
+    return _split(regime.rate(size_class, service, theme, subtheme), amount, cap_left)
+
+
+def _split(rate: Decimal, amount: Decimal, cap_left: Decimal) -> Calculation:
+    uncapped = min((rate * amount).quantize(CENT, rounding=ROUND_CEILING), amount)
     subsidy = min(uncapped, cap_left)
     return Calculation(
         amount=amount,
