@@ -1,0 +1,187 @@
+"""Reads on providers and registrations: for the e-loket (the application wizard, the payouts), the portal."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from kmop.idm.models import Organisation
+from kmop.providers.models import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    PENDING_STATUSES,
+    VALID_STATUSES,
+    Provider,
+    ProviderDepartment,
+    ProviderEstablishment,
+    Registration,
+    RegistrationEvent,
+)
+
+_NUMBER = re.compile(r"^DV\.?([OA])\s*(\d{6})$")
+
+
+def normalise_registration_number(value: str) -> str:
+    """``dv.o218724``, ``DVO 218724`` → ``DV.O218724``; anything else unchanged (stripped, upper case)."""
+    raw = re.sub(r"\s+", "", (value or "").strip().upper())
+    match = _NUMBER.match(raw)
+    return f"DV.{match.group(1)}{match.group(2)}" if match else raw
+
+
+def valid_on_q(on: date, prefix: str = "") -> Q:
+    """A registration valid on the day: G or G/V, and ``valid_from <= on < valid_until``."""
+    return Q(
+        **{
+            f"{prefix}status__in": VALID_STATUSES,
+            f"{prefix}valid_from__lte": on,
+            f"{prefix}valid_until__gt": on,
+        }
+    )
+
+
+def registration_for_application(number: str, service: str, on: date) -> Registration | None:
+    """The registration with that number for the service, if it is G or G/V and valid on the day (the
+    project's start date); else None (unknown number, other service, not approved, suspended, expired...)."""
+    number = normalise_registration_number(number)
+    return (
+        Registration.objects.filter(valid_on_q(on), number=number, service=service)
+        .select_related("provider", "department__department")
+        .first()
+    )
+
+
+def providers_for_application(service: str, on: date, query: str = "") -> QuerySet[Registration]:
+    """The registrations that can be chosen for the service on the day (G or G/V, valid), optionally searched
+    by provider name, enterprise number or registration number; ordered by provider name.
+
+    Each row is a ``Registration`` (the e-loket's project points at the registration: its department's IBAN is
+    the payout account); ``registration.provider`` and ``registration.department`` are loaded with it.
+    """
+    qs = Registration.objects.filter(valid_on_q(on), service=service).select_related(
+        "provider", "department__department"
+    )
+    query = (query or "").strip()
+    if query:
+        digits = re.sub(r"[\s.]", "", query)
+        if digits.upper().startswith("BE"):
+            digits = digits[2:]
+        condition = Q(provider__legal_name__icontains=query) | Q(
+            department__department__name__icontains=query
+        )
+        if digits.isdigit():
+            condition |= Q(provider__enterprise_number__startswith=digits)
+        number = normalise_registration_number(query)
+        if number.startswith("DV"):
+            condition |= Q(number__startswith=number)
+        qs = qs.filter(condition)
+    return qs.order_by("provider__legal_name", "department__department__name", "number")
+
+
+def payout_iban(registration: Registration) -> str:
+    """The IBAN that the payouts of a project with this registration go to: the department's, else the
+    provider's."""
+    if registration.department_id is not None:
+        department = registration.department
+        if department is not None and department.iban:
+            return department.iban
+    return registration.provider.iban
+
+
+def payout_bic(registration: Registration) -> str:
+    """The BIC that goes with ``payout_iban`` (may be empty: SEPA needs none within the EEA)."""
+    if registration.department_id is not None:
+        department = registration.department
+        if department is not None and department.iban:
+            return department.bic
+    return registration.provider.bic
+
+
+def payout_name(registration: Registration) -> str:
+    """The creditor's name for a payout: the provider's legal name (a department is part of it)."""
+    return registration.provider.legal_name
+
+
+# --- the portal -------------------------------------------------------------------------------------------
+
+
+def provider_for_organisation(organisation: Organisation) -> Provider | None:
+    return Provider.objects.filter(organisation=organisation).first()
+
+
+def provider_registrations(
+    provider: Provider, *, active_only: bool = False, department: ProviderDepartment | None = None
+) -> QuerySet[Registration]:
+    """ "Registraties: overzicht": all registrations of the provider ("toon voor alle diensten") or the active
+    ones ("toon voor actieve diensten": A, G, G/V, L/H, S); a department sees only its own."""
+    qs = Registration.objects.filter(provider=provider).select_related("provider", "department__department")
+    if active_only:
+        qs = qs.filter(status__in=ACTIVE_STATUSES)
+    if department is not None:
+        qs = qs.filter(department=department)
+    return qs.order_by("service", "number")
+
+
+def registration_history(registration: Registration) -> QuerySet[RegistrationEvent]:
+    return registration.events.order_by("at", "id")
+
+
+def provider_departments(provider: Provider) -> QuerySet[ProviderDepartment]:
+    """ "Dienstverleners: overzicht" (the departments of the registered office)."""
+    return ProviderDepartment.objects.filter(provider=provider).select_related("department")
+
+
+def provider_establishments(provider: Provider) -> QuerySet[ProviderEstablishment]:
+    """ "Vestigingen: overzicht": the registered office first."""
+    return ProviderEstablishment.objects.filter(provider=provider).order_by(
+        "-is_registered_office", "postcode", "id"
+    )
+
+
+def pending_registrations() -> QuerySet[Registration]:
+    """The staff's work queue: requests, extension and renewal requests, oldest first."""
+    return (
+        Registration.objects.filter(status__in=PENDING_STATUSES)
+        .select_related("provider", "department__department")
+        .order_by("status_changed_at", "id")
+    )
+
+
+def registered_services(provider: Provider, department: ProviderDepartment | None = None) -> set[str]:
+    """The services for which the provider (or the department) has an open registration (A, G, G/V, L, L/H,
+    S, U): a new request for them is refused (extend or renew instead)."""
+    return set(
+        Registration.objects.filter(
+            provider=provider, department=department, status__in=OPEN_STATUSES
+        ).values_list("service", flat=True)
+    )
+
+
+def search_providers(
+    *,
+    on: date,
+    name: str = "",
+    service: str = "",
+    field: str = "",
+    postcode: str = "",
+    municipality: str = "",
+) -> QuerySet[Provider]:
+    """ "Zoek een dienstverlener" (public): providers with a valid registration on the day (for the service,
+    if given), by name, field of expertise, postcode or municipality of one of their establishments."""
+    valid = Registration.objects.filter(valid_on_q(on))
+    if service:
+        valid = valid.filter(service=service)
+    qs = Provider.objects.filter(pk__in=valid.values("provider_id"))
+    if name.strip():
+        qs = qs.filter(legal_name__icontains=name.strip())
+    if field.strip():
+        qs = qs.filter(fields_of_expertise__icontains=field.strip())
+    if postcode.strip() or municipality.strip():
+        places = ProviderEstablishment.objects.all()
+        if postcode.strip():
+            places = places.filter(postcode=postcode.strip())
+        if municipality.strip():
+            places = places.filter(municipality__iexact=municipality.strip())
+        qs = qs.filter(pk__in=places.values("provider_id"))
+    return qs.order_by("legal_name", "enterprise_number")
