@@ -198,3 +198,64 @@ def test_local_administrator_grants_and_extends(page: Page, page_errors, houtate
     relation.refresh_from_db()
     assert relation.end_date == ten_years
     assert RightGrant.objects.get(work_relation=relation).end_date == four_years
+
+
+def test_actions_and_refusals_are_accessible(page: Page, page_errors, houtatelier) -> None:
+    """The other screens: bewerk, pauzeer (confirmation with a reason), hervat, verleng a right, beëindig; the
+    page of someone who administers nothing."""
+    organisation = services.organisation_for_enterprise(actor=SYSTEM, enterprise_number=HOUTATELIER)
+    jonas = services.person_add_by_number(actor=SYSTEM, organisation=organisation, number=JONAS)
+    relation = services.work_relation_create(
+        actor=SYSTEM,
+        person=jonas,
+        organisation=organisation,
+        category="vast",
+        phone="+3292223344",
+        email="jonas@example.org",
+    )
+    services.right_grant_create(
+        actor=SYSTEM,
+        work_relation=relation,
+        right_code="VLAIOInkomGebruikerNieuw",
+        context_values=["Gebruiker"],
+    )
+    simulator_login(page, PIETER)
+    page.goto(f"/gebruikersbeheer/personen/{jonas.pk}/")
+
+    page.get_by_role("link", name="Bewerk werkrelatie").click()
+    page.get_by_label("Telefoonnummer (bv. +3212345678)").fill("geen nummer")
+    page.get_by_role("button", name="Bewaar").click()
+    expect(page.get_by_text("Er is een probleem")).to_be_visible()
+    check_page(page, "idm-edit-error", page_errors)
+    page.get_by_label("Telefoonnummer (bv. +3212345678)").fill("+3290000000")
+    page.get_by_role("button", name="Bewaar").click()
+    expect(page.get_by_text("De werkrelatie is gewijzigd.")).to_be_visible()
+
+    page.get_by_role("link", name="Pauzeer werkrelatie").click()
+    page.get_by_label("Reden").fill("ouderschapsverlof")
+    check_page(page, "idm-pause-confirm", page_errors)
+    page.get_by_role("button", name="Bevestig").click()
+    expect(page.get_by_text("De werkrelatie is gepauzeerd.")).to_be_visible()
+    page.get_by_role("link", name="Hervat werkrelatie").click()
+    page.get_by_role("button", name="Bevestig").click()
+    expect(page.get_by_text("De werkrelatie is hervat.")).to_be_visible()
+
+    page.get_by_role("link", name=re.compile("^Verleng VLAIO Inkom Gebruiker Nieuw")).click()
+    check_page(page, "idm-grant-extend", page_errors)
+    page.get_by_role("button", name="Verder").click()
+    page.get_by_role("button", name="Bevestig").click()
+    expect(page.get_by_text("is verlengd tot")).to_be_visible()
+    page.get_by_role("link", name=re.compile("^Beëindig VLAIO Inkom Gebruiker Nieuw")).click()
+    check_page(page, "idm-grant-end-confirm", page_errors)
+    page.get_by_role("button", name="Bevestig").click()
+    expect(page.get_by_text("is beëindigd")).to_be_visible()
+    assert RightGrant.objects.get(work_relation=relation).ended_at is not None
+    logout(page)
+
+    # someone who administers nothing: a clear 403 page with the way to Mijn profiel
+    simulator_login(page, JONAS)
+    response = page.goto("/gebruikersbeheer/")
+    assert response is not None
+    assert response.status == 403
+    expect(page.get_by_text("U bent geen lokale beheerder van een organisatie.")).to_be_visible()
+    check_page(page, "idm-no-admin", page_errors, allow_errors=("403",))
