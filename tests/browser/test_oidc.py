@@ -96,7 +96,8 @@ def test_login_through_external_acm(page: Page, page_errors, external_acm: str, 
     page.get_by_label(re.compile("Houtatelier Verhaeghe")).check()
     page.get_by_role("button", name="Verder").click()
     # back on the platform: logged in, acting for the organisation chosen at the provider
-    expect(page).to_have_url(f"{live_server.url}/")
+    # (the refresh page, the callback's code exchange over HTTP: allow a loaded machine its time)
+    expect(page).to_have_url(f"{live_server.url}/", timeout=30_000)
     header = page.locator(".site-header__login")
     expect(header).to_contain_text("Sofie Verhaeghe")
     expect(header).to_contain_text("Houtatelier Verhaeghe")
