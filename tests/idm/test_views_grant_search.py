@@ -164,3 +164,29 @@ def test_csv_export_with_invalid_filters_is_refused(pieter: Client, world: World
     response = pieter.get(URL, {"end_from": "morgen", "formaat": "csv"})
     assert response.status_code == 400
     assert "Vul een geldige datum in" in response.content.decode()
+
+
+def test_home_and_person_page_without_n_plus_one(pieter: Client, world: World) -> None:
+    """The home page's persons and a person's relations with their rights: a fixed number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert pieter.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    relations = _people(world, 3)
+    for relation in relations:
+        _grant(relation, date(2025, 4, 1))
+    person = relations[0].person
+    home, page = count("/gebruikersbeheer/"), count(f"/gebruikersbeheer/personen/{person.pk}/")
+    for relation in _people(world, 12, start=3):
+        _grant(relation, date(2025, 4, 1))
+    second = world.relation(
+        person.national_number, world.a, begin_date=date(2036, 1, 1), end_date=date(2036, 2, 1)
+    )
+    assert second.pk
+    _grant(relations[0], date(2025, 12, 1), profile="DienstverlenerKmoPortefeuille")
+    assert count("/gebruikersbeheer/") == home
+    assert count(f"/gebruikersbeheer/personen/{person.pk}/") == page
