@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from kmop.schemes.errors import SchemeDataError, SchemeError
@@ -28,6 +28,14 @@ KMO_PORTEFEUILLE = "kmo-portefeuille"
 SIZE_CLASSES = ("KO", "MO", "GO")
 #: The services of the kmo-portefeuille.
 SERVICES = ("opleiding", "advies")
+#: Labels for screens and messages (the codes stay Dutch: they are the scheme's own words).
+SIZE_CLASS_LABELS = {
+    "KO": gettext_lazy("kleine onderneming"),
+    "MO": gettext_lazy("middelgrote onderneming"),
+    "GO": gettext_lazy("grote onderneming"),
+}
+SERVICE_LABELS = {"opleiding": gettext_lazy("opleiding"), "advies": gettext_lazy("advies")}
+
 #: Pseudo legal-form code of a natural-person enterprise (KBO gives it no JuridicalForm).
 NATURAL_PERSON = "NP"
 

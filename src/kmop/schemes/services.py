@@ -47,6 +47,7 @@ from kmop.schemes.regime import (
     CENT,
     KMO_PORTEFEUILLE,
     NATURAL_PERSON,
+    SERVICE_LABELS,
     ExcludedServiceRule,
     Regime,
     Theme,
@@ -82,10 +83,8 @@ def _eur(amount: Decimal) -> str:
     return "€ " + number_format(amount, 2, force_grouping=True)
 
 
-def _pct(rate: Decimal) -> str:
-    return (
-        number_format((rate * 100).normalize(), 0 if (rate * 100) == (rate * 100).to_integral() else 1) + " %"
-    )
+def _service_label(service: str) -> str:
+    return str(SERVICE_LABELS.get(service, service))
 
 
 # --- the regime of a day --------------------------------------------------------------------------------
@@ -529,7 +528,7 @@ def check_application(
                     _("Vanaf %(since)s komt %(service)s enkel nog in aanmerking voor: %(themes)s.")
                     % {
                         "since": _day(regime.valid_from),
-                        "service": service,
+                        "service": _service_label(service),
                         "themes": regime.allowed_targets_label(service),
                     },
                     {"service": service, "since": regime.valid_from},
@@ -549,7 +548,11 @@ def check_application(
                             "Het projectbedrag (%(amount)s exclusief btw) moet voor %(service)s minstens "
                             "%(minimum)s zijn."
                         )
-                        % {"amount": _eur(value), "service": service, "minimum": _eur(minimum)},
+                        % {
+                            "amount": _eur(value),
+                            "service": _service_label(service),
+                            "minimum": _eur(minimum),
+                        },
                         {"amount": value, "minimum": minimum},
                     )
                 )
@@ -987,6 +990,8 @@ def dated_row_save(*, actor: Actor, row: DatedRow, reason: str) -> DatedRow:
             current = model.objects.select_for_update().get(pk=row.pk)
             before = row_snapshot(current)
         validate_dated_row(row, before=before)
+        if before is not None and row_snapshot(row) == before:
+            return row  # nothing changed: nothing to save or record
         if before is None:
             row.data_version = 0
         row.save()
