@@ -125,3 +125,22 @@ def test_a_struck_off_address_does_not_count(kbo: None) -> None:
 )
 def test_flemish_postcodes(zipcode: str | None, flemish: bool) -> None:
     assert is_flemish_postcode(zipcode) is flemish
+
+
+@pytest.mark.parametrize(
+    ("situation", "active"),
+    [
+        ("000", True),
+        ("091", True),
+        ("020", True),
+        ("012", False),
+        ("050", False),
+        ("021", False),
+        ("999", False),
+    ],
+)
+def test_juridical_situations(kbo: None, situation: str, active: bool) -> None:
+    from kmop.registers.models import Enterprise
+
+    Enterprise.objects.filter(pk=BV_GENT).update(juridical_situation=situation)
+    assert _codes(BV_GENT)["active"] is active

@@ -628,6 +628,40 @@ class Eligibility:
 
 FLEMISH_POSTCODES = ((1500, 3999), (8000, 9999))
 
+#: KBO JuridicalSituation codes of an enterprise that stopped or is being wound up (dissolution, liquidation,
+#: end by merger or split, bankruptcy, cancelled file): not active for the scheme. A reorganisation (030, 031,
+#: 040–043, 091) or shares in one hand (020) leaves the enterprise active.
+STOPPED_SITUATIONS = frozenset(
+    {
+        "006",
+        "010",
+        "011",
+        "012",
+        "013",
+        "014",
+        "015",
+        "016",
+        "017",
+        "018",
+        "019",
+        "021",
+        "022",
+        "023",
+        "024",
+        "025",
+        "026",
+        "048",
+        "049",
+        "050",
+        "051",
+        "052",
+        "053",
+        "111",
+        "112",
+        "999",
+    }
+)
+
 
 def is_flemish_postcode(zipcode: str | None) -> bool:
     """Postcodes 1500–3999 and 8000–9999 are in the Flemish Region (RULES.md §1)."""
@@ -700,7 +734,7 @@ def eligibility(
             % {"number": display},
         )
     ]
-    stopped = enterprise.juridical_situation not in ("000", "001", "002", "003", "090", "100")
+    stopped = enterprise.juridical_situation in STOPPED_SITUATIONS
     if enterprise.status != "AC" or stopped:
         checks.append(
             EligibilityCheck(
