@@ -317,3 +317,8 @@ def personas_with_register_data() -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+#: the demo organisations that are providers of the kmo-portefeuille: ``kmop seed --scale demo`` signs them up
+#: with their registrations, departments and establishments (``kmop.providers.seed_steps``)
+PROVIDER_ORGANISATIONS: tuple[str, ...] = ("leerwijs", "lernwerk")
