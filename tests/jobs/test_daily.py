@@ -43,7 +43,6 @@ def _reset() -> None:
 def fake_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     jobs = [DailyJob("test.broken", _broken), DailyJob("test.crash", _crash), DailyJob("test.ok", _ok)]
     monkeypatch.setattr(registry, "daily_jobs", lambda: jobs)
-    monkeypatch.setattr("kmop.jobs.management.commands.daily.daily_jobs", lambda: jobs)
 
 
 def test_the_idm_reminders_are_registered() -> None:

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kmop.jobs.registry import daily_jobs, run_daily
+from kmop.jobs import registry
 
 
 def _day(value: str) -> date:
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        jobs = daily_jobs()
+        jobs = registry.daily_jobs()
         if options["list"]:
             for job in jobs:
                 self.stdout.write(f"{job.name}\t{job.description}")
@@ -52,7 +52,7 @@ class Command(BaseCommand):
                 raise CommandError(_("Onbekende taak: %(jobs)s.") % {"jobs": ", ".join(unknown)})
             jobs = [job for job in jobs if job.name in options["job"]]
         self.stdout.write(_("kmop daily voor %(day)s") % {"day": day.strftime("%d/%m/%Y")})
-        report = run_daily(day, stdout=self.stdout, jobs=jobs, force=options["force"])
+        report = registry.run_daily(day, stdout=self.stdout, jobs=jobs, force=options["force"])
         if report.failed:
             raise CommandError(
                 _("%(n)d taak/taken mislukt: %(jobs)s.")
