@@ -133,8 +133,15 @@ class AddressMixin(models.Model):
 class Provider(AddressMixin, models.Model):
     """A provider organisation (the registered office, maatschappelijke zetel), one per organisation."""
 
+    #: no database constraint (as the KBO tables): the IDM's synthetic seed replaces its organisations and
+    #: departments without knowing the apps that point at them; the ORM protects them (PROTECT) and the
+    #: providers' seed step replaces the providers after it (docs/decisions/0011-providers.md)
     organisation = models.OneToOneField(
-        Organisation, verbose_name=_("organisatie"), on_delete=models.PROTECT, related_name="provider"
+        Organisation,
+        verbose_name=_("organisatie"),
+        on_delete=models.PROTECT,
+        related_name="provider",
+        db_constraint=False,
     )
     legal_name = models.CharField(_("maatschappelijke naam"), max_length=320)
     enterprise_number = models.CharField(_("ondernemingsnummer"), max_length=10, unique=True)
@@ -190,6 +197,7 @@ class ProviderDepartment(models.Model):
         verbose_name=_("departement (IDM)"),
         on_delete=models.PROTECT,
         related_name="provider_link",
+        db_constraint=False,  # see Provider.organisation
     )
     contact_name = models.CharField(_("contactpersoon"), max_length=200)
     contact_email = models.EmailField(_("e-mailadres"))
