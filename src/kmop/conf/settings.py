@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kmop.jobs",
     "kmop.schemes",
     "kmop.providers",
+    "kmop.projects",
 ]
 
 MIDDLEWARE = [
