@@ -43,7 +43,6 @@ __all__ = [
 NUMBER_MAX = 999_999
 #: amounts above this are refused as absurd (a project of a hundred million euro is a typing error)
 AMOUNT_MAX = Decimal("99999999.99")
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class SizeClass(models.TextChoices):
@@ -132,8 +131,8 @@ class YearBudget(models.Model):
         Organisation, verbose_name=_("onderneming"), on_delete=models.PROTECT, related_name="year_budgets"
     )
     year = models.PositiveSmallIntegerField(_("jaar"))
-    cap = models.DecimalField(_("plafond"), **MONEY)
-    used = models.DecimalField(_("gebruikt"), default=Decimal("0.00"), **MONEY)
+    cap = models.DecimalField(_("plafond"), max_digits=12, decimal_places=2)
+    used = models.DecimalField(_("gebruikt"), default=Decimal("0.00"), max_digits=12, decimal_places=2)
 
     class Meta:
         verbose_name = _("jaarbudget")
@@ -191,16 +190,16 @@ class Project(models.Model):
     start_date = models.DateField(_("startdatum"))
     hours = models.DecimalField(_("aantal uren"), max_digits=7, decimal_places=2)
     participants = models.PositiveIntegerField(_("aantal deelnemers"), default=1)
-    amount = models.DecimalField(_("projectbedrag exclusief btw"), **MONEY)
+    amount = models.DecimalField(_("projectbedrag exclusief btw"), max_digits=12, decimal_places=2)
     application_date = models.DateField(_("aanvraagdatum"))
     regime_from = models.DateField(_("regeling geldig vanaf"))
     regime_version = models.CharField(_("versie van de regeling"), max_length=40, blank=True)
     size_class = models.CharField(_("ondernemingsgrootte"), max_length=2, choices=SizeClass.choices)
     rate = models.DecimalField(_("steunpercentage"), max_digits=5, decimal_places=4)
-    subsidy = models.DecimalField(_("steun"), **MONEY)
-    own_contribution = models.DecimalField(_("eigen bijdrage"), **MONEY)
+    subsidy = models.DecimalField(_("steun"), max_digits=12, decimal_places=2)
+    own_contribution = models.DecimalField(_("eigen bijdrage"), max_digits=12, decimal_places=2)
     #: what this project counts in its year's budget: its subsidy, 0 once released (cancel, stop in the year)
-    budget_held = models.DecimalField(_("vastgelegd budget"), **MONEY)
+    budget_held = models.DecimalField(_("vastgelegd budget"), max_digits=12, decimal_places=2)
     structured_reference = models.CharField(_("gestructureerde mededeling"), max_length=12, unique=True)
     deposit_deadline = models.DateField(_("uiterste stortingsdatum"))
     status = models.CharField(
