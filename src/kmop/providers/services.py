@@ -629,7 +629,9 @@ def provider_update(*, actor: Actor, provider: Provider, reason: str = "", **cha
         raise ProviderError(
             _("Onbekende gegevens: %(fields)s."), code="unknown_field", fields=", ".join(unknown)
         )
-    provider = Provider.objects.select_for_update().select_related("organisation").get(pk=provider.pk)
+    provider = (
+        Provider.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=provider.pk)
+    )
     _require_provider(actor, provider.organisation)
     before = provider_snapshot(provider)
     values = {name: changes.get(name, getattr(provider, name)) for name in PROVIDER_EDITABLE}
@@ -805,7 +807,7 @@ def department_update(
             _("Onbekende gegevens: %(fields)s."), code="unknown_field", fields=", ".join(unknown)
         )
     department = (
-        ProviderDepartment.objects.select_for_update()
+        ProviderDepartment.objects.select_for_update(of=("self",))
         .select_related("provider__organisation", "department__organisation")
         .get(pk=department.pk)
     )
@@ -910,7 +912,7 @@ def establishment_update(
             _("Onbekende gegevens: %(fields)s."), code="unknown_field", fields=", ".join(unknown)
         )
     establishment = (
-        ProviderEstablishment.objects.select_for_update()
+        ProviderEstablishment.objects.select_for_update(of=("self",))
         .select_related("provider__organisation")
         .get(pk=establishment.pk)
     )
@@ -953,7 +955,7 @@ def establishment_update(
 def establishment_delete(*, actor: Actor, establishment: ProviderEstablishment, reason: str = "") -> None:
     """Remove an establishment other than the registered office."""
     establishment = (
-        ProviderEstablishment.objects.select_for_update()
+        ProviderEstablishment.objects.select_for_update(of=("self",))
         .select_related("provider__organisation")
         .get(pk=establishment.pk)
     )
@@ -1051,7 +1053,9 @@ def registration_request(
     """ "Aanvraag registratie" (stap 1–3 of seed 004): the level (registered office, or a department), the
     service and the basis (limited by the service). Refused for a service that the registered office (or the
     department) has an open registration for (A, G, G/V: extend instead; L, L/H: renew; S, U)."""
-    provider = Provider.objects.select_for_update().select_related("organisation").get(pk=provider.pk)
+    provider = (
+        Provider.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=provider.pk)
+    )
     _require_provider(actor, provider.organisation)
     if service not in Service.values:
         raise ProviderError(_("Kies de dienst: opleiding of advies."), field="service", code="service")
@@ -1106,7 +1110,7 @@ def registration_request(
 
 def _lock_registration(registration: Registration) -> Registration:
     return (
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .select_related("provider__organisation", "department__department")
         .get(pk=registration.pk)
     )
@@ -1296,7 +1300,7 @@ def registration_expire_due(*, actor: Actor, day: date, batch_size: int = 500) -
         with transaction.atomic():
             batch = list(
                 Registration.objects.select_for_update(
-                    skip_locked=connection.features.has_select_for_update_skip_locked
+                    skip_locked=connection.features.has_select_for_update_skip_locked, of=("self",)
                 )
                 .filter(status__in=(S.APPROVED, S.EXTENSION_REQUESTED), valid_until__lte=day)
                 .select_related("provider__organisation", "department__department")
