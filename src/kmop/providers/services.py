@@ -1335,3 +1335,94 @@ def registration_expire_due(*, actor: Actor, day: date, batch_size: int = 500) -
                 reason=_("vervaldag bereikt op %(day)s") % {"day": f"{day:%d/%m/%Y}"},
             )
             total += len(batch)
+
+
+# --- login and password (seed 004 "Login en paswoord wijzigen") -------------------------------------------
+
+
+def provider_check_password(provider: Provider, raw_password: str) -> bool:
+    """Whether the password is the provider's (a provider without a password never matches)."""
+    from django.contrib.auth.hashers import check_password
+
+    return bool(provider.password) and check_password(raw_password, provider.password)
+
+
+def _validated_password(password: str, provider: Provider, field: str) -> str:
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(password)
+    except DjangoValidationError as error:
+        raise ProviderError(" ".join(error.messages), field=field, code="password") from None
+    return password
+
+
+@transaction.atomic
+def provider_password_set(*, actor: Actor, provider: Provider, password: str = "", reason: str = "") -> str:
+    """Give the provider a password (a random one when none is given: the one mailed after the sign-up or a
+    reset); returns it in plain text, for that mail only. Stored hashed (the project's password hasher)."""
+    import secrets
+
+    from django.contrib.auth.hashers import make_password
+
+    provider = (
+        Provider.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=provider.pk)
+    )
+    _require_provider(actor, provider.organisation)
+    password = _validated_password(password, provider, "password") if password else secrets.token_urlsafe(12)
+    provider.password = make_password(password)
+    provider.save(update_fields=["password", "updated_at"])
+    _audit(
+        actor,
+        provider.organisation,
+        "providers.provider.password_set",
+        PROVIDER,
+        provider.pk,
+        None,
+        {"login": provider.login, "password": "***"},
+        reason,
+    )
+    return password
+
+
+@transaction.atomic
+def provider_credentials_change(
+    *,
+    actor: Actor,
+    provider: Provider,
+    new_login: str,
+    old_password: str,
+    new_password: str,
+    new_password_again: str,
+) -> Provider:
+    """ "Maatschappelijke zetel: wijzig login": a new login and password, with the old password."""
+    from django.contrib.auth.hashers import make_password
+
+    provider = (
+        Provider.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=provider.pk)
+    )
+    _require_provider(actor, provider.organisation)
+    login = _text(new_login, field="new_login", label=_("de nieuwe login"), max_length=60)
+    if not provider_check_password(provider, old_password or ""):
+        raise ProviderError(_("Het oude paswoord is niet juist."), field="old_password", code="password")
+    if new_password != new_password_again:
+        raise ProviderError(
+            _("De twee nieuwe paswoorden zijn niet gelijk."), field="new_password_again", code="password"
+        )
+    _validated_password(new_password, provider, "new_password")
+    if Provider.objects.filter(login=login).exclude(pk=provider.pk).exists():
+        raise Conflict(_("De login %(value)s is al in gebruik."), field="new_login", value=login)
+    before = {"login": provider.login}
+    provider.login = login
+    provider.password = make_password(new_password)
+    provider.save(update_fields=["login", "password", "updated_at"])
+    _audit(
+        actor,
+        provider.organisation,
+        "providers.provider.credentials_change",
+        PROVIDER,
+        provider.pk,
+        before,
+        {"login": login, "password": "***"},
+    )
+    return provider
