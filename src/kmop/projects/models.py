@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -241,7 +242,8 @@ class Project(models.Model):
                 condition=Q(subsidy__gte=0, subsidy__lte=F("amount")), name="projects_subsidy_in_amount"
             ),
             models.CheckConstraint(
-                condition=Q(own_contribution=F("amount") - F("subsidy")), name="projects_own_contribution"
+                condition=Q(own_contribution=Round(F("amount") - F("subsidy"), 2)),
+                name="projects_own_contribution",
             ),
             models.CheckConstraint(
                 condition=Q(budget_held__gte=0, budget_held__lte=F("subsidy")), name="projects_budget_held"
