@@ -1,4 +1,8 @@
-"""The PostgreSQL fast path for the data files of a FULL extract: PostgreSQL parses and validates.
+"""The PostgreSQL fast paths for the data files of a FULL extract: PostgreSQL parses and validates.
+
+First choice (see "full extract in parallel, into shadow tables" below): ``load_shadows`` loads every data
+file in parallel, straight into typed shadow tables, and ``swap_in`` swaps them in within the importer's
+transaction. When that fails for any reason, the importer loads file by file, each first with:
 
     fast_load(loader, source, name, table, codes, progress=False) -> rows loaded
 
