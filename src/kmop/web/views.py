@@ -42,6 +42,7 @@ QUICK_LINKS: tuple[tuple[str | Promise, str], ...] = (
     (_("Bekijk uw ondernemingsfoto"), "eloket:enterprise-profile"),
     (_("Login dienstverleners"), "providers:home"),
     (_("Registreren als dienstverlener"), "providers:signup"),
+    (_("Toegangsbeheerders aanstellen (BTB)"), "btb:overview"),
 )
 
 
