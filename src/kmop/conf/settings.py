@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kmop.schemes",
     "kmop.providers",
     "kmop.projects",
+    "kmop.wallet",
 ]
 
 MIDDLEWARE = [
