@@ -1,10 +1,10 @@
 """The wallet's double-entry ledger (RULES.md §2–3, docs/decisions/0013-wallet-ledger.md).
 
 * ``Account``: a pot of money. One ``project`` account per project (the project's wallet: what the
-  enterprise deposited plus the subsidy, minus what was paid out or refunded) and one account per system kind:
-  ``bank`` (the outside world: money that came in through the bank has a negative balance here, money that went
-  out a positive one), ``subsidy`` (the Flemish budget the subsidy comes from and goes back to), ``refunds``
-  (to be refunded to an enterprise or a sender) and ``payouts`` (to be paid to providers).
+  enterprise deposited plus the subsidy, minus what was paid out or refunded) and one account per system
+  kind: ``bank`` (the outside world: money that came in through the bank has a negative balance here, money
+  that went out a positive one), ``subsidy`` (the Flemish budget the subsidy comes from and goes back to),
+  ``refunds`` (to be refunded to an enterprise or a sender) and ``payouts`` (to be paid to providers).
 * ``LedgerTransaction``: one booking (kind, project, memo, who, when) with an optional unique ``reference``
   (the bank entry's reference, ``subsidy:<project>``...) so that the same fact is never booked twice.
 * ``Entry``: one line of a transaction (an account and a signed amount, Decimal with two decimals; never
@@ -110,7 +110,9 @@ class Entry(models.Model):
     transaction = models.ForeignKey(
         LedgerTransaction, verbose_name=_("boeking"), on_delete=models.PROTECT, related_name="entries"
     )
-    account = models.ForeignKey(Account, verbose_name=_("rekening"), on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        Account, verbose_name=_("rekening"), on_delete=models.PROTECT, related_name="+"
+    )
     amount = models.DecimalField(_("bedrag"), max_digits=12, decimal_places=2)
 
     class Meta:
@@ -152,7 +154,12 @@ class Payout(models.Model):
 
     kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
     project = models.ForeignKey(
-        Project, verbose_name=_("project"), on_delete=models.PROTECT, null=True, blank=True, related_name="payouts"
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payouts",
     )
     transaction = models.ForeignKey(
         LedgerTransaction, verbose_name=_("boeking"), on_delete=models.PROTECT, related_name="payouts"
