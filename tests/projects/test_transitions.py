@@ -226,7 +226,7 @@ def wallet_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     calls: list[tuple[str, str]] = []
     if importlib.util.find_spec("kmop.wallet") is not None:
         module: Any = importlib.import_module("kmop.wallet.services")
-        for name in ("release_on_cancel", "settle_stop"):
+        for name in ("release_on_cancel", "settle_stop", "settle_close"):
             assert callable(getattr(module, name, None)), f"kmop.wallet.services.{name} is missing"
     else:
         module = types.ModuleType("kmop.wallet.services")
@@ -234,7 +234,10 @@ def wallet_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
         monkeypatch.setitem(sys.modules, "kmop.wallet.services", module)
     for name in ("release_on_cancel", "settle_stop", "settle_close"):
         monkeypatch.setattr(
-            module, name, lambda project, _name=name: calls.append((_name, project.number)), raising=False
+            module,
+            name,
+            lambda project, _name=name, **_kw: calls.append((_name, project.number)),
+            raising=False,
         )
     return calls
 
@@ -245,6 +248,15 @@ def test_cancel_and_stop_tell_the_wallet(setting: Setting, wallet_calls: list[tu
     project = services.project_request_stop(actor=setting.els, project=project, reason="stop")
     project = services.project_decide_stop(actor=setting.staff, project=project, approve=True, reason="ok")
     assert wallet_calls == [("release_on_cancel", cancelled.number), ("settle_stop", project.number)]
+
+
+def test_closing_after_the_term_tells_the_wallet(
+    setting: Setting, wallet_calls: list[tuple[str, str]], clock: Any
+) -> None:
+    project = lopend(setting)
+    clock.move_to(date(2027, 1, 1))
+    services.project_close_expired(actor=SYSTEM, project=project)
+    assert wallet_calls == [("settle_close", project.number)]
 
 
 def test_without_the_wallet_the_hook_is_none() -> None:

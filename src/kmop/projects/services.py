@@ -970,7 +970,7 @@ def _release_budget(project: Project) -> Decimal:
     return held
 
 
-def wallet_hook(name: str) -> Callable[[Project], Any] | None:
+def wallet_hook(name: str) -> Callable[..., Any] | None:
     """The wallet's reaction ``kmop.wallet.services.<name>`` (``release_on_cancel``, ``settle_stop``, ...), or
     None while the wallet app is not installed. Imported here, not at the top: the wallet imports projects."""
     try:
@@ -983,10 +983,12 @@ def wallet_hook(name: str) -> Callable[[Project], Any] | None:
     return hook if callable(hook) else None
 
 
-def _call_wallet(name: str, project: Project) -> None:
+def _call_wallet(name: str, project: Project, actor: Actor) -> None:
+    """Call the wallet's ``name(project, actor=actor)`` in the caller's transaction (a failure rolls the
+    transition back with it)."""
     hook = wallet_hook(name)
     if hook is not None:
-        hook(project)
+        hook(project, actor=actor)
 
 
 def project_mark_deposited(*, actor: Actor, project: Project, reason: str = "") -> Project:
@@ -1008,7 +1010,7 @@ def project_cancel(*, actor: Actor, project: Project, reason: str) -> Project:
             _release_budget(locked)
 
         project = _apply(actor, project, "cancel", reason=text, before_hook=release)
-        _call_wallet("release_on_cancel", project)
+        _call_wallet("release_on_cancel", project, actor)
         _mail_on_commit(project, "cancelled", reason=text, by=who)
     return project
 
@@ -1042,7 +1044,7 @@ def project_decide_stop(*, actor: Actor, project: Project, approve: bool, reason
                 _release_budget(locked)
 
         project = _apply(actor, project, "approve_stop", reason=text, before_hook=settle)
-        _call_wallet("settle_stop", project)
+        _call_wallet("settle_stop", project, actor)
         _mail_on_commit(project, "stopped", reason=text)
     return project
 
@@ -1074,7 +1076,7 @@ def project_close_expired(*, actor: Actor, project: Project) -> Project:
         )
     with transaction.atomic():
         project = _apply(actor, project, "close_expired", note=close_note(project))
-        _call_wallet("settle_close", project)
+        _call_wallet("settle_close", project, actor)
     return project
 
 
@@ -1194,4 +1196,4 @@ def _bulk_transition(
     hook = wallet_hook("release_on_cancel" if action == "deposit_expired" else "settle_close")
     if hook is not None:
         for project in Project.objects.filter(pk__in=ids).select_related("organisation"):
-            hook(project)
+            hook(project, actor=actor)
