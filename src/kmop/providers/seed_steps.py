@@ -299,21 +299,21 @@ def _moment(day: date, hour: int = 9) -> datetime:
 
 def _chosen_organisations(wanted: int) -> list[tuple[int, str, str]]:
     """``wanted`` enterprise organisations of the IDM, evenly spread, those whose people have the provider
-    profile first (they can log in to the portal): ``(id, code, name)``."""
+    profile first (they can log in to the portal): ``(id, code, name)``. Only ids are held for all of them."""
     with_profile = set(
-        RightGrant.objects.filter(context_value=PROVIDER_PROFILE).values_list(
-            "work_relation__organisation_id", flat=True
-        )
+        RightGrant.objects.filter(context_value=PROVIDER_PROFILE)
+        .values_list("work_relation__organisation_id", flat=True)
+        .distinct()
     )
-    rows = list(
+    ids = list(
         Organisation.objects.filter(target_group=TargetGroup.ECONOMIC_ACTOR, active=True)
         .order_by("id")
-        .values_list("id", "code", "name")
+        .values_list("id", flat=True)
     )
-    first = [r for r in rows if r[0] in with_profile]
-    rest = [r for r in rows if r[0] not in with_profile]
+    first = [i for i in ids if i in with_profile]
+    rest = [i for i in ids if i not in with_profile]
 
-    def spread(items: list[tuple[int, str, str]], n: int) -> list[tuple[int, str, str]]:
+    def spread(items: list[int], n: int) -> list[int]:
         if n >= len(items):
             return items
         step = len(items) / n
@@ -322,7 +322,15 @@ def _chosen_organisations(wanted: int) -> list[tuple[int, str, str]]:
     chosen = spread(first, wanted)
     if len(chosen) < wanted:
         chosen += spread(rest, wanted - len(chosen))
-    return sorted(chosen)
+    chosen.sort()
+    rows: list[tuple[int, str, str]] = []
+    for start in range(0, len(chosen), BATCH):
+        rows.extend(
+            Organisation.objects.filter(pk__in=chosen[start : start + BATCH])
+            .order_by("id")
+            .values_list("id", "code", "name")
+        )
+    return rows
 
 
 def _addresses(codes: list[str]) -> dict[str, tuple[str, str, str, str, str]]:
@@ -384,12 +392,15 @@ def seed_providers_at_scale(
         chosen = _chosen_organisations(wanted)
         from kmop.registers.models import Enterprise
 
-        forms = dict(
-            Enterprise.objects.filter(pk__in=[code for _, code, _ in chosen]).values_list(
-                "pk", "juridical_form"
+        codes = [code for _, code, _ in chosen]
+        forms: dict[str, str | None] = {}
+        for start in range(0, len(codes), BATCH):
+            forms.update(
+                Enterprise.objects.filter(pk__in=codes[start : start + BATCH]).values_list(
+                    "pk", "juridical_form"
+                )
             )
-        )
-        addresses = _addresses([code for _, code, _ in chosen])
+        addresses = _addresses(codes)
         tables = {
             "providers": _Table(
                 Provider,
