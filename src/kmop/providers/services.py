@@ -29,6 +29,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from stdnum import bic as _bic
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -89,12 +90,12 @@ class Decision:
     STOP = "stop"
 
     CHOICES = (
-        (APPROVE, _("goedkeuren")),
-        (REFUSE, _("weigeren")),
-        (SUSPEND, _("schorsen")),
-        (LIFT, _("schorsing opheffen")),
-        (EXCLUDE, _("uitsluiten")),
-        (STOP, _("stopzetten")),
+        (APPROVE, gettext_lazy("goedkeuren")),
+        (REFUSE, gettext_lazy("weigeren")),
+        (SUSPEND, gettext_lazy("schorsen")),
+        (LIFT, gettext_lazy("schorsing opheffen")),
+        (EXCLUDE, gettext_lazy("uitsluiten")),
+        (STOP, gettext_lazy("stopzetten")),
     )
 
 
@@ -1210,12 +1211,12 @@ def _lifted_status(registration: Registration, today: date) -> str:
 
 
 _DECISION_LABELS = {
-    Decision.APPROVE: _("Goedkeuren"),
-    Decision.REFUSE: _("Weigeren"),
-    Decision.SUSPEND: _("Schorsen"),
-    Decision.LIFT: _("Een schorsing opheffen"),
-    Decision.EXCLUDE: _("Uitsluiten"),
-    Decision.STOP: _("Stopzetten"),
+    Decision.APPROVE: gettext_lazy("Goedkeuren"),
+    Decision.REFUSE: gettext_lazy("Weigeren"),
+    Decision.SUSPEND: gettext_lazy("Schorsen"),
+    Decision.LIFT: gettext_lazy("Een schorsing opheffen"),
+    Decision.EXCLUDE: gettext_lazy("Uitsluiten"),
+    Decision.STOP: gettext_lazy("Stopzetten"),
 }
 
 
