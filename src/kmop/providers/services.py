@@ -1158,7 +1158,7 @@ def _change(
     return registration
 
 
-def _not_allowed(registration: Registration, action_label: str) -> TransitionNotAllowed:
+def _not_allowed(registration: Registration, action_label: object) -> TransitionNotAllowed:
     return TransitionNotAllowed(
         _("%(action)s kan niet voor registratie %(number)s met status %(status_code)s (%(status)s)."),
         code="transition_not_allowed",
