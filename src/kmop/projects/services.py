@@ -1058,10 +1058,15 @@ def project_mark_finished(*, actor: Actor, project: Project, reason: str = "") -
         return _apply(actor, project, "finish", reason=reason)
 
 
-def close_note(project: Project) -> str:
+def close_note_for_year(application_year: int) -> str:
+    """The note of a project closed after its term (RULES.md §3: Afgewerkt with a note)."""
     return _("Afgesloten: de opleiding of het advies moest afgewerkt en betaald zijn op 31/12/%(year)s.") % {
-        "year": project.application_date.year + 1
+        "year": application_year + 1
     }
+
+
+def close_note(project: Project) -> str:
+    return close_note_for_year(project.application_date.year)
 
 
 def project_close_expired(*, actor: Actor, project: Project) -> Project:
@@ -1137,13 +1142,7 @@ def _bulk_transition(
     statuses = dict(Project.objects.filter(pk__in=ids).values_list("id", "status"))
     notes: dict[int, str] = {}
     if action == "close_expired":
-        notes = {
-            row[0]: _(
-                "Afgesloten: de opleiding of het advies moest afgewerkt en betaald zijn op 31/12/%(year)s."
-            )
-            % {"year": row[2].year + 1}
-            for row in batch
-        }
+        notes = {row[0]: close_note_for_year(row[2].year) for row in batch}
     if release:
         per_budget: dict[tuple[int, int], Decimal] = {}
         for _id, organisation_id, application_date, held in batch:

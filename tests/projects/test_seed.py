@@ -1,0 +1,81 @@
+"""The projects' seed step: the demo projects (through the services, in every status, idempotent) and the
+population of ``--scale N`` (deterministic, consistent with the regimes and the caps)."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+from django.test import override_settings
+from stdnum.be import ogm_vcs
+
+from kmop.projects.models import EnterpriseProfile, Project, ProjectStatus, ProjectStatusChange, YearBudget
+from kmop.projects.seed_steps import seed_projects_at_scale
+from tests.idm.conftest import SYSTEM
+from tests.projects.conftest import Setting
+
+HOUTATELIER = "0912345673"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_makes_projects_in_every_status_and_is_idempotent(tmp_path: Path) -> None:
+    with override_settings(VAR_DIR=tmp_path):
+        first = io.StringIO()
+        call_command("seed", "--scale", "demo", "--jobs", "1", stdout=first)
+        count = Project.objects.count()
+        out = io.StringIO()
+        call_command("seed", "--scale", "demo", "--jobs", "1", stdout=out)
+    assert "demo projects: 8 made" in first.getvalue(), first.getvalue()
+    assert "demo projects: 0 made" in out.getvalue()
+    assert Project.objects.count() == count == 8
+    statuses = set(Project.objects.filter(organisation__code=HOUTATELIER).values_list("status", flat=True))
+    assert statuses == set(ProjectStatus.values)
+    assert EnterpriseProfile.objects.get(organisation__code=HOUTATELIER).contact_email
+    for budget in YearBudget.objects.all():
+        held = Project.objects.filter(
+            organisation_id=budget.organisation_id, application_date__year=budget.year
+        ).aggregate(s=Sum("budget_held"))["s"]
+        assert budget.used == held
+
+
+def _snapshot() -> list[tuple[object, ...]]:
+    return list(
+        Project.objects.order_by("number").values_list(
+            "number", "organisation__code", "amount", "subsidy", "status", "application_date"
+        )
+    )
+
+
+def test_seed_at_scale_is_deterministic_and_keeps_the_caps(setting: Setting) -> None:
+    today = date(2025, 3, 10)
+    counts = seed_projects_at_scale(scale=400, seed=7, actor=SYSTEM, today=today)
+    assert counts["projects"] > 50
+    first = _snapshot()
+    assert seed_projects_at_scale(scale=400, seed=7, actor=SYSTEM, today=today) == counts
+    assert _snapshot() == first
+    assert Project.objects.count() == counts["projects"]
+    assert ProjectStatusChange.objects.count() == counts["projects"]
+    years = Counter(p.application_date.year for p in Project.objects.all())
+    assert min(years) == 2016
+    assert max(years) == 2025
+    for project in Project.objects.all()[:200]:
+        assert ogm_vcs.is_valid(project.structured_reference)
+        assert project.own_contribution == project.amount - project.subsidy
+        assert project.application_date <= today
+        if project.status == ProjectStatus.BEVESTIGD:
+            assert project.deposit_deadline >= today
+    for budget in YearBudget.objects.all():
+        assert Decimal(0) <= budget.used <= budget.cap
+        held = Project.objects.filter(
+            organisation_id=budget.organisation_id, application_date__year=budget.year
+        ).aggregate(s=Sum("budget_held"))["s"]
+        assert budget.used == held
+    # an application after the seed continues the year's numbering
+    project = setting.submit()
+    assert int(project.number[7:]) == years[2025] + 1
