@@ -1,6 +1,7 @@
 """The daily reminders of expiring rights: one mail per right per day to its holder (seed 003's sample mail,
 in the person's language) and a digest per organisation to its administrators with absolute links to extend;
-never twice the same day; extended, paused, ended rights get none; a failed mail gives its claim back."""
+never twice the same day; extended, paused, ended rights get none. The pass queues the mails in the outbox
+(one transaction, set-based); the outbox worker delivers them and retries a failed one."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from kmop.audit.models import AuditEvent
 from kmop.idm import services
 from kmop.idm.models import Person, RightGrant, WorkRelation
-from kmop.idm.reminders import send_reminders
+from kmop.idm.reminders import ReminderReport, send_reminders
+from kmop.notifications.delivery import deliver_pending
+from kmop.notifications.models import OutboxMessage
 
 from .conftest import JONAS, KLAUS, NOW, PIETER, SOFIE, SYSTEM, TODAY, World
 
@@ -40,6 +43,13 @@ def grant(world: World, number: str, *, days: int, organisation=None, email: str
     )[0]
 
 
+def remind(day, connection=None) -> ReminderReport:  # type: ignore[no-untyped-def]
+    """The pass queues the mails in the outbox; the outbox worker then delivers them (locmem here)."""
+    report = send_reminders(day)
+    deliver_pending(connection=connection or EmailBackend())
+    return report
+
+
 def set_email(number: str, email: str, language: str = "nl") -> None:
     Person.objects.filter(national_number=number).update(email=email, language=language)
 
@@ -56,7 +66,7 @@ def test_holder_gets_the_seed_mail_and_administrators_a_digest_with_links(world:
     services.local_admin_appoint(actor=SYSTEM, organisation=world.a, person=pieter)
     set_email(PIETER, "pieter@example.org")
 
-    report = send_reminders(TODAY)
+    report = remind(TODAY)
 
     assert (report.claimed, report.holder_mails, report.digest_mails) == (1, 1, 1)
     [holder] = to("jonas@example.org")
@@ -94,7 +104,7 @@ def test_holder_gets_the_seed_mail_and_administrators_a_digest_with_links(world:
 def test_english_person_gets_the_english_mail(world: World) -> None:
     grant(world, KLAUS, days=3, email="klaus@example.org")
     set_email(KLAUS, "", language="en")
-    send_reminders(TODAY)
+    remind(TODAY)
     [message] = to("klaus@example.org")
     assert message.subject == "User management: your right to a Flemish application needs to be extended"
     assert message.body.startswith("Dear user,")
@@ -108,7 +118,7 @@ def test_the_digest_in_each_administrators_language(world: World) -> None:
     set_email(SOFIE, "sofie@example.org")
     services.local_admin_appoint(actor=SYSTEM, organisation=world.a, person=world.person(KLAUS))
     set_email(KLAUS, "klaus@example.org", language="en")
-    report = send_reminders(TODAY)
+    report = remind(TODAY)
     assert report.digest_mails == 2
     [dutch] = to("sofie@example.org")
     [english] = to("klaus@example.org")
@@ -124,14 +134,14 @@ def test_twice_the_same_day_sends_nothing_more_and_the_next_day_again(
 ) -> None:
     one = grant(world, JONAS, days=10)
     grant(world, KLAUS, days=2)
-    assert send_reminders(TODAY).holder_mails == 2
+    assert remind(TODAY).holder_mails == 2
     mail.outbox.clear()
-    again = send_reminders(TODAY)
+    again = remind(TODAY)
     assert (again.due, again.claimed, again.holder_mails, again.digest_mails) == (0, 0, 0, 0)
     assert mail.outbox == []
 
     clock.move_to(NOW + timedelta(days=1))
-    assert send_reminders(TODAY + timedelta(days=1)).holder_mails == 2
+    assert remind(TODAY + timedelta(days=1)).holder_mails == 2
     one.refresh_from_db()
     assert one.last_reminder_on == TODAY + timedelta(days=1)
 
@@ -139,18 +149,18 @@ def test_twice_the_same_day_sends_nothing_more_and_the_next_day_again(
 def test_only_within_ten_days_of_the_end(world: World) -> None:
     grant(world, JONAS, days=11)
     grant(world, KLAUS, days=0)  # ends today: still effective, reminded
-    send_reminders(TODAY)
+    remind(TODAY)
     assert [m.to for m in mail.outbox] == [[f"{KLAUS}@example.org"]]
 
 
 def test_an_extended_right_stops_its_reminders(world: World, clock: time_machine.Traveller) -> None:
     jonas = grant(world, JONAS, days=5)
-    send_reminders(TODAY)
+    remind(TODAY)
     assert len(mail.outbox) == 1
     services.right_grant_extend(actor=SYSTEM, grant=jonas)  # automatic: the maximum
     clock.move_to(NOW + timedelta(days=1))
     mail.outbox.clear()
-    assert send_reminders(TODAY + timedelta(days=1)).due == 0
+    assert remind(TODAY + timedelta(days=1)).due == 0
     assert mail.outbox == []
 
 
@@ -159,7 +169,7 @@ def test_paused_and_ended_rights_get_none(world: World) -> None:
     services.work_relation_pause(actor=SYSTEM, work_relation=paused.work_relation)
     ended = grant(world, KLAUS, days=5)
     services.right_grant_end(actor=SYSTEM, grant=ended)
-    report = send_reminders(TODAY)
+    report = remind(TODAY)
     assert report.due == 0
     assert mail.outbox == []
     paused.refresh_from_db()
@@ -172,7 +182,7 @@ def test_holder_without_email_is_in_the_digest(world: World) -> None:
     WorkRelation.objects.filter(pk=jonas.work_relation_id).update(email="")
     world.person(SOFIE)
     set_email(SOFIE, "sofie@example.org")
-    report = send_reminders(TODAY)
+    report = remind(TODAY)
     assert report.holders_without_email == 1
     assert report.holder_mails == 0
     assert [m.to for m in mail.outbox] == [["sofie@example.org"]]
@@ -182,7 +192,7 @@ def test_administrator_without_person_email_uses_the_work_relation_email(world: 
     grant(world, JONAS, days=5)
     world.relation(PIETER, world.a, email="pieter.work@example.org")
     services.local_admin_appoint(actor=SYSTEM, organisation=world.a, person=world.person(PIETER))
-    send_reminders(TODAY)
+    remind(TODAY)
     assert len(to("pieter.work@example.org")) == 1
 
 
@@ -193,53 +203,89 @@ class FailingBackend(EmailBackend):
         return super().send_messages(messages)
 
 
-def test_a_failed_mail_gives_its_claim_back(world: World) -> None:
+def test_a_failed_mail_stays_in_the_outbox_and_is_retried(
+    world: World, clock: time_machine.Traveller
+) -> None:
+    """Delivery moved to the outbox worker: a mail the server refuses keeps its right's claim (no second
+    reminder that day) and is delivered by a later attempt of the worker."""
     ok = grant(world, JONAS, days=5)
     failing = grant(world, KLAUS, days=5)
-    report = send_reminders(TODAY, connection=FailingBackend())
-    assert report.failed_mails == 1
-    assert report.holder_mails == 1
-    assert "mail server down" in report.errors[0]
+    report = remind(TODAY, connection=FailingBackend())
+    assert (report.holder_mails, report.failed_mails) == (2, 0)
+    assert [m.to for m in mail.outbox] == [[f"{JONAS}@example.org"]]
     ok.refresh_from_db()
     failing.refresh_from_db()
-    assert ok.last_reminder_on == TODAY
-    assert failing.last_reminder_on is None
-    assert AuditEvent.objects.filter(action="idm.right_grant.remind_undo", object_id=str(failing.pk)).exists()
+    assert ok.last_reminder_on == failing.last_reminder_on == TODAY
+    waiting = OutboxMessage.objects.get(recipient=f"{KLAUS}@example.org")
+    assert (waiting.state, waiting.attempts) == ("pending", 1)
+    assert "mail server down" in waiting.error
 
     mail.outbox.clear()
-    report = send_reminders(TODAY)  # a later run that day sends only the one that failed
-    assert report.holder_mails == 1
+    again = remind(TODAY)  # same day: nothing new queued, the failed one waits for its backoff
+    assert again.claimed == 0
+    assert mail.outbox == []
+    clock.shift(120)
+    deliver_pending(connection=EmailBackend())
     assert [m.to for m in mail.outbox] == [[f"{KLAUS}@example.org"]]
+    waiting.refresh_from_db()
+    assert waiting.state == "sent"
 
 
-def test_a_failed_holder_mail_is_in_the_digest_of_the_run_that_sends_it(world: World) -> None:
+def test_the_digest_lists_the_rights_whose_holder_mail_failed(world: World) -> None:
     grant(world, JONAS, days=5)
     grant(world, KLAUS, days=5)
     world.person(SOFIE)
     set_email(SOFIE, "sofie@example.org")
-    send_reminders(TODAY, connection=FailingBackend())
-    [first] = to("sofie@example.org")
-    assert "Jonas De Smet" in first.body
-    assert "Klaus Becker" not in first.body
-    mail.outbox.clear()
+    remind(TODAY, connection=FailingBackend())
+    [digest] = to("sofie@example.org")
+    assert "Jonas De Smet" in digest.body
+    assert "Klaus Becker" in digest.body
+
+
+def test_a_rolled_back_pass_leaves_no_claim_no_audit_and_no_mail(world: World) -> None:
+    jonas = grant(world, JONAS, days=5)
+
+    def failing_caller() -> None:
+        with transaction.atomic():
+            assert send_reminders(TODAY).holder_mails == 1
+            raise RuntimeError("the caller's transaction fails")
+
+    with pytest.raises(RuntimeError):
+        failing_caller()
+    jonas.refresh_from_db()
+    assert jonas.last_reminder_on is None
+    assert not AuditEvent.objects.filter(action="idm.right_grant.remind").exists()
+    assert not OutboxMessage.objects.exists()
+    deliver_pending(connection=EmailBackend())
+    assert mail.outbox == []
+
+
+def test_the_pass_renders_nothing_it_queues_kinds_with_a_json_context(world: World) -> None:
+    grant(world, JONAS, days=5)
     send_reminders(TODAY)
-    [second] = to("sofie@example.org")
-    assert "Klaus Becker" in second.body
-    assert "Jonas De Smet" not in second.body
+    queued = OutboxMessage.objects.get()
+    assert (queued.template, queued.state, queued.subject, queued.body_text) == (
+        "idm.reminder_holder",
+        "pending",
+        "",
+        "",
+    )
+    assert queued.context["end_date"] == "2025-03-15"
+    assert queued.render().subject.startswith("Gebruikersbeheer: jouw recht")
 
 
 def test_needs_the_base_url(world: World, settings) -> None:
     settings.KMOP_BASE_URL = ""
     grant(world, JONAS, days=5)
     with pytest.raises(ImproperlyConfigured, match="KMOP_BASE_URL"):
-        send_reminders(TODAY)
+        remind(TODAY)
     assert RightGrant.objects.filter(last_reminder_on__isnull=False).count() == 0
 
 
 def test_a_backfill_date_judges_that_day(world: World) -> None:
     """``--date`` of tomorrow: the rights ending within 10 days of tomorrow."""
     grant(world, JONAS, days=11)
-    report = send_reminders(TODAY + timedelta(days=1))
+    report = remind(TODAY + timedelta(days=1))
     assert report.holder_mails == 1
 
 
@@ -265,4 +311,4 @@ def test_queries_do_not_grow_with_the_number_of_rights(world: World, clock: time
 def test_reminded_on_an_earlier_day_is_due_again(world: World) -> None:
     jonas = grant(world, JONAS, days=5)
     RightGrant.objects.filter(pk=jonas.pk).update(last_reminder_on=date(2025, 3, 9))
-    assert send_reminders(TODAY).holder_mails == 1
+    assert remind(TODAY).holder_mails == 1

@@ -6,37 +6,36 @@ of them) with a link to extend each work relation. Only effective rights are rem
 work relation, an ended right or a right in an inactive organisation is not: the reminder asks to extend what
 works now). A right extended beyond the 10 days, or ended, gets no more reminders.
 
-Never twice on the same day, even when the job runs twice: each right's reminder of the day is claimed first
-(``RightGrant.last_reminder_on`` set to the day, with the same conditional update as
-``services.right_grant_mark_reminded`` and the same audit event ``idm.right_grant.remind``), in batches, and
-only claimed rights are mailed. A mail that cannot be sent gives its claim back, so a later run that day
-sends it.
+Set-based and transactional (decision 0014): in ONE transaction a pass
 
-Performance (the bench runs it over 500,000 grants): the due rights are selected in one set-based query
-(``values_list`` + ``iterator``: no model instances), claimed per batch with one ``SELECT ... FOR UPDATE``,
-one ``UPDATE`` and one bulk ``INSERT`` of audit events; the administrators of all concerned organisations
-are read with a few queries per 1,000 organisations. The templates are compiled once per language.
+1. takes the pass lock (PostgreSQL: a transaction-level advisory lock; SQLite: its write lock), so two passes
+   run one after the other and the second finds nothing due;
+2. copies the due grants (``due_grants``: effective on the day, ending within 10 days, not reminded that day)
+   with what the mails need into a temporary table (one ``INSERT … SELECT``);
+3. claims them: one ``UPDATE idm_rightgrant SET last_reminder_on = <day>`` (never twice on the same day);
+4. audits them: one ``INSERT … SELECT`` of ``idm.right_grant.remind`` events;
+5. queues the holders' e-mails: one ``INSERT … SELECT`` into the outbox with the JSON context
+   (``jsonb_build_object`` / SQLite's ``json_object``), kind ``idm.reminder_holder``;
+6. queues the digests: the administrators of the concerned organisations (a few queries per 1,000
+   organisations) into a second temporary table, then one grouped ``INSERT … SELECT`` (kind
+   ``idm.reminder_digest``, one row per organisation and language with the rights as a JSON array).
 
-``send_reminders(day, connection=...)`` is what ``kmop daily`` (``idm/daily_jobs.py``) and the bench call;
-pass any Django e-mail backend instance as ``connection`` (e.g. the locmem backend).
+No e-mail is rendered or sent here: ``kmop send_mail`` renders and delivers the outbox rows (with retries),
+so a pass that fails or is rolled back leaves no claim, no audit event and no e-mail behind.
 """
 
 from __future__ import annotations
 
-import itertools
-import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import EmailMultiAlternatives, mailers
-from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection as db_connection
 from django.db import transaction
-from django.template import loader
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -44,76 +43,47 @@ from kmop.audit.models import AuditEvent
 from kmop.audit.services import Actor
 from kmop.idm import selectors
 from kmop.idm.models import Person, RightContextValue, RightGrant, TargetGroup, WorkRelation
+from kmop.notifications import kinds
+from kmop.notifications.models import OutboxMessage
 from kmop.registers.numbers import format_enterprise_number
-
-logger = logging.getLogger(__name__)
 
 #: reminders start this many days before the end date (the end date itself included)
 REMINDER_DAYS = 10
 LANGUAGES = ("nl", "en")
 RIGHT_GRANT = "idm.RightGrant"
 REMIND_ACTION = "idm.right_grant.remind"
-UNDO_ACTION = "idm.right_grant.remind_undo"
+HOLDER_KIND = "idm.reminder_holder"
+DIGEST_KIND = "idm.reminder_digest"
+#: pg_advisory_xact_lock key of the reminder pass
+PASS_LOCK = 0x6B6D6F70_0001
+DUE_TABLE = "kmop_reminder_due"
+ADMIN_TABLE = "kmop_reminder_admins"
 
 
 @dataclass
 class ReminderReport:
-    """What a reminder pass did on a day."""
+    """What a reminder pass did on a day (the e-mails are queued in the outbox; ``kmop send_mail`` sends)."""
 
     day: date
     due: int = 0  # rights selected as due (effective, ending within 10 days, not reminded that day)
     claimed: int = 0  # rights whose reminder of the day this pass claimed
-    holder_mails: int = 0
-    digest_mails: int = 0
+    holder_mails: int = 0  # e-mails to holders queued
+    digest_mails: int = 0  # digests to administrators queued
     holders_without_email: int = 0
     administrators_without_email: int = 0
-    failed_mails: int = 0
+    failed_mails: int = 0  # always 0 now: a delivery failure is retried by the outbox worker
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"{self.claimed} rechten herinnerd, {self.holder_mails} e-mails aan houders, "
-            f"{self.digest_mails} overzichten aan beheerders, {self.failed_mails} mislukt"
+            f"{self.digest_mails} overzichten aan beheerders in de outbox gezet"
             + (
                 f", {self.holders_without_email} houders zonder e-mailadres"
                 if self.holders_without_email
                 else ""
             )
         )
-
-
-@dataclass(frozen=True)
-class _Due:
-    """One due right, as read by the one selecting query."""
-
-    grant_id: int
-    end_date: date
-    previous: date | None  # last_reminder_on before this pass claimed it
-    right_id: int
-    right_nl: str
-    right_en: str
-    context_value: str
-    department: str | None
-    relation_id: int
-    relation_email: str
-    first_name: str
-    last_name: str
-    person_email: str
-    language: str
-    organisation_id: int
-    organisation_name: str
-    organisation_code: str
-    target_group: str
-
-    @property
-    def email(self) -> str:
-        return self.relation_email or self.person_email
-
-    @property
-    def organisation_display(self) -> str:
-        if self.target_group == TargetGroup.ECONOMIC_ACTOR:
-            return format_enterprise_number(self.organisation_code)
-        return self.organisation_code
 
 
 _FIELDS = (
@@ -137,6 +107,48 @@ _FIELDS = (
     "work_relation__organisation__target_group",
 )
 
+#: the temporary table's columns, in the order of ``_DUE_FIELDS``
+_DUE_COLUMNS = (
+    ("grant_id", "bigint"),
+    ("end_date", "date"),
+    ("right_id", "bigint"),
+    ("right_nl", "text"),
+    ("right_en", "text"),
+    ("context_value", "text"),
+    ("department", "text"),
+    ("relation_id", "bigint"),
+    ("relation_email", "text"),
+    ("person_id", "bigint"),
+    ("first_name", "text"),
+    ("last_name", "text"),
+    ("person_email", "text"),
+    ("language", "text"),
+    ("organisation_id", "bigint"),
+    ("organisation_name", "text"),
+    ("organisation_code", "text"),
+    ("target_group", "text"),
+)
+_DUE_FIELDS = (
+    "id",
+    "end_date",
+    "right_id",
+    "right__label_nl",
+    "right__label_en",
+    "context_value",
+    "department__name",
+    "work_relation_id",
+    "work_relation__email",
+    "work_relation__person_id",
+    "work_relation__person__first_name",
+    "work_relation__person__last_name",
+    "work_relation__person__email",
+    "work_relation__person__language",
+    "work_relation__organisation_id",
+    "work_relation__organisation__name",
+    "work_relation__organisation__code",
+    "work_relation__organisation__target_group",
+)
+
 
 def moment_of(day: date) -> datetime:
     """The moment the effective rights of ``day`` are judged at: now for today, else noon of that day."""
@@ -146,86 +158,19 @@ def moment_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(12, 0)))
 
 
-def due_grants(day: date) -> Any:
-    """The rights whose reminder is due on ``day``: effective then, ending within 10 days (from ``day`` to
-    ``day + 10``), not reminded on that day yet. A queryset (ordered by end date) of the rows ``_FIELDS``."""
+def _due(day: date) -> Any:
     return (
         selectors.effective_grants(at=moment_of(day))
         .filter(end_date__gte=day, end_date__lte=day + timedelta(days=REMINDER_DAYS))
         .exclude(last_reminder_on=day)
         .order_by()
-        .values_list(*_FIELDS)
     )
 
 
-def _batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[_Due]]:
-    iterator = iter(rows)
-    while batch := [_Due(*row) for row in itertools.islice(iterator, size)]:
-        yield batch
-
-
-def _claim(batch: list[_Due], day: date, actor: Actor) -> list[_Due]:
-    """Claim the day's reminder of these rights (one lock, one update, one audit insert): the claimed ones."""
-    by_id = {due.grant_id: due for due in batch}
-    with transaction.atomic():
-        ids = list(
-            RightGrant.objects.select_for_update()
-            .filter(pk__in=list(by_id))
-            .exclude(last_reminder_on=day)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if not ids:
-            return []
-        RightGrant.objects.filter(pk__in=ids).update(last_reminder_on=day)
-        AuditEvent.objects.bulk_create(
-            [
-                AuditEvent(
-                    actor=actor.user,
-                    actor_label=actor.label,
-                    organisation_code=actor.organisation_code or by_id[pk].organisation_code,
-                    acr=actor.acr,
-                    action=REMIND_ACTION,
-                    object_type=RIGHT_GRANT,
-                    object_id=str(pk),
-                    after={"last_reminder_on": day.isoformat(), "end_date": by_id[pk].end_date.isoformat()},
-                )
-                for pk in ids
-            ]
-        )
-    return [by_id[pk] for pk in ids]
-
-
-def _give_back(failed: list[_Due], day: date, actor: Actor, reason: str) -> None:
-    """A mail that was not sent gives its claim back (``last_reminder_on`` as it was), audited."""
-    if not failed:
-        return
-    with transaction.atomic():
-        by_previous: dict[date | None, list[int]] = defaultdict(list)
-        for due in failed:
-            by_previous[due.previous].append(due.grant_id)
-        for previous, ids in by_previous.items():
-            RightGrant.objects.filter(pk__in=ids, last_reminder_on=day).update(last_reminder_on=previous)
-        AuditEvent.objects.bulk_create(
-            [
-                AuditEvent(
-                    actor=actor.user,
-                    actor_label=actor.label,
-                    organisation_code=actor.organisation_code or due.organisation_code,
-                    acr=actor.acr,
-                    action=UNDO_ACTION,
-                    object_type=RIGHT_GRANT,
-                    object_id=str(due.grant_id),
-                    before={"last_reminder_on": day.isoformat()},
-                    after={"last_reminder_on": due.previous.isoformat() if due.previous else None},
-                    reason=reason[:500],
-                )
-                for due in failed
-            ]
-        )
-
-
-# --- mails ---------------------------------------------------------------------------------------------
+def due_grants(day: date) -> Any:
+    """The rights whose reminder is due on ``day``: effective then, ending within 10 days (from ``day`` to
+    ``day + 10``), not reminded on that day yet. A queryset of the rows ``_FIELDS``."""
+    return _due(day).values_list(*_FIELDS)
 
 
 def base_url() -> str:
@@ -259,50 +204,60 @@ def _extend_urls(base: str) -> Callable[[int], str]:
     return lambda work_relation_id: f"{head}{work_relation_id}{tail}"
 
 
-class _Templates:
-    """The mail templates, compiled once per language."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, Any] = {}
-
-    def render(self, name: str, language: str, context: dict[str, Any], extension: str = "txt") -> str:
-        key = f"idm/mail/{name}_{language if language in LANGUAGES else 'nl'}.{extension}"
-        template = self._cache.get(key)
-        if template is None:
-            template = self._cache[key] = loader.get_template(key)
-        return str(template.render(context))
+# --- rendering (at delivery, by the outbox worker) --------------------------------------------------------
 
 
-def _right_label(due: _Due, language: str, profiles: dict[tuple[int, str], tuple[str, str]]) -> str:
-    label = due.right_en if language == "en" else due.right_nl
-    if due.department:
-        return f"{label}, {due.department}"
-    if due.context_value:
-        nl, en = profiles.get((due.right_id, due.context_value), (due.context_value, due.context_value))
-        return f"{label}, {'profile' if language == 'en' else 'profiel'} {en if language == 'en' else nl}"
+def _label(row: dict[str, Any], language: str) -> str:
+    english = language == "en"
+    label = str(row["right_en"] if english else row["right_nl"])
+    if row.get("department"):
+        return f"{label}, {row['department']}"
+    if row.get("context_value"):
+        value = (row.get("profile_en") if english else row.get("profile_nl")) or row["context_value"]
+        return f"{label}, {'profile' if english else 'profiel'} {value}"
     return label
 
 
-def _profiles() -> dict[tuple[int, str], tuple[str, str]]:
+def _organisation(context: dict[str, Any]) -> dict[str, Any]:
+    code = str(context["organisation_code"])
+    economic = context.get("target_group") == TargetGroup.ECONOMIC_ACTOR
     return {
-        (right_id, code): (nl, en)
-        for right_id, code, nl, en in RightContextValue.objects.values_list(
-            "right_id", "code", "label_nl", "label_en"
-        )
+        "organisation_name": context["organisation_name"],
+        "organisation_code": format_enterprise_number(code) if economic else code,
+        "base_url": context["base_url"],
     }
 
 
-def _message(
-    templates: _Templates, name: str, language: str, context: dict[str, Any], to: str | list[str]
-) -> EmailMultiAlternatives:
-    subject = " ".join(templates.render(f"{name}_subject", language, context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=templates.render(name, language, context),
-        to=[to] if isinstance(to, str) else to,
+def _prepare_holder(context: dict[str, Any], language: str) -> dict[str, Any]:
+    return {
+        **_organisation(context),
+        "first_name": context["first_name"],
+        "right": _label(context, language),
+        "end_date": date.fromisoformat(str(context["end_date"])[:10]),
+        "profile_url": context["profile_url"],
+    }
+
+
+def _prepare_digest(context: dict[str, Any], language: str) -> dict[str, Any]:
+    extend = _extend_urls(str(context["base_url"]))
+    grants = sorted(
+        context["rows"],
+        key=lambda r: (str(r["end_date"])[:10], r["last_name"], r["first_name"], int(r["grant_id"])),
     )
-    message.attach_alternative(templates.render(name, language, context, "html"), "text/html")
-    return message
+    rows = [
+        {
+            "name": f"{g['first_name']} {g['last_name']}",
+            "right": _label(g, language),
+            "end_date": date.fromisoformat(str(g["end_date"])[:10]),
+            "extend_url": extend(int(g["relation_id"])),
+        }
+        for g in grants
+    ]
+    return {**_organisation(context), "rows": rows, "count": len(rows)}
+
+
+kinds.register(kinds.Kind(HOLDER_KIND, "idm/mail/reminder_holder", LANGUAGES, prepare=_prepare_holder))
+kinds.register(kinds.Kind(DIGEST_KIND, "idm/mail/reminder_digest", LANGUAGES, prepare=_prepare_digest))
 
 
 @dataclass(frozen=True)
@@ -381,110 +336,188 @@ def _administrators(
     return result, missing
 
 
-def _send(connection: BaseEmailBackend, message: EmailMultiAlternatives, report: ReminderReport) -> bool:
-    try:
-        sent = connection.send_messages([message])
-    except Exception as e:
-        report.failed_mails += 1
-        report.errors.append(f"{', '.join(message.to)}: {type(e).__name__}: {e}")
-        logger.warning("reminder mail to %s failed: %s", ", ".join(message.to), e)
-        return False
-    if not sent:
-        report.failed_mails += 1
-        report.errors.append(f"{', '.join(message.to)}: not sent")
-        return False
-    return True
+# --- the pass ---------------------------------------------------------------------------------------------
 
 
-def _add(digests: dict[int, list[_Due]], organisations: dict[int, tuple[str, str]], due: _Due) -> None:
-    digests[due.organisation_id].append(due)
-    organisations[due.organisation_id] = (due.organisation_code, due.target_group)
+class _Sql:
+    """The few dialect differences of the pass (PostgreSQL and SQLite)."""
+
+    def __init__(self) -> None:
+        self.postgres = db_connection.vendor == "postgresql"
+        self.obj = "jsonb_build_object" if self.postgres else "json_object"
+        self.agg = "jsonb_agg" if self.postgres else "json_group_array"
+        self.temp = "CREATE TEMPORARY TABLE"
+
+
+def _execute(sql: str, params: list[Any] | tuple[Any, ...] = ()) -> int:
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount or 0)
+
+
+def _scalar(sql: str, params: list[Any] | tuple[Any, ...] = ()) -> Any:
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _lock(sql: _Sql) -> None:
+    """One pass at a time: the second one waits, then finds the rights claimed."""
+    if sql.postgres:
+        _scalar("SELECT pg_advisory_xact_lock(%s)", [PASS_LOCK])
+    else:  # a write takes SQLite's one write lock for the rest of the transaction
+        _execute(f"UPDATE {RightGrant._meta.db_table} SET last_reminder_on = last_reminder_on WHERE id = -1")
+
+
+def _temp_tables(sql: _Sql) -> None:
+    for table in (DUE_TABLE, ADMIN_TABLE):
+        _execute(f"DROP TABLE IF EXISTS {table}")
+    columns = ", ".join(f"{name} {kind}" for name, kind in _DUE_COLUMNS)
+    _execute(f"{sql.temp} {DUE_TABLE} ({columns})")
+    _execute(f"{sql.temp} {ADMIN_TABLE} (organisation_id bigint, language text, recipients text)")
+
+
+def _drop_temp_tables() -> None:
+    for table in (DUE_TABLE, ADMIN_TABLE):
+        _execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _outbox_insert(columns: str) -> str:
+    return f"INSERT INTO {OutboxMessage._meta.db_table} ({columns}) "
+
+
+_OUTBOX_COLUMNS = (
+    "channel, recipient, sender, subject, body_text, body_html, template, context, envelope, language, "
+    "created_at, organisation_id, person_id, state, attempts, next_attempt_at, claimed_at, claimed_by, "
+    "sent_at, error"
+)
+
+
+def _right_json(sql: _Sql, alias: str = "d") -> str:
+    """The JSON pairs of a due right (its labels, profile, holder, dates), for the holder and digest rows."""
+    return (
+        f"'grant_id', {alias}.grant_id, 'end_date', {alias}.end_date, 'right_nl', {alias}.right_nl, "
+        f"'right_en', {alias}.right_en, 'context_value', {alias}.context_value, "
+        f"'department', {alias}.department, 'profile_nl', cv.label_nl, 'profile_en', cv.label_en, "
+        f"'first_name', {alias}.first_name, 'last_name', {alias}.last_name, "
+        f"'relation_id', {alias}.relation_id"
+    )
+
+
+def _profiles_join(alias: str = "d") -> str:
+    return (
+        f"LEFT JOIN {RightContextValue._meta.db_table} cv "
+        f"ON cv.right_id = {alias}.right_id AND cv.code = {alias}.context_value"
+    )
+
+
+def _email(alias: str = "d") -> str:
+    return (
+        f"CASE WHEN COALESCE({alias}.relation_email, '') <> '' THEN {alias}.relation_email "
+        f"ELSE COALESCE({alias}.person_email, '') END"
+    )
 
 
 def send_reminders(
     day: date | None = None,
     *,
-    connection: BaseEmailBackend | None = None,
+    connection: Any = None,
     actor: Actor | None = None,
     batch_size: int = 1000,
 ) -> ReminderReport:
-    """The reminder pass of ``day`` (today): claim and mail every due right, then the digests. Returns what it
-    did; sending again the same day sends nothing more. ``connection``: an e-mail backend instance (default:
-    Django's default mailer, ``django.core.mail.mailers.default``)."""
+    """The reminder pass of ``day`` (today): claim every due right and queue its e-mails in the outbox, then
+    the digests, all in one transaction. Returns what it did; running again the same day does nothing more.
+
+    ``connection`` and ``batch_size`` are kept for the callers of the former version and not used: the
+    e-mails are delivered by ``kmop send_mail`` (``kmop.notifications.delivery``)."""
     day = day or timezone.localdate()
     actor = actor or Actor.system("kmop daily")
     base = base_url()
     at = moment_of(day)
     report = ReminderReport(day=day)
-    templates = _Templates()
-    profiles = _profiles()
-    connection = connection or mailers.default
-    digests: dict[int, list[_Due]] = defaultdict(list)
-    organisations: dict[int, tuple[str, str]] = {}
+    sql = _Sql()
+    now = db_connection.ops.adapt_datetimefield_value(timezone.now())
     common = {
         "base_url": base,
         "profile_url": base + _path("idm:my-profile", "/gebruikersbeheer/mijn-profiel/"),
     }
-    connection.open()
-    try:
-        for batch in _batches(due_grants(day).iterator(chunk_size=batch_size), batch_size):
-            report.due += len(batch)
-            claimed = _claim(batch, day, actor)
-            report.claimed += len(claimed)
-            failed: list[_Due] = []
-            for due in claimed:
-                if not due.email:
-                    report.holders_without_email += 1
-                    _add(digests, organisations, due)
-                    continue
-                language = due.language if due.language in LANGUAGES else "nl"
-                context = {
-                    **common,
-                    "first_name": due.first_name,
-                    "right": _right_label(due, language, profiles),
-                    "organisation_name": due.organisation_name,
-                    "organisation_code": due.organisation_display,
-                    "end_date": due.end_date,
-                }
-                if _send(
-                    connection, _message(templates, "reminder_holder", language, context, due.email), report
-                ):
-                    report.holder_mails += 1
-                    _add(digests, organisations, due)
-                else:
-                    failed.append(due)  # its claim is given back: in the digest of the run that sends it
-            if failed:
-                _give_back(failed, day, actor, report.errors[-1])
-        if digests:
-            recipients, report.administrators_without_email = _administrators(organisations, at)
-            extend = _extend_urls(base)
-            for organisation_id, grants in digests.items():
-                grants.sort(key=lambda g: (g.end_date, g.last_name, g.first_name, g.grant_id))
-                first = grants[0]
-                by_language: dict[str, list[str]] = defaultdict(list)
-                for recipient in recipients.get(organisation_id, []):
-                    language = recipient.language if recipient.language in LANGUAGES else "nl"
-                    by_language[language].append(recipient.email)
-                for language, addresses in sorted(by_language.items()):
-                    rows = [
-                        {
-                            "name": f"{g.first_name} {g.last_name}",
-                            "right": _right_label(g, language, profiles),
-                            "end_date": g.end_date,
-                            "extend_url": extend(g.relation_id),
-                        }
-                        for g in grants
-                    ]
-                    context = {
-                        **common,
-                        "organisation_name": first.organisation_name,
-                        "organisation_code": first.organisation_display,
-                        "rows": rows,
-                        "count": len(rows),
-                    }
-                    message = _message(templates, "reminder_digest", language, context, addresses)
-                    if _send(connection, message, report):
-                        report.digest_mails += 1
-    finally:
-        connection.close()
+    with transaction.atomic():
+        _lock(sql)
+        _temp_tables(sql)
+        due_sql, due_params = _due(day).values_list(*_DUE_FIELDS).query.sql_with_params()
+        names = ", ".join(name for name, _kind in _DUE_COLUMNS)
+        report.due = _execute(f"INSERT INTO {DUE_TABLE} ({names}) {due_sql}", due_params)
+        if not report.due:
+            _drop_temp_tables()
+            return report
+        grants = RightGrant._meta.db_table
+        report.claimed = _execute(
+            f"UPDATE {grants} SET last_reminder_on = %s WHERE id IN (SELECT grant_id FROM {DUE_TABLE})",
+            [db_connection.ops.adapt_datefield_value(day)],
+        )
+        audit_columns = (
+            "at, actor_id, actor_label, organisation_code, acr, action, object_type, object_id, before, "
+            "after, reason"
+        )
+        _execute(
+            f"INSERT INTO {AuditEvent._meta.db_table} ({audit_columns}) "
+            f"SELECT %s, %s, %s, COALESCE(%s, d.organisation_code), %s, %s, %s, CAST(d.grant_id AS TEXT), "
+            f"NULL, {sql.obj}('last_reminder_on', CAST(%s AS TEXT), 'end_date', d.end_date), '' "
+            f"FROM {DUE_TABLE} d ORDER BY d.grant_id",
+            [
+                now,
+                actor.user.pk if actor.user is not None else None,
+                actor.label,
+                actor.organisation_code or None,
+                actor.acr,
+                REMIND_ACTION,
+                RIGHT_GRANT,
+                day.isoformat(),
+            ],
+        )
+        report.holder_mails = _execute(
+            _outbox_insert(_OUTBOX_COLUMNS) + f"SELECT 'email', {_email()}, '', '', '', '', %s, "
+            f"{sql.obj}({_right_json(sql)}, 'organisation_name', d.organisation_name, "
+            f"'organisation_code', d.organisation_code, 'target_group', d.target_group, "
+            f"'base_url', CAST(%s AS TEXT), 'profile_url', CAST(%s AS TEXT)), NULL, "
+            f"CASE WHEN d.language IN ('nl', 'en') THEN d.language ELSE 'nl' END, %s, d.organisation_id, "
+            f"d.person_id, %s, 0, NULL, NULL, '', NULL, '' "
+            f"FROM {DUE_TABLE} d {_profiles_join()} WHERE {_email()} <> '' ORDER BY d.grant_id",
+            [HOLDER_KIND, common["base_url"], common["profile_url"], now, OutboxMessage.State.PENDING],
+        )
+        report.holders_without_email = report.claimed - report.holder_mails
+        _digests(sql, report, at, now, base)
+        _drop_temp_tables()
     return report
+
+
+def _digests(sql: _Sql, report: ReminderReport, at: datetime, now: Any, base: str) -> None:
+    with db_connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT organisation_id, organisation_code, target_group FROM {DUE_TABLE}")
+        organisations = {pk: (code, group) for pk, code, group in cursor.fetchall()}
+    recipients, report.administrators_without_email = _administrators(organisations, at)
+    rows: list[tuple[int, str, str]] = []
+    for organisation_id, people in recipients.items():
+        by_language: dict[str, list[str]] = defaultdict(list)
+        for recipient in people:
+            language = recipient.language if recipient.language in LANGUAGES else "nl"
+            by_language[language].append(recipient.email)
+        rows += [(organisation_id, lang, ", ".join(addresses)) for lang, addresses in by_language.items()]
+    if not rows:
+        return
+    with db_connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {ADMIN_TABLE} (organisation_id, language, recipients) VALUES (%s, %s, %s)", rows
+        )
+    report.digest_mails = _execute(
+        _outbox_insert(_OUTBOX_COLUMNS) + f"SELECT 'email', a.recipients, '', '', '', '', %s, "
+        f"{sql.obj}('organisation_name', MAX(d.organisation_name), "
+        f"'organisation_code', MAX(d.organisation_code), 'target_group', MAX(d.target_group), "
+        f"'base_url', CAST(%s AS TEXT), 'rows', {sql.agg}({sql.obj}({_right_json(sql)}))), NULL, "
+        f"a.language, %s, a.organisation_id, NULL, %s, 0, NULL, NULL, '', NULL, '' "
+        f"FROM {ADMIN_TABLE} a JOIN {DUE_TABLE} d ON d.organisation_id = a.organisation_id "
+        f"{_profiles_join()} "
+        f"GROUP BY a.organisation_id, a.language, a.recipients ORDER BY a.organisation_id, a.language",
+        [DIGEST_KIND, base, now, OutboxMessage.State.PENDING],
+    )

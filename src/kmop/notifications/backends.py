@@ -1,7 +1,7 @@
-"""Django e-mail backend that keeps every message in the outbox (``OutboxMessage``) and, when its option
-``forward`` names another mailer (settings: ``MAILERS["forward"]``, made from ``KMOP_EMAIL_FORWARD_BACKEND``,
-e.g. ``django.core.mail.backends.smtp.EmailBackend``), also hands it to that real backend and records whether
-that worked.
+"""Django e-mail backend that writes every message to the outbox (``OutboxMessage``) as ``pending``, in the
+caller's transaction: a change that is rolled back sends nothing. It does not deliver: ``kmop send_mail``
+(``delivery.py``) does, through the mailer ``forward`` (settings: ``MAILERS["forward"]``, made from
+``KMOP_EMAIL_FORWARD_BACKEND``) when there is one, else it marks the message "alleen bewaard".
 
 Senders may set attributes on the ``EmailMessage`` (never sent with it) to link the message:
 ``kmop_organisation`` (an ``idm.Organisation``), ``kmop_person`` (an ``idm.Person``), ``kmop_language``
@@ -10,18 +10,15 @@ Senders may set attributes on the ``EmailMessage`` (never sent with it) to link 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from typing import Any
 
-import structlog
-from django.core.mail import EmailMessage, mailers
+from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
-from django.utils import timezone
 from django.utils.translation import get_language
 
 from kmop.notifications.models import OutboxMessage
-
-log = structlog.get_logger(__name__)
 
 
 def _html(message: EmailMessage) -> str:
@@ -34,7 +31,39 @@ def _html(message: EmailMessage) -> str:
     return ""
 
 
+def _attachment(attachment: Any) -> dict[str, str] | None:
+    if isinstance(attachment, tuple):
+        filename, content, mimetype = attachment[0], attachment[1], attachment[2]
+    elif hasattr(attachment, "get_content_type"):  # a MIME part
+        filename = attachment.get_filename()
+        content = attachment.get_payload(decode=True) or b""
+        mimetype = attachment.get_content_type()
+    else:
+        return None
+    raw = content.encode() if isinstance(content, str) else bytes(content)
+    return {
+        "filename": filename or "",
+        "content": base64.b64encode(raw).decode("ascii"),
+        "mimetype": mimetype or "application/octet-stream",
+    }
+
+
+def _envelope(message: EmailMessage) -> dict[str, Any] | None:
+    envelope: dict[str, Any] = {}
+    for key in ("to", "cc", "bcc", "reply_to"):
+        values = [str(v) for v in getattr(message, key, None) or []]
+        if values:
+            envelope[key] = values
+    if message.extra_headers:
+        envelope["headers"] = {str(k): str(v) for k, v in message.extra_headers.items()}
+    attachments = [a for a in (_attachment(x) for x in message.attachments) if a]
+    if attachments:
+        envelope["attachments"] = attachments
+    return envelope or None
+
+
 def store_email(message: EmailMessage) -> OutboxMessage:
+    """The message as a pending outbox row (rendered form)."""
     html = _html(message)
     text = "" if getattr(message, "content_subtype", "") == "html" else str(message.body)
     organisation: Any = getattr(message, "kmop_organisation", None)
@@ -46,39 +75,23 @@ def store_email(message: EmailMessage) -> OutboxMessage:
         subject=str(message.subject)[:998],
         body_text=text,
         body_html=html,
+        envelope=_envelope(message),
         language=(getattr(message, "kmop_language", None) or get_language() or "")[:10],
         organisation=organisation,
         person=person,
+        state=OutboxMessage.State.PENDING,
     )
 
 
 class OutboxEmailBackend(BaseEmailBackend):
-    """Store, then (when configured) forward. ``send_messages`` returns how many were accepted: stored, and
-    delivered by the forward backend when there is one."""
+    """Store as pending; ``send_messages`` returns how many were stored. ``forward`` (the mailer that
+    ``kmop send_mail`` delivers through) is accepted for the settings' sake and used by the worker."""
 
     def __init__(self, *, forward: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.forward = forward
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
-        if not email_messages:
-            return 0
-        records = [store_email(message) for message in email_messages]
-        if not self.forward:
-            return len(records)
-        sent = 0
-        connection = mailers[self.forward]
-        for message, record in zip(email_messages, records, strict=True):
-            try:
-                delivered = connection.send_messages([message]) or 0
-            except Exception as exc:
-                record.state = OutboxMessage.State.FAILED
-                record.error = f"{type(exc).__name__}: {exc}"[:2000]
-                record.save(update_fields=["state", "error"])
-                log.warning("email.forward_failed", outbox_id=record.pk, error=record.error)
-                raise
-            record.state = OutboxMessage.State.SENT if delivered else OutboxMessage.State.FAILED
-            record.sent_at = timezone.now() if delivered else None
-            record.save(update_fields=["state", "sent_at"])
-            sent += delivered
-        return sent
+        for message in email_messages:
+            store_email(message)
+        return len(email_messages)

@@ -28,6 +28,7 @@ class OutboxSmsGateway:
     def send_sms(self, number: str, text: str, *, person: Any = None, organisation: Any = None) -> None:
         OutboxMessage.objects.create(
             channel=OutboxMessage.Channel.SMS,
+            state=OutboxMessage.State.STORED,  # an sms goes out at once (the gateway), never via the worker
             recipient=number,
             body_text=text,
             language=(get_language() or "")[:10],

@@ -18,9 +18,12 @@ SHOWN = 100
 def demo_outbox(request: HttpRequest) -> HttpResponse:
     if not settings.DEMO_MODE:
         raise Http404
-    messages = list(
-        OutboxMessage.objects.select_related("organisation", "person").order_by("-created_at", "-pk")[:SHOWN]
-    )
+    messages = [
+        message.for_display()  # a queued message is rendered for the page
+        for message in OutboxMessage.objects.select_related("organisation", "person").order_by(
+            "-created_at", "-pk"
+        )[:SHOWN]
+    ]
     return render(
         request,
         "notifications/demo_outbox.html",

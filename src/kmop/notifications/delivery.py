@@ -1,0 +1,223 @@
+"""Delivery of the outbox's e-mails (``kmop send_mail``): claim, deliver, mark.
+
+1. **Claim** a small batch in its own committed transaction: one ``UPDATE … WHERE id IN (SELECT … ORDER BY id
+   LIMIT n FOR UPDATE SKIP LOCKED)`` sets ``state = sending``, ``claimed_at``/``claimed_by`` (the lease) and
+   counts the attempt. Claimable: ``pending`` rows whose ``next_attempt_at`` has come, and ``sending`` rows
+   whose lease expired (their worker was killed or hung). Several workers on PostgreSQL never take the same
+   row (``SKIP LOCKED``). SQLite has no ``SKIP LOCKED``: the one ``UPDATE`` statement holds SQLite's write
+   lock, so claims are still exclusive, but run one worker at a time there.
+2. **Deliver** each claimed row through the forward mailer (``MAILERS["forward"]``, from
+   ``KMOP_EMAIL_FORWARD_BACKEND``), rendering a queued row from its notification kind. Every delivery of a
+   row carries the same ``Message-ID`` (``<kmop.outbox.<pk>.<created>@<host>>``).
+3. **Mark** each row right after its delivery: ``sent``; on an error back to ``pending`` with an exponential
+   backoff (1, 2, 4 … minutes, at most 6 hours), ``failed`` after ``MAX_ATTEMPTS`` attempts. Without a forward
+   mailer a row is marked ``stored`` ("alleen bewaard": development and demo).
+
+At least once: a worker killed after the mail server accepted a message and before its mark commits leaves
+the row ``sending``; when the lease expires another worker delivers it again — the one case of a duplicate,
+which the receiving server can drop by its unchanged Message-ID. A worker killed before the acceptance loses
+nothing: the row is taken again.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import structlog
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection as db_connection
+from django.db import transaction
+from django.utils import timezone
+
+from kmop.notifications.models import OutboxMessage
+
+log = structlog.get_logger(__name__)
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=5)
+BATCH_SIZE = 20
+FORWARD = "forward"
+
+State = OutboxMessage.State
+TABLE = OutboxMessage._meta.db_table
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next attempt after ``attempts`` failed ones: 1, 2, 4 … minutes, at most 6 h."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=6))
+
+
+def forward_mailer() -> BaseEmailBackend | None:
+    """The real mailer, or None when none is configured (messages are then only stored)."""
+    configured = getattr(settings, "MAILERS", {}) or {}
+    return mailers[FORWARD] if FORWARD in configured else None
+
+
+def _domain() -> str:
+    host = urlsplit(str(getattr(settings, "KMOP_BASE_URL", "") or "")).hostname
+    return host or "kmop.invalid"
+
+
+def message_id(message: OutboxMessage) -> str:
+    """Stable per outbox row: every (re)delivery of the row carries it."""
+    return f"<kmop.outbox.{message.pk}.{message.created_at:%Y%m%d%H%M%S}@{_domain()}>"
+
+
+def email_of(message: OutboxMessage) -> EmailMultiAlternatives:
+    """The ``EmailMessage`` to hand to the mailer (a queued row is rendered here)."""
+    rendered = message.render()
+    envelope = message.envelope or {}
+    to = envelope.get("to")
+    if to is None and not envelope:
+        to = [address.strip() for address in message.recipient.split(",") if address.strip()]
+    email = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text or rendered.html,
+        from_email=message.sender or None,
+        to=to or [],
+        cc=envelope.get("cc") or [],
+        bcc=envelope.get("bcc") or [],
+        reply_to=envelope.get("reply_to") or [],
+        headers={**(envelope.get("headers") or {}), "Message-ID": message_id(message)},
+    )
+    if rendered.text and rendered.html:
+        email.attach_alternative(rendered.html, "text/html")
+    elif rendered.html:
+        email.content_subtype = "html"
+    for attachment in envelope.get("attachments") or []:
+        email.attach(attachment["filename"], base64.b64decode(attachment["content"]), attachment["mimetype"])
+    return email
+
+
+def claim(*, worker: str, batch_size: int = BATCH_SIZE, lease: timedelta = LEASE) -> list[OutboxMessage]:
+    """Take up to ``batch_size`` deliverable rows (committed before any delivery)."""
+    now = timezone.now()
+    skip_locked = (
+        " FOR UPDATE SKIP LOCKED" if db_connection.features.has_select_for_update_skip_locked else ""
+    )
+    sql = (
+        f"UPDATE {TABLE} SET state = %s, claimed_at = %s, claimed_by = %s, attempts = attempts + 1 "
+        f"WHERE id IN (SELECT id FROM {TABLE} WHERE channel = %s AND ("
+        f"(state = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s)) "
+        f"OR (state = %s AND claimed_at < %s)) ORDER BY id LIMIT %s{skip_locked})"
+    )
+    token = f"{worker[:80]}#{uuid.uuid4().hex[:12]}"  # this claim's rows, whatever the clock's precision
+    at = db_connection.ops.adapt_datetimefield_value
+    params: list[Any] = [
+        State.SENDING,
+        at(now),
+        token,
+        OutboxMessage.Channel.EMAIL,
+        State.PENDING,
+        at(now),
+        State.SENDING,
+        at(now - lease),
+        batch_size,
+    ]
+    with transaction.atomic():
+        with db_connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if not cursor.rowcount:
+                return []
+        return list(OutboxMessage.objects.filter(state=State.SENDING, claimed_by=token).order_by("pk"))
+
+
+def _mark(message: OutboxMessage, **changes: Any) -> None:
+    OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(**changes)
+
+
+@dataclass
+class Delivered:
+    claimed: int = 0
+    sent: int = 0
+    stored: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: Delivered) -> None:
+        for name in ("claimed", "sent", "stored", "retried", "failed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors += other.errors
+
+
+def deliver_batch(
+    *,
+    connection: BaseEmailBackend | None = None,
+    worker: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    lease: timedelta = LEASE,
+    max_attempts: int = MAX_ATTEMPTS,
+    after_send: Callable[[OutboxMessage], None] | None = None,
+) -> Delivered:
+    """Claim one batch and deliver it through ``connection`` (default: the forward mailer; none: stored)."""
+    worker = worker or worker_id()
+    result = Delivered()
+    batch = claim(worker=worker, batch_size=batch_size, lease=lease)
+    result.claimed = len(batch)
+    if not batch:
+        return result
+    mailer = connection if connection is not None else forward_mailer()
+    if mailer is None:
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in batch], state=State.SENDING).update(
+            state=State.STORED, error=""
+        )
+        result.stored = len(batch)
+        return result
+    mailer.open()
+    try:
+        for message in batch:
+            try:
+                accepted = mailer.send_messages([email_of(message)])
+                if not accepted:
+                    raise RuntimeError("the mailer accepted nothing")
+            except Exception as exc:
+                _failed(message, exc, result, max_attempts)
+                continue
+            _mark(message, state=State.SENT, sent_at=timezone.now(), error="")
+            result.sent += 1
+            if after_send is not None:
+                after_send(message)
+    finally:
+        mailer.close()
+    return result
+
+
+def _failed(message: OutboxMessage, exc: Exception, result: Delivered, max_attempts: int) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    result.errors.append(f"{message.recipient}: {error}")
+    now: datetime = timezone.now()
+    if message.attempts >= max_attempts:
+        _mark(message, state=State.FAILED, error=error)
+        result.failed += 1
+        log.error("email.failed", outbox_id=message.pk, attempts=message.attempts, error=error)
+    else:
+        _mark(message, state=State.PENDING, next_attempt_at=now + backoff(message.attempts), error=error)
+        result.retried += 1
+        log.warning("email.retry", outbox_id=message.pk, attempts=message.attempts, error=error)
+
+
+def deliver_pending(
+    *, connection: BaseEmailBackend | None = None, batch_size: int = BATCH_SIZE, **options: Any
+) -> Delivered:
+    """Drain: deliver batches until nothing is claimable (what ``kmop send_mail --once`` does)."""
+    total = Delivered()
+    while True:
+        result = deliver_batch(connection=connection, batch_size=batch_size, **options)
+        total.add(result)
+        if not result.claimed:
+            return total
