@@ -13,7 +13,7 @@ from kmop.projects import services
 from kmop.projects.errors import ApplicationRefused
 from kmop.projects.models import Project, SizeClassYear, YearBudget
 from kmop.registers.models import Activity, Address, Enterprise, LegalFunction
-from tests.idm.conftest import ELS, A, B
+from tests.idm.conftest import ELS, SYSTEM, A, B
 from tests.projects.conftest import Setting
 
 
@@ -98,7 +98,7 @@ def test_unknown_size_class(setting: Setting) -> None:
 
 
 def test_before_any_regime(setting: Setting) -> None:
-    error = refused(setting, on=date(2015, 6, 1), start_date=date(2015, 6, 1), theme="")
+    error = refused(setting, actor=SYSTEM, on=date(2015, 6, 1), start_date=date(2015, 6, 1), theme="")
     assert error.codes == ["application_before_regime"]
 
 

@@ -11,8 +11,9 @@ from stdnum.be import ogm_vcs
 
 from kmop.audit.models import AuditEvent
 from kmop.projects import services
-from kmop.projects.errors import ApplicationRefused, NotAllowed
+from kmop.projects.errors import ApplicationRefused, InvalidInput, NotAllowed
 from kmop.projects.models import Project, ProjectStatus, SizeClassYear, YearBudget
+from tests.idm.conftest import SYSTEM
 from tests.projects.conftest import Setting
 
 
@@ -138,8 +139,14 @@ def test_preview_gives_the_numbers_without_writing(setting: Setting) -> None:
 
 def test_regime_of_the_application_date(setting: Setting) -> None:
     # the same training filed on 10 March 2018: 40 % for a small enterprise, no theme needed, cap 10 000
-    project = setting.submit(on=date(2018, 3, 10), start_date=date(2018, 3, 1), theme="")
+    project = setting.submit(actor=SYSTEM, on=date(2018, 3, 10), start_date=date(2018, 3, 1), theme="")
     assert project.rate == Decimal("0.4000")
     assert project.number.startswith("2018KMO")
     assert project.regime_from == date(2016, 4, 1)
     assert YearBudget.objects.get(year=2018).cap == Decimal("10000.00")
+
+
+def test_a_person_cannot_backdate_an_application(setting: Setting) -> None:
+    with pytest.raises(InvalidInput):
+        setting.submit(on=date(2025, 3, 1), start_date=date(2025, 2, 27))
+    assert not Project.objects.exists()

@@ -640,6 +640,9 @@ def application_submit(
     it returns the first project unchanged. ``InvalidInput`` for malformed values, ``NotAllowed`` for an actor
     who may not act for the enterprise."""
     _require_enterprise(actor, organisation, staff_allowed=False)
+    if on is not None and on != _today() and actor.user is not None:
+        # the application date is the day of filing; only the system (seed, migration of old files) sets it
+        raise InvalidInput(_("De aanvraagdatum is de dag van indienen."), field="application_date")
     on = on or _today()
     amount = clean_amount(amount)
     start = clean_date(start_date, field_name="start_date")
