@@ -36,6 +36,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection as db_connection
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -269,7 +270,7 @@ class _Recipient:
     language: str
 
 
-def _chunks(values: list[Any], size: int = 1000) -> Iterator[list[Any]]:
+def _chunks(values: list[Any], size: int = 10000) -> Iterator[list[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -284,24 +285,29 @@ def _administrators(
     numbers: dict[int, set[str]] = defaultdict(set)
     ids = list(organisations)
     by_code = {code: pk for pk, (code, group) in organisations.items() if group == TargetGroup.ECONOMIC_ACTOR}
-    for chunk in _chunks(ids):
-        for organisation_id, number in (
-            selectors.administering_appointments(at=at)
-            .filter(organisation_id__in=chunk)
-            .order_by()
-            .values_list("organisation_id", "person__national_number")
-        ):
-            numbers[organisation_id].add(number)
+    # the organisations of the pass are in its temporary table: one query each, whatever their number
+    for organisation_id, number in (
+        selectors.administering_appointments(at=at)
+        .filter(organisation_id__in=RawSQL(f"SELECT organisation_id FROM {DUE_TABLE}", []))  # noqa: S611
+        .order_by()
+        .values_list("organisation_id", "person__national_number")
+    ):
+        numbers[organisation_id].add(number)
     from kmop.registers.selectors import current_legal_functions
 
-    for chunk in _chunks(list(by_code)):
-        for code, number in (
-            current_legal_functions(on=day)
-            .filter(enterprise_id__in=chunk, function__represents=True)
-            .order_by()
-            .values_list("enterprise_id", "person_number")
-        ):
-            numbers[by_code[code]].add(number)
+    for code, number in (
+        current_legal_functions(on=day)
+        .filter(
+            enterprise_id__in=RawSQL(  # noqa: S611 - a constant table name, no input
+                f"SELECT organisation_code FROM {DUE_TABLE} WHERE target_group = %s",
+                [TargetGroup.ECONOMIC_ACTOR],
+            ),
+            function__represents=True,
+        )
+        .order_by()
+        .values_list("enterprise_id", "person_number")
+    ):
+        numbers[by_code[code]].add(number)
     all_numbers = sorted({n for group in numbers.values() for n in group})
     persons: dict[str, tuple[int, str, str, str, str]] = {}
     for chunk in _chunks(all_numbers):
@@ -451,6 +457,8 @@ def send_reminders(
         if not report.due:
             _drop_temp_tables()
             return report
+        if sql.postgres:  # a temporary table has no statistics until analysed: the joins below need them
+            _execute(f"ANALYZE {DUE_TABLE}")
         grants = RightGrant._meta.db_table
         report.claimed = _execute(
             f"UPDATE {grants} SET last_reminder_on = %s WHERE id IN (SELECT grant_id FROM {DUE_TABLE})",
@@ -507,9 +515,16 @@ def _digests(sql: _Sql, report: ReminderReport, at: datetime, now: Any, base: st
     if not rows:
         return
     with db_connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {ADMIN_TABLE} (organisation_id, language, recipients) VALUES (%s, %s, %s)", rows
-        )
+        if sql.postgres:
+            cursor.execute(
+                f"INSERT INTO {ADMIN_TABLE} (organisation_id, language, recipients) "
+                "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[])",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {ADMIN_TABLE} (organisation_id, language, recipients) VALUES (%s, %s, %s)", rows
+            )
     report.digest_mails = _execute(
         _outbox_insert(_OUTBOX_COLUMNS) + f"SELECT 'email', a.recipients, '', '', '', '', %s, "
         f"{sql.obj}('organisation_name', MAX(d.organisation_name), "
