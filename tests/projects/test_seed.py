@@ -17,14 +17,20 @@ from stdnum.be import ogm_vcs
 
 from kmop.projects.models import EnterpriseProfile, Project, ProjectStatus, ProjectStatusChange, YearBudget
 from kmop.projects.seed_steps import seed_projects_at_scale
+from kmop.schemes import services as scheme_services
 from tests.idm.conftest import SYSTEM
 from tests.projects.conftest import Setting
 
 HOUTATELIER = "0912345673"
 
 
+@pytest.fixture
+def schemes(db: None) -> None:
+    scheme_services.scheme_data_load(actor=SYSTEM)  # a transactional test flushes what the migration loaded
+
+
 @pytest.mark.django_db(transaction=True)
-def test_seed_demo_makes_projects_in_every_status_and_is_idempotent(tmp_path: Path) -> None:
+def test_seed_demo_makes_projects_in_every_status_and_is_idempotent(tmp_path: Path, schemes: None) -> None:
     with override_settings(VAR_DIR=tmp_path):
         first = io.StringIO()
         call_command("seed", "--scale", "demo", "--jobs", "1", stdout=first)
@@ -52,7 +58,8 @@ def _snapshot() -> list[tuple[object, ...]]:
     )
 
 
-def test_seed_at_scale_is_deterministic_and_keeps_the_caps(setting: Setting) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_seed_at_scale_is_deterministic_and_keeps_the_caps(schemes: None, setting: Setting) -> None:
     today = date(2025, 3, 10)
     counts = seed_projects_at_scale(scale=400, seed=7, actor=SYSTEM, today=today)
     assert counts["projects"] > 50
