@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import iam, kbo_import
+from bench import camt_import, iam, kbo_import
 
-BENCHMARKS = {"kbo_import": kbo_import.main, "iam": iam.main}
+BENCHMARKS = {"kbo_import": kbo_import.main, "iam": iam.main, "camt_import": camt_import.main}
 
 
 def main() -> None:
