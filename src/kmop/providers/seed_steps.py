@@ -261,18 +261,25 @@ _OWN_TABLES: tuple[type[models.Model], ...] = (
 )
 
 
-def _dependants(model: type[models.Model]) -> list[type[models.Model]]:
-    """The models of other apps that point at ``model`` (e.g. the e-loket's projects at a registration)."""
-    found: list[type[models.Model]] = []
+def _delete_referencing(model: type[models.Model], suffix: str = "", depth: int = 0) -> None:
+    """Delete the rows of other apps' models that point at rows of ``model`` (through the lookup ``suffix``
+    from ``model`` to one of the providers' tables), deepest first: e.g. the e-loket's projects of a
+    registration and what points at those projects. Only rows that point at them, never whole tables."""
+    if depth > 6:
+        return
     for rel in model._meta.related_objects:
         related = rel.related_model
         if (
-            isinstance(related, type)
-            and issubclass(related, models.Model)
-            and related._meta.app_label != "providers"
+            rel.many_to_many
+            or not isinstance(related, type)
+            or not issubclass(related, models.Model)
+            or related is model
+            or related._meta.app_label == "providers"
         ):
-            found.append(related)
-    return found
+            continue
+        lookup = f"{rel.field.name}__{suffix}" if suffix else rel.field.name
+        _delete_referencing(related, lookup, depth + 1)
+        related._default_manager.filter(**{f"{lookup}__isnull": False})._raw_delete(connection.alias)
 
 
 def _clear() -> None:
@@ -285,8 +292,7 @@ def _clear() -> None:
             cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     else:
         for model in _OWN_TABLES:
-            for dependant in _dependants(model):
-                dependant._default_manager.all()._raw_delete(connection.alias)
+            _delete_referencing(model)
             model._default_manager.all()._raw_delete(connection.alias)
     # the IDM departments they had (the IDM's own seed replaced them already when it ran before this step)
     Department.objects.filter(pk__in=departments, grants__isnull=True).delete()
