@@ -1,5 +1,6 @@
-"""The outbox: the e-mail backend stores every message (and forwards it when configured), the sms adapter is
-chosen by a setting and its bundled implementation writes to the outbox, the demo page lists both."""
+"""The outbox: the e-mail backend stores every message as pending (the worker delivers it, see
+test_delivery.py), the sms adapter is chosen by a setting and its bundled implementation writes to the outbox,
+the demo page lists both (a queued message rendered)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import transaction
 from django.test import Client
 from django.utils import translation
 
-from kmop.notifications import sms
+from kmop.notifications import kinds, sms
 from kmop.notifications.backends import OutboxEmailBackend
 from kmop.notifications.models import OutboxMessage
 
@@ -35,7 +37,7 @@ def test_the_backend_stores_text_and_html(settings) -> None:
     assert stored.body_text == "Beste Sofie,\n\nUw recht loopt af."
     assert stored.body_html == "<p>Beste Sofie,</p><p>Uw recht loopt af.</p>"
     assert stored.language == "en"
-    assert stored.state == "stored"
+    assert stored.state == "pending"  # delivered by kmop send_mail, not inline
     assert stored.sent_at is None
 
 
@@ -55,39 +57,26 @@ def test_the_backend_links_organisation_and_person(world) -> None:
     assert stored.recipient == "a@example.org, b@example.org"
 
 
-def test_the_backend_forwards_to_a_real_mailer(settings) -> None:
+def test_the_backend_never_forwards_inline_and_a_rolled_back_change_sends_nothing(settings) -> None:
     settings.MAILERS = {
         "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
         "forward": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
     }
     mail.outbox = []
     message = EmailMessage("Onderwerp", "Tekst", "kmop@example.org", ["a@example.org"])
+
+    def change_that_fails() -> None:
+        with transaction.atomic():
+            OutboxEmailBackend(alias="test", forward="forward").send_messages([message])
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
+    assert mail.outbox == []
+    assert not OutboxMessage.objects.exists()
     assert OutboxEmailBackend(alias="test", forward="forward").send_messages([message]) == 1
-    assert [m.subject for m in mail.outbox] == ["Onderwerp"]
-    stored = OutboxMessage.objects.get()
-    assert stored.state == "sent"
-    assert stored.sent_at is not None
-
-
-class Broken:
-    def __init__(self, **kwargs: Any) -> None:
-        pass
-
-    def send_messages(self, messages: list[EmailMessage]) -> int:
-        raise ConnectionRefusedError("smtp down")
-
-
-def test_a_failed_forward_is_recorded_and_raised(settings) -> None:
-    settings.MAILERS = {
-        "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
-        "forward": {"BACKEND": "tests.notifications.test_outbox.Broken"},
-    }
-    message = EmailMessage("Onderwerp", "Tekst", "kmop@example.org", ["a@example.org"])
-    with pytest.raises(ConnectionRefusedError):
-        OutboxEmailBackend(alias="test", forward="forward").send_messages([message])
-    stored = OutboxMessage.objects.get()
-    assert stored.state == "failed"
-    assert "smtp down" in stored.error
+    assert mail.outbox == []  # stored only: the worker delivers
+    assert OutboxMessage.objects.get().state == "pending"
 
 
 def test_the_settings_use_the_outbox_as_default_mailer() -> None:
@@ -135,6 +124,53 @@ def test_demo_page_lists_the_outbox_newest_first(client: Client, settings, clock
     assert "+32470123456" in html
     assert "x@example.org" in html
     assert 'href="/demo/berichten/"' in client.get("/demo/personen/").content.decode()
+
+
+def test_demo_page_renders_a_queued_message(client: Client, settings) -> None:
+    settings.DEMO_MODE = True
+    OutboxMessage.objects.create(
+        channel="email",
+        recipient="x@example.org",
+        template="idm.reminder_holder",
+        context=HOLDER_CONTEXT,
+        language="nl",
+    )
+    html = client.get(PAGE).content.decode()
+    # rendered on the fly from its kind (still pending), escaped
+    assert "Gebruikersbeheer: jouw recht tot een Vlaamse toepassing dient verlengd te worden" in html
+    assert "Recht &lt;A&gt;, profiel Gebruiker" in html
+    assert "Te verzenden" in html or "te verzenden" in html
+
+
+HOLDER_CONTEXT = {
+    "first_name": "Sofie",
+    "right_nl": "Recht <A>",
+    "right_en": "Right <A>",
+    "context_value": "Gebruiker",
+    "department": None,
+    "profile_nl": None,
+    "profile_en": "User",
+    "organisation_name": "Bakkerij Peeters",
+    "organisation_code": "0912345673",
+    "target_group": "EA",
+    "end_date": "2025-03-15",
+    "base_url": "https://kmop.example",
+    "profile_url": "https://kmop.example/gebruikersbeheer/mijn-profiel/",
+}
+
+
+def test_a_kind_renders_per_language_with_its_context() -> None:
+    dutch = kinds.render("idm.reminder_holder", "nl", HOLDER_CONTEXT)
+    english = kinds.render("idm.reminder_holder", "en", HOLDER_CONTEXT)
+    unknown = kinds.render("idm.reminder_holder", "fr", HOLDER_CONTEXT)  # falls back to Dutch
+    assert dutch.subject == unknown.subject
+    assert english.subject == "User management: your right to a Flemish application needs to be extended"
+    assert (
+        'User right "Right <A>, profile User" for organisation Bakkerij Peeters 0912.345.673' in english.text
+    )
+    assert "Right &lt;A&gt;" in english.html
+    with pytest.raises(LookupError):
+        kinds.get("nobody.nothing")
 
 
 def test_demo_page_is_404_outside_demo_mode(client: Client, settings) -> None:

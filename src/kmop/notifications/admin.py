@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.utils.html import format_html, linebreaks
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kmop.notifications.models import OutboxMessage
@@ -19,7 +19,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("zoals verzonden"))
     def rendered(self, obj: OutboxMessage) -> str:
         shown = obj.for_display()
-        return format_html("<strong>{}</strong>{}", shown.subject, linebreaks(shown.body_text))
+        return format_html("<strong>{}</strong><pre>{}</pre>", shown.subject, shown.body_text)
 
     def has_add_permission(self, request: object) -> bool:
         return False

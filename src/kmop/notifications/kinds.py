@@ -85,6 +85,7 @@ def render(name: str, language: str, context: dict[str, Any]) -> Rendered:
     subject_name, text_name, html_name = kind.template_names(language)
     with translation.override(kind.language(language)):
         subject = " ".join(str(_template(subject_name).render(data)).split())
-        text = str(_template(text_name).render(data))
-        html = str(_template(html_name).render(data)) if html_name else ""
+        # plain strings, not SafeString: a page that shows them must escape them
+        text = "".join([_template(text_name).render(data)])
+        html = "".join([_template(html_name).render(data)]) if html_name else ""
     return Rendered(subject, text, html)
