@@ -15,6 +15,7 @@ import pytest
 from django.core import mail
 
 from kmop.audit.models import AuditEvent
+from kmop.audit.services import Actor
 from kmop.projects import services
 from kmop.projects.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from kmop.projects.models import FINAL_STATUSES, Project, ProjectStatus, YearBudget
@@ -264,3 +265,30 @@ def test_without_the_wallet_the_hook_is_none() -> None:
         assert services.wallet_hook("release_on_cancel") is None
     else:
         assert services.wallet_hook("release_on_cancel") is not None
+
+
+def test_mark_deposited_in_bulk(setting: Setting) -> None:
+    first = setting.submit()
+    second = setting.submit(title="Twee")
+    assert services.project_mark_deposited_bulk(actor=SYSTEM, projects=[first, second, first]) == 2
+    for project in (first, second):
+        project.refresh_from_db()
+        assert project.status == S.LOPEND
+        assert project.deposited_at is not None
+        assert list(project.status_changes.values_list("action", flat=True)) == ["submit", "deposit"]
+    assert AuditEvent.objects.filter(action="projects.project.deposit").count() == 2
+    third = setting.submit(title="Drie")
+    with pytest.raises(TransitionNotAllowed, match="Lopend"):
+        services.project_mark_deposited_bulk(actor=SYSTEM, projects=[third, first])
+    third.refresh_from_db()
+    assert third.status == S.BEVESTIGD  # nothing changed
+    with pytest.raises(NotAllowed):
+        services.project_mark_deposited_bulk(actor=setting.els, projects=[third])
+
+
+def test_a_back_office_account_may_mark_a_deposit(setting: Setting) -> None:
+    from kmop.acm.models import User
+
+    clerk = User.objects.create(username="clerk", is_staff=True)
+    project = services.project_mark_deposited(actor=Actor.from_user(clerk), project=setting.submit())
+    assert project.status == S.LOPEND

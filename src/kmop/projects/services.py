@@ -159,6 +159,8 @@ def _require_enterprise_or_provider(actor: Actor, project: Project) -> str:
 
 
 def _require_staff(actor: Actor) -> None:
+    if actor.user is not None and actor.user.is_staff:
+        return  # a back-office account (Django staff), e.g. the one uploading a bank statement
     number = _acting_number(actor)
     if number is not None and not permissions.is_staff(number):
         raise NotAllowed(_("Enkel de dienst kmo-portefeuille van VLAIO mag hierover beslissen."))
@@ -1000,6 +1002,73 @@ def project_mark_deposited(*, actor: Actor, project: Project, reason: str = "") 
     _require_staff(actor)
     with transaction.atomic():
         return _apply(actor, project, "deposit", reason=reason)
+
+
+def project_mark_deposited_bulk(*, actor: Actor, projects: Iterable[Project], reason: str = "") -> int:
+    """Bevestigd → Lopend for many projects at once (the wallet's camt.053 import): the rows locked, one
+    UPDATE, bulk history and audit, in the caller's transaction. ``TransitionNotAllowed`` (nothing changed)
+    when one of them is not in Bevestigd. Returns the number changed."""
+    _require_staff(actor)
+    ids = sorted({p.pk for p in projects})
+    if not ids:
+        return 0
+    text = reason or TRANSITIONS["deposit"].label
+    with transaction.atomic():
+        now = timezone.now()
+        changed = 0
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            rows = list(
+                Project.objects.select_for_update()
+                .filter(pk__in=chunk)
+                .order_by("pk")
+                .values_list("pk", "number", "status")
+            )
+            wrong = [(number, status) for _pk, number, status in rows if status != ProjectStatus.BEVESTIGD]
+            if wrong:
+                number, status = wrong[0]
+                raise TransitionNotAllowed(
+                    _(
+                        "Dit kan niet voor project %(number)s in status %(status)s "
+                        "(enkel vanuit %(allowed)s)."
+                    ),
+                    number=number,
+                    status=ProjectStatus(status).label,
+                    allowed=ProjectStatus.BEVESTIGD.label,
+                )
+            Project.objects.filter(pk__in=chunk).update(
+                status=ProjectStatus.LOPEND, status_changed_at=now, deposited_at=now, updated_at=now
+            )
+            ProjectStatusChange.objects.bulk_create(
+                [
+                    ProjectStatusChange(
+                        project_id=pk,
+                        from_status=ProjectStatus.BEVESTIGD,
+                        to_status=ProjectStatus.LOPEND,
+                        action="deposit",
+                        at=now,
+                        actor_label=actor.label[:200],
+                        reason=text,
+                    )
+                    for pk, _number, _status in rows
+                ]
+            )
+            audit_record_many(
+                actor=actor,
+                changes=(
+                    AuditChange(
+                        action="projects.project.deposit",
+                        object_type=PROJECT,
+                        object_id=str(pk),
+                        before={"number": number, "status": ProjectStatus.BEVESTIGD.value},
+                        after={"number": number, "status": ProjectStatus.LOPEND.value},
+                    )
+                    for pk, number, _status in rows
+                ),
+                reason=text,
+            )
+            changed += len(rows)
+    return changed
 
 
 def project_cancel(*, actor: Actor, project: Project, reason: str) -> Project:
