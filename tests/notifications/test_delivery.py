@@ -16,6 +16,7 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +139,7 @@ def test_an_expired_lease_is_taken_again_a_live_one_is_not(clock) -> None:
 
 @pytest.mark.django_db
 def test_without_a_forward_mailer_messages_are_only_stored(settings) -> None:
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "kmop.notifications.backends.OutboxEmailBackend"}}
     queued(2)
     result = deliver_pending()
     assert result.stored == 2
@@ -157,6 +158,15 @@ def test_send_mail_once_drains_through_the_forward_mailer(settings, capsys) -> N
     assert len(mail.outbox) == 45
     assert "45 verzonden" in capsys.readouterr().out
     assert not OutboxMessage.objects.exclude(state="sent").exists()
+
+
+@pytest.mark.django_db
+def test_without_a_forward_mailer_a_default_mailer_that_is_not_the_outbox_delivers(settings) -> None:
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    queued(2)
+    mail.outbox = []
+    call_command("send_mail", "--once", stdout=StringIO())
+    assert len(mail.outbox) == 2
 
 
 @pytest.mark.django_db

@@ -39,6 +39,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
+from kmop.notifications.backends import OutboxEmailBackend
 from kmop.notifications.models import OutboxMessage
 
 log = structlog.get_logger(__name__)
@@ -62,9 +63,14 @@ def backoff(attempts: int) -> timedelta:
 
 
 def forward_mailer() -> BaseEmailBackend | None:
-    """The real mailer, or None when none is configured (messages are then only stored)."""
+    """The real mailer: ``MAILERS["forward"]``; else the default mailer when it is not the outbox itself
+    (tests, where Django's test runner makes every mailer locmem, or a development console mailer); else None
+    (messages are then only stored)."""
     configured = getattr(settings, "MAILERS", {}) or {}
-    return mailers[FORWARD] if FORWARD in configured else None
+    if FORWARD in configured:
+        return mailers[FORWARD]
+    default = mailers.default
+    return None if isinstance(default, OutboxEmailBackend) else default
 
 
 def _domain() -> str:
