@@ -373,7 +373,11 @@ def import_statement(file: IO[bytes], *, actor: Actor, batch_size: int = BATCH) 
                     "reference", flat=True
                 )
             )
-            wanted = {e.structured_reference for e in credits if e.structured_reference}
+            wanted = {
+                e.structured_reference
+                for e in credits
+                if e.structured_reference and e.reference not in booked and e.reference not in seen
+            }
             projects = {
                 p.structured_reference: p
                 for p in Project.objects.select_for_update(of=("self",))
