@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kmop.audit.services import Actor
 from kmop.wallet.camt import CamtError, import_statement
+from kmop.wallet.services import WalletError
 
 
 class Command(BaseCommand):
@@ -24,6 +25,6 @@ class Command(BaseCommand):
                 report = import_statement(stream, actor=Actor.system("kmop import_camt"))
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror}") from None
-        except CamtError as error:
+        except (CamtError, WalletError) as error:
             raise CommandError(f"{path}: {error} (niets geboekt)") from None
         self.stdout.write(report.as_text())
