@@ -12,9 +12,10 @@ today. Figures:
 - reminders: ``kmop.idm.reminders.send_reminders(today)`` with the locmem e-mail backend, in a transaction
   that is rolled back (so every repeat does the same work), against one set-based SQL query that selects the
   same due grants.
-- search: ``/gebruikersbeheer/toekenningen/`` with a mix of filters over real HTTP (``kmop runserver`` on
-  127.0.0.1, 16 clients with their own session, each one request at a time), against ``/health/`` with the
-  same clients and sessions. Before the page exists, the selector ``grant_search`` is measured in-process.
+- search: ``/gebruikersbeheer/toekenningen/`` with a mix of filters over real HTTP (gunicorn, the production
+  server, with 4 sync workers on 127.0.0.1; 16 clients with their own session, each one request at a time),
+  against ``/health/`` on the same server with the same clients and sessions. Before the page exists, the
+  selector ``grant_search`` is measured in-process.
 """
 
 from __future__ import annotations
@@ -369,6 +370,31 @@ def search_page_exists() -> bool:
         return False
 
 
+#: the production server of docs/operations.md: gunicorn, sync workers (two per core of the bench machine)
+GUNICORN_WORKERS = 4
+
+
+def gunicorn_command(port: int, workers: int = GUNICORN_WORKERS) -> list[str]:
+    """The page and its floor are served as in production: gunicorn with ``workers`` sync workers on
+    127.0.0.1 (not ``kmop runserver``, one development process)."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "kmop.conf.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--timeout",
+        "120",
+        "--log-level",
+        "warning",
+    ]
+
+
 def bench_search_http(
     number: str, organisation_id: int, code: str, requests: int, clients: int, url: str
 ) -> dict[str, Any]:
@@ -379,8 +405,9 @@ def bench_search_http(
     port = free_port()
     env = kmop_env(url)
     env.update({"KMOP_DEBUG": "false", "KMOP_LOG_LEVEL": "WARNING"})
+    env["KMOP_DB_POOL"] = "true"  # as docs/operations.md advises for gunicorn's sync workers
     server = subprocess.Popen(
-        [KMOP, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        gunicorn_command(port),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -533,7 +560,8 @@ def main(argv: list[str] | None = None) -> str:
     if search is not None:
         ratio = search["page"].p95_ms / search["floor"].p95_ms
         lines += [
-            f"`kmop runserver` on 127.0.0.1 (threaded, one process), {args.clients} clients at once, each "
+            f"gunicorn on 127.0.0.1 ({GUNICORN_WORKERS} sync workers, the production server; the floor on "
+            f"the same server), {args.clients} clients at once, each "
             "with its own session, one request at a time on a new connection; "
             f"{len(search['paths'])} filter combinations in turn (first page).",
             "",
