@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kmop.providers",
     "kmop.projects",
     "kmop.wallet",
+    "kmop.eloket",
 ]
 
 MIDDLEWARE = [

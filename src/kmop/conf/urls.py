@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("kmop.acm.urls")),
     path("gebruikersbeheer/", include("kmop.idm.urls")),
     path("btb/", include("kmop.btb.urls")),
+    path("e-loket/", include("kmop.eloket.urls")),
     path("", include("kmop.oidc.urls")),
     path("", include("kmop.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
