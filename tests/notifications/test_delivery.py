@@ -266,3 +266,17 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(tmp_pat
     # i.e. one of the killed batch's rows, and at most the one in hand
     assert len(twice) <= 1
     assert twice <= {message_id(row) for row in rows if row.pk in in_flight}
+
+
+class Unreachable(EmailBackend):
+    def open(self):  # type: ignore[no-untyped-def]
+        raise ConnectionRefusedError("no mail server")
+
+
+@pytest.mark.django_db
+def test_a_mail_server_that_cannot_be_reached_reschedules_the_batch() -> None:
+    queued(3)
+    result = deliver_batch(connection=Unreachable())
+    assert (result.claimed, result.retried, result.sent) == (3, 3, 0)
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {"pending"}
+    assert all("no mail server" in row.error for row in OutboxMessage.objects.all())

@@ -46,7 +46,8 @@ log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)
-BATCH_SIZE = 20
+#: LEASE must exceed BATCH_SIZE × the mailer's timeout (SMTP: 20 s): a slow but live worker keeps its batch
+BATCH_SIZE = 10
 FORWARD = "forward"
 
 State = OutboxMessage.State
@@ -184,7 +185,12 @@ def deliver_batch(
         )
         result.stored = len(batch)
         return result
-    mailer.open()
+    try:
+        mailer.open()
+    except Exception as exc:  # the mail server is down: the whole batch waits for its backoff
+        for message in batch:
+            _failed(message, exc, result, max_attempts)
+        return result
     try:
         for message in batch:
             try:
