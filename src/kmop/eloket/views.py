@@ -1,13 +1,532 @@
-"""The e-loket's views: thin, forms validate and the projects services act."""
+"""The e-loket's views (issue 4 §2–4): thin, forms validate and the projects services act.
+
+* ``enterprise_profile``: the ondernemingsfoto (KBO identity, size class, budget per year, projects, deposits
+  owed); an enterprise without a completed profile is sent to the first use first.
+* ``first_use``: the eligibility check with its reasons and the completion of the missing data.
+* ``application_*``: the application wizard (state in the session, nothing written before the submission).
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kmop.acm.decorators import acting_required
+from kmop.audit.services import Actor, audit_record
+from kmop.eloket.forms import DeclarationForm, ProfileForm, ProjectForm, ServiceForm
+from kmop.idm.models import Organisation
+from kmop.projects import selectors as project_selectors
+from kmop.projects import services as project_services
+from kmop.projects.errors import ApplicationRefused, InvalidInput, ProjectError
+from kmop.projects.models import EnterpriseProfile, SizeClassYear
+from kmop.providers.models import Service
+from kmop.providers.selectors import providers_for_application, registration_for_application
+from kmop.registers.models import Address, Enterprise, KboCode
+from kmop.registers.numbers import format_enterprise_number, format_iban, format_structured_reference
+from kmop.registers.selectors import enterprise_name
+from kmop.schemes.errors import SchemeError
+from kmop.schemes.services import eligibility, themes_on
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The enterprise as the KBO knows it (empty fields when the KBO does not)."""
+
+    name: str
+    number: str
+    legal_form: str
+    address: str
+    establishments: int
+    known: bool
+
+
+def _identity(organisation: Organisation) -> Identity:
+    code = organisation.code
+    enterprise = Enterprise.objects.filter(pk=code).first()
+    if enterprise is None:
+        return Identity(organisation.name, _formatted(code), "", "", 0, known=False)
+    form_code = enterprise.juridical_form_cac or enterprise.juridical_form or ""
+    legal_form = ""
+    if form_code:
+        rows = dict(
+            KboCode.objects.filter(category="JuridicalForm", code=form_code).values_list(
+                "language", "description"
+            )
+        )
+        legal_form = rows.get("NL") or next(iter(rows.values()), form_code)
+    elif enterprise.is_natural_person:
+        legal_form = "natuurlijk persoon"
+    address = Address.objects.filter(entity_number=code, type_of_address="REGO").first()
+    text = ""
+    if address is not None:
+        street = " ".join(p for p in (address.street_nl, address.house_number) if p)
+        if address.box:
+            street = f"{street} bus {address.box}"
+        text = ", ".join(
+            p for p in (street, " ".join(p for p in (address.zipcode, address.municipality_nl) if p)) if p
+        )
+    return Identity(
+        name=enterprise_name(code) or organisation.name,
+        number=_formatted(code),
+        legal_form=legal_form,
+        address=text,
+        establishments=enterprise.establishments.count(),
+        known=True,
+    )
+
+
+def _formatted(code: str) -> str:
+    return format_enterprise_number(code) if len(code) == 10 and code.isdigit() else code
+
+
+def profile_completed(organisation: Organisation) -> EnterpriseProfile | None:
+    profile = project_selectors.profile_of(organisation)
+    return profile if profile is not None and profile.completed_at is not None else None
 
 
 @acting_required
 def enterprise_profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "eloket/enterprise_profile.html", {})
+    organisation = request.acting.organisation  # type: ignore[attr-defined]
+    profile = profile_completed(organisation)
+    if profile is None:
+        return redirect("eloket:first-use")
+    today = timezone.localdate()
+    years = project_selectors.budget_years(organisation)
+    this_year = next((b for b in years if b.year == today.year), None)
+    size = project_selectors.size_class_of_year(organisation, today)
+    projects = list(project_selectors.projects_of(organisation)[:200])
+    deposits = [p for p in projects if p.status == "Bevestigd"]
+    deposits.sort(key=lambda p: (p.deposit_deadline, p.number))
+    context: dict[str, Any] = {
+        "identity": _identity(organisation),
+        "profile": profile,
+        "iban": format_iban(profile.iban) if profile.iban else "",
+        "year": today.year,
+        "this_year": this_year,
+        "earlier_years": [b for b in years if b.year != today.year],
+        "size": size,
+        "projects": projects,
+        "deposits": [(p, format_structured_reference(p.structured_reference)) for p in deposits],
+    }
+    return render(request, "eloket/enterprise_profile.html", context)
+
+
+# --- first use --------------------------------------------------------------------------------------------
+
+
+def _actor(request: HttpRequest) -> Actor:
+    acting = request.acting  # type: ignore[attr-defined]
+    return Actor(
+        label=acting.user.get_username(),
+        user=acting.user,
+        organisation_code=acting.organisation_code,
+        acr=acting.acr,
+    )
+
+
+def _kbo_main_nace(code: str) -> str:
+    from kmop.registers.models import Activity
+
+    rows = Activity.objects.filter(entity_number=code, classification="MAIN").order_by("-nace_version")
+    row = rows.values_list("nace_code", flat=True).first()
+    return row or ""
+
+
+def _profile_snapshot(profile: EnterpriseProfile | None, size: SizeClassYear | None) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if profile is not None:
+        data.update(
+            iban=profile.iban,
+            nace_code=profile.nace_code,
+            contact_name=profile.contact_name,
+            contact_email=profile.contact_email,
+            contact_phone=profile.contact_phone,
+            completed=profile.completed_at is not None,
+        )
+    if size is not None:
+        data.update(year=size.year, size_class=size.size_class)
+    return data
+
+
+def _save_profile(*, actor: Actor, organisation: Organisation, data: dict[str, Any], day: date) -> None:
+    """Complete the enterprise's profile and confirm the size class of the year (unless locked), audited."""
+    with transaction.atomic():
+        profile = EnterpriseProfile.objects.select_for_update().filter(organisation=organisation).first()
+        size = (
+            SizeClassYear.objects.select_for_update().filter(organisation=organisation, year=day.year).first()
+        )
+        before = _profile_snapshot(profile, size)
+        if profile is None:
+            profile = EnterpriseProfile(organisation=organisation)
+        for name in ("iban", "nace_code", "contact_name", "contact_email", "contact_phone"):
+            setattr(profile, name, data[name])
+        profile.completed_at = profile.completed_at or timezone.now()
+        profile.save()
+        if size is None or size.locked_at is None:
+            size, _created = SizeClassYear.objects.update_or_create(
+                organisation=organisation,
+                year=day.year,
+                defaults={"size_class": data["size_class"], "confirmed_at": timezone.now()},
+            )
+        audit_record(
+            actor=actor,
+            action="eloket.profile_complete",
+            object_type="projects.EnterpriseProfile",
+            object_id=organisation.code,
+            before=before or None,
+            after=_profile_snapshot(profile, size),
+            reason=_("Eerste gebruik van het e-loket: ontbrekende gegevens vervolledigd"),
+        )
+
+
+@acting_required
+def first_use(request: HttpRequest) -> HttpResponse:
+    organisation = request.acting.organisation  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    profile = project_selectors.profile_of(organisation)
+    size = project_selectors.size_class_of_year(organisation, today)
+    locked = size is not None and size.locked_at is not None
+    nace = (profile.nace_code if profile else "") or _kbo_main_nace(organisation.code)
+    try:
+        result = eligibility(organisation.code, today, nace_code=nace or None)
+        checks = list(result.checks)
+        problem = ""
+    except SchemeError as e:
+        checks, problem = [], str(e)
+    initial = {
+        "size_class": size.size_class if size else "KO",
+        "size_confirmed": locked,
+        "iban": format_iban(profile.iban) if profile and profile.iban else "",
+        "nace_code": nace,
+        "contact_name": (profile.contact_name if profile else "") or request.acting.user.get_full_name(),  # type: ignore[attr-defined]
+        "contact_email": profile.contact_email if profile else "",
+        "contact_phone": profile.contact_phone if profile else "",
+    }
+    form = ProfileForm(request.POST or None, initial=initial, size_locked=locked)
+    if request.method == "POST" and form.is_valid():
+        _save_profile(actor=_actor(request), organisation=organisation, data=form.cleaned_data, day=today)
+        return redirect("eloket:enterprise-profile")
+    return render(
+        request,
+        "eloket/first_use.html",
+        {
+            "form": form,
+            "checks": checks,
+            "problem": problem,
+            "eligible": bool(checks) and all(c.ok is not False for c in checks),
+            "identity": _identity(organisation),
+            "year": today.year,
+            "locked": locked,
+            "first": profile is None or profile.completed_at is None,
+        },
+    )
+
+
+# --- the application wizard -------------------------------------------------------------------------------
+
+WIZARD = "eloket_wizard"
+DONE = "eloket_done"
+
+
+def _wizard(request: HttpRequest) -> dict[str, Any]:
+    """The wizard's state in the session for the acting enterprise (a new one with a fresh form token)."""
+    code = request.acting.organisation_code  # type: ignore[attr-defined]
+    state = request.session.get(WIZARD)
+    if not isinstance(state, dict) or state.get("organisation") != code:
+        state = {"organisation": code, "token": secrets.token_urlsafe(24)}
+        request.session[WIZARD] = state
+    return state
+
+
+def _store(request: HttpRequest, state: dict[str, Any], **values: Any) -> None:
+    state.update(values)
+    request.session[WIZARD] = state
+    request.session.modified = True
+
+
+def _theme_choices(day: date) -> list[tuple[str, str]]:
+    try:
+        themes = themes_on(day)
+    except SchemeError:
+        return []
+    choices: list[tuple[str, str]] = []
+    for theme in themes:
+        choices.append((theme.code, theme.label))
+        choices.extend(
+            (f"{theme.code}/{sub.code}", f"{theme.label} — {sub.label}") for sub in theme.subthemes
+        )
+    return choices
+
+
+def _split_theme(value: str) -> tuple[str, str]:
+    theme, _sep, subtheme = (value or "").partition("/")
+    return theme, subtheme
+
+
+def _size_class(organisation: Organisation, day: date) -> str:
+    size = project_selectors.size_class_of_year(organisation, day)
+    return size.size_class if size else "KO"
+
+
+def _preview(organisation: Organisation, state: dict[str, Any]) -> project_services.Preview | None:
+    if not state.get("registration") or not state.get("amount") or not state.get("start_date"):
+        return None
+    theme, subtheme = _split_theme(state.get("theme", ""))
+    today = timezone.localdate()
+    try:
+        return project_services.application_preview(
+            organisation=organisation,
+            registration=state["registration"],
+            service=state["service"],
+            theme=theme,
+            subtheme=subtheme,
+            amount=state["amount"],
+            start_date=state["start_date"],
+            size_class=_size_class(organisation, today),
+            on=today,
+            title=state.get("title", ""),
+        )
+    except ProjectError:
+        return None
+
+
+def _needs_profile(organisation: Organisation) -> bool:
+    return profile_completed(organisation) is None
+
+
+@acting_required
+def application_start(request: HttpRequest) -> HttpResponse:
+    organisation = request.acting.organisation  # type: ignore[attr-defined]
+    if _needs_profile(organisation):
+        return redirect("eloket:first-use")
+    if request.GET.get("opnieuw"):
+        request.session.pop(WIZARD, None)
+    state = _wizard(request)
+    return render(
+        request,
+        "eloket/application_start.html",
+        {
+            "provider_done": bool(state.get("registration")),
+            "project_done": bool(state.get("amount")),
+            "state": state,
+        },
+    )
+
+
+@acting_required
+def application_provider(request: HttpRequest) -> HttpResponse:
+    organisation = request.acting.organisation  # type: ignore[attr-defined]
+    if _needs_profile(organisation):
+        return redirect("eloket:first-use")
+    state = _wizard(request)
+    today = timezone.localdate()
+    initial = {
+        "service": state.get("service", Service.OPLEIDING),
+        "registration": state.get("registration", ""),
+    }
+    form = ServiceForm(request.POST or None, initial=initial)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        service = form.cleaned_data["service"]
+        number = form.cleaned_data["registration"].strip()
+        if request.POST.get("action") == "search" or (not number and form.cleaned_data["query"]):
+            results = list(providers_for_application(service, today, form.cleaned_data["query"])[:25])
+        elif not number:
+            form.add_error(
+                "registration", _("Vul het registratienummer in of zoek de dienstverlener op naam.")
+            )
+        else:
+            found = registration_for_application(number, service, today)
+            if found is None:
+                form.add_error(
+                    "registration",
+                    _(
+                        "Er is geen dienstverlener met registratienummer %(number)s die vandaag "
+                        "geregistreerd is voor %(service)s."
+                    )
+                    % {"number": number, "service": Service(service).label.lower()},
+                )
+            else:
+                _store(
+                    request,
+                    state,
+                    service=service,
+                    registration=found.number,
+                    provider=found.provider.legal_name,
+                )
+                return redirect("eloket:application-project")
+    return render(
+        request, "eloket/application_provider.html", {"form": form, "results": results, "state": state}
+    )
+
+
+def _project_initial(state: dict[str, Any]) -> dict[str, Any]:
+    initial: dict[str, Any] = {
+        k: state[k] for k in ("theme", "training_type", "title", "hours", "participants") if k in state
+    }
+    if state.get("amount"):
+        initial["amount"] = state["amount"].replace(".", ",")
+    if state.get("start_date"):
+        initial["start_date"] = date.fromisoformat(state["start_date"]).strftime("%d/%m/%Y")
+    return initial
+
+
+def _project_values(form: ProjectForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        "theme": data["theme"],
+        "training_type": data["training_type"],
+        "title": data["title"],
+        "start_date": data["start_date"].isoformat(),
+        "hours": str(data["hours"]),
+        "amount": str(data["amount"]),
+        "participants": data["participants"],
+    }
+
+
+@acting_required
+def application_project(request: HttpRequest) -> HttpResponse:
+    organisation = request.acting.organisation  # type: ignore[attr-defined]
+    if _needs_profile(organisation):
+        return redirect("eloket:first-use")
+    state = _wizard(request)
+    if not state.get("registration"):
+        return redirect("eloket:application-provider")
+    themes = _theme_choices(timezone.localdate())
+    form = ProjectForm(request.POST or None, initial=_project_initial(state), themes=themes)
+    preview = _preview(organisation, state)
+    if request.method == "POST" and form.is_valid():
+        values = _project_values(form)
+        if request.POST.get("action") == "preview":
+            preview = _preview(organisation, {**state, **values})
+        else:
+            _store(request, state, **values)
+            return redirect("eloket:application-check")
+    return render(
+        request,
+        "eloket/application_project.html",
+        {"form": form, "state": state, "preview": preview},
+    )
+
+
+@acting_required
+def application_preview_partial(request: HttpRequest) -> HttpResponse:
+    """The live preview (htmx): the project form's values as they are typed, nothing stored."""
+    organisation = request.acting.organisation  # type: ignore[attr-defined]
+    state = _wizard(request)
+    form = ProjectForm(request.POST or None, themes=_theme_choices(timezone.localdate()))
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        preview = _preview(organisation, {**state, **_project_values(form)})
+    return render(request, "eloket/_preview.html", {"preview": preview, "form": form, "live": True})
+
+
+def _summary(state: dict[str, Any]) -> list[tuple[str, str, str]]:
+    theme_labels = dict(_theme_choices(timezone.localdate()))
+    amount = Decimal(state["amount"])
+    return [
+        (_("Soort dienst"), Service(state["service"]).label, "eloket:application-provider"),
+        (
+            _("Dienstverlener"),
+            f"{state.get('provider', '')} ({state['registration']})",
+            "eloket:application-provider",
+        ),
+        (
+            _("Thema"),
+            theme_labels.get(state.get("theme", ""), state.get("theme", "")) or "—",
+            "eloket:application-project",
+        ),
+        (_("Soort opleiding"), state.get("training_type") or "—", "eloket:application-project"),
+        (_("Titel"), state["title"], "eloket:application-project"),
+        (
+            _("Startdatum"),
+            date.fromisoformat(state["start_date"]).strftime("%d/%m/%Y"),
+            "eloket:application-project",
+        ),
+        (_("Aantal uren"), state["hours"], "eloket:application-project"),
+        (
+            _("Projectbedrag exclusief btw"),
+            f"€ {amount:,.2f}".replace(",", " ").replace(".", ",").replace(" ", "."),
+            "eloket:application-project",
+        ),
+        (_("Aantal deelnemers"), str(state["participants"]), "eloket:application-project"),
+    ]
+
+
+@acting_required
+def application_check(request: HttpRequest) -> HttpResponse:
+    organisation = request.acting.organisation  # type: ignore[attr-defined]
+    if _needs_profile(organisation):
+        return redirect("eloket:first-use")
+    done: dict[str, str] = request.session.get(DONE, {})
+    if request.method == "POST" and request.POST.get("token") in done:
+        # the same form submitted again: the project it made
+        return redirect("eloket:application-done", number=done[request.POST["token"]])
+    state = _wizard(request)
+    if not state.get("registration"):
+        return redirect("eloket:application-provider")
+    if not state.get("amount"):
+        return redirect("eloket:application-project")
+    form = DeclarationForm(request.POST or None, initial={"token": state["token"]})
+    refusals: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        theme, subtheme = _split_theme(state.get("theme", ""))
+        today = timezone.localdate()
+        try:
+            project = project_services.application_submit(
+                actor=_actor(request),
+                organisation=organisation,
+                registration=state["registration"],
+                service=state["service"],
+                theme=theme,
+                subtheme=subtheme,
+                training_type=state.get("training_type", ""),
+                title=state["title"],
+                start_date=state["start_date"],
+                hours=state["hours"],
+                amount=state["amount"],
+                participants=state["participants"],
+                size_class=_size_class(organisation, today),
+                idempotency_key=form.cleaned_data["token"],
+            )
+        except ApplicationRefused as e:
+            refusals = [r.message for r in e.refusals]
+        except (InvalidInput, ProjectError) as e:
+            refusals = list(e.messages)
+        else:
+            done = {**done, form.cleaned_data["token"]: project.number}
+            request.session[DONE] = dict(list(done.items())[-20:])
+            request.session.pop(WIZARD, None)
+            return redirect("eloket:application-done", number=project.number)
+    return render(
+        request,
+        "eloket/application_check.html",
+        {
+            "form": form,
+            "summary": _summary(state),
+            "preview": _preview(organisation, state),
+            "refusals": refusals,
+        },
+    )
+
+
+@acting_required
+def application_done(request: HttpRequest, number: str) -> HttpResponse:
+    organisation = request.acting.organisation  # type: ignore[attr-defined]
+    project = project_selectors.project_of_enterprise(organisation, number)
+    if project is None:
+        raise Http404
+    return render(
+        request,
+        "eloket/application_done.html",
+        {"project": project, "reference": format_structured_reference(project.structured_reference)},
+    )
