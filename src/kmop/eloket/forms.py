@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from stdnum.exceptions import ValidationError as NumberError
 
 from kmop.projects.errors import InvalidInput
 from kmop.projects.models import SizeClass
@@ -74,7 +75,7 @@ class ProfileForm(forms.Form):
     def clean_iban(self) -> str:
         try:
             return validate_iban(self.cleaned_data["iban"])
-        except ValidationError:
+        except (ValidationError, NumberError):
             raise ValidationError(
                 _("Dit is geen geldig IBAN-rekeningnummer. Controleer het, bijvoorbeeld BE71 0961 2345 6769.")
             ) from None
