@@ -13,6 +13,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from kmop.acm import selectors
 from kmop.acm.selectors import acting_roles, acting_roles_orm, acting_roles_sql
 from kmop.idm import permissions, services
 from kmop.idm.models import Organisation, RightDefinition, WorkRelation
@@ -141,7 +142,17 @@ def cases(world: World, clock: time_machine.Traveller) -> World:
     return world
 
 
-def test_the_statement_agrees_with_the_orm_and_can_act_for(cases: World) -> None:
+@pytest.fixture(params=["statement", "prepared"])
+def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The statement as it is, or (PostgreSQL, persistent connections as in production) prepared."""
+    prepared = request.param == "prepared"
+    if prepared and connection.vendor != "postgresql":
+        pytest.skip("prepared statements: PostgreSQL")
+    monkeypatch.setattr(selectors, "_connections_persist", lambda: prepared)
+    return str(request.param)
+
+
+def test_the_statement_agrees_with_the_orm_and_can_act_for(cases: World, way: str) -> None:
     assert check("as made") > 0
     at = NOW + timedelta(hours=4)
     assert acting_roles(JONAS, cases.a.pk, at=at) == (GEBRUIKER,)  # the ended one is gone
@@ -194,7 +205,22 @@ def test_one_statement_built_once_with_bound_values(world: World) -> None:
     assert JONAS not in statement
     assert "Gebruiker" not in statement
     assert "'" not in statement  # no literal: every value is bound
+    acting_roles(JONAS, world.a.pk)  # a prepared statement is prepared once per connection
     with CaptureQueriesContext(connection) as queries:
         assert acting_roles(JONAS, world.a.pk) == (GEBRUIKER,)
         assert acting_roles(f"{JONAS}' OR '1'='1", world.a.pk) == ()  # a value, never SQL
     assert len(queries.captured_queries) == 2
+
+
+def test_prepared_once_per_connection(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements: PostgreSQL")
+    monkeypatch.setattr(selectors, "_connections_persist", lambda: True)
+    grant(world, JONAS, world.a, "VLAIOInkomGebruikerNieuw", "Gebruiker")
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(8):  # past PostgreSQL's five custom plans: the generic one answers the same
+            assert acting_roles(JONAS, world.a.pk) == (GEBRUIKER,)
+            assert acting_roles(TOM, world.a.pk) == ()
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert sum(s.startswith("PREPARE") for s in statements) <= 1
+    assert sum(s.startswith(f"EXECUTE {selectors.PREPARED_NAME}") for s in statements) == 16
