@@ -21,10 +21,13 @@ if TYPE_CHECKING:
 
 
 def django_setup(url: str, var_dir: str) -> None:
-    """Django in this process, on the bench database, without DEBUG (no query log, real error pages)."""
+    """Django in this process, on the bench database, without DEBUG (no query log, real error pages), with
+    the connection pool."""
     os.environ["DATABASE_URL"] = url
     os.environ["KMOP_VAR_DIR"] = var_dir
     os.environ["KMOP_DEBUG"] = "false"
+    # the connection pool, as in production (docs/operations.md) and as the bench's gunicorn runs
+    os.environ.setdefault("KMOP_DB_POOL", "true")
     os.environ.setdefault("KMOP_LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kmop.conf.settings")
     import django
