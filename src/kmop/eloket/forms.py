@@ -19,7 +19,22 @@ from kmop.providers.models import Service
 from kmop.registers.numbers import validate_iban
 
 
-class ProfileForm(forms.Form):
+class StyledForm(forms.Form):
+    """Puts the theme's classes on the widgets (``input``, ``select``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "select")
+            elif isinstance(widget, forms.CheckboxInput | forms.HiddenInput):
+                continue
+            elif isinstance(widget, forms.widgets.Input):
+                widget.attrs.setdefault("class", "input")
+
+
+class ProfileForm(StyledForm):
     """The first use: what the KBO does not give (issue 4 §2)."""
 
     size_class = forms.ChoiceField(
@@ -93,7 +108,7 @@ class ProfileForm(forms.Form):
         return phone
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(StyledForm):
     """Step 1: opleiding or advies and the provider (by registration number or by search)."""
 
     service = forms.ChoiceField(
@@ -112,7 +127,7 @@ class ServiceForm(forms.Form):
     )
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(StyledForm):
     """Step 2: the project itself."""
 
     theme = forms.ChoiceField(label=_("Thema"), required=False)
@@ -198,7 +213,7 @@ class ProjectForm(forms.Form):
         return day
 
 
-class DeclarationForm(forms.Form):
+class DeclarationForm(StyledForm):
     declaration = forms.BooleanField(
         label=_(
             "Ik verklaar op erewoord dat de gegevens van deze aanvraag juist en volledig zijn en dat mijn "
