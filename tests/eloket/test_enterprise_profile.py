@@ -63,3 +63,20 @@ def test_no_n_plus_one(els: Client, setting: Setting, django_assert_max_num_quer
         setting.submit(idempotency_key=key, amount="100.00")
     with django_assert_max_num_queries(len(few.captured_queries)):
         els.get(URL)
+
+
+def test_earlier_years_are_listed(els: Client, setting: Setting) -> None:
+    from decimal import Decimal
+
+    from kmop.projects.models import SizeClassYear, YearBudget
+
+    YearBudget.objects.create(
+        organisation=setting.enterprise, year=2023, cap=Decimal("7500.00"), used=Decimal("1234.50")
+    )
+    SizeClassYear.objects.create(organisation=setting.enterprise, year=2023, size_class="MO")
+    html = els.get(URL).content.decode()
+    assert "Vorige jaren" in html
+    assert '<th scope="row">2023</th>' in html
+    plain = html.replace(".", "").replace("\u202f", "")
+    assert "1234,50" in plain
+    assert "6265,50" in plain

@@ -51,6 +51,7 @@ def test_end_to_end(els: Client, setting: Setting) -> None:
     html = els.get(CHECK).content.decode()
     assert "Controleer uw antwoorden" in html
     assert "DV.O000001" in html
+    assert "Klassikaal" in html
     assert 'id="preview-subsidy"' in html
     assert not Project.objects.exists()  # nothing written before the submission
     token = _token(els)
@@ -137,3 +138,21 @@ def test_another_enterprises_project_is_404(client: Client, setting: Setting) ->
     project = setting.submit(idempotency_key="x")
     login(client, SOFIE)  # acts for A
     assert client.get(f"/e-loket/aanvragen/bevestiging/{project.number}/").status_code == 404
+
+
+def test_without_profile_the_wizard_sends_to_first_use(els: Client, setting: Setting) -> None:
+    from kmop.projects.models import EnterpriseProfile
+
+    EnterpriseProfile.objects.filter(organisation=setting.enterprise).update(completed_at=None)
+    for url in (START, PROVIDER, PROJECT, CHECK):
+        assert els.get(url)["Location"] == "/e-loket/eerste-gebruik/", url
+
+
+def test_wizard_state_is_per_enterprise(els: Client, setting: Setting) -> None:
+    _to_check(els)
+    session = els.session
+    state = session["eloket_wizard"]
+    state["organisation"] = "0000000000"  # as if filled in while acting for another enterprise
+    session["eloket_wizard"] = state
+    session.save()
+    assert els.get(CHECK)["Location"] == PROVIDER

@@ -18,6 +18,13 @@ from kmop.projects.services import clean_amount, clean_date
 from kmop.providers.models import Service
 from kmop.registers.numbers import validate_iban
 
+TRAINING_TYPES = [
+    ("klassikaal", _("Klassikaal")),
+    ("afstandsleren", _("Afstandsleren")),
+    ("individueel", _("Individueel")),
+    ("conferentie", _("Conferentie of seminarie")),
+]
+
 
 class StyledForm(forms.Form):
     """Puts the theme's classes on the widgets (``input``, ``select``)."""
@@ -134,13 +141,7 @@ class ProjectForm(StyledForm):
     training_type = forms.ChoiceField(
         label=_("Soort opleiding"),
         required=False,
-        choices=[
-            ("", _("— (advies)")),
-            ("klassikaal", _("Klassikaal")),
-            ("afstandsleren", _("Afstandsleren")),
-            ("individueel", _("Individueel")),
-            ("conferentie", _("Conferentie of seminarie")),
-        ],
+        choices=[("", _("— (advies)")), *TRAINING_TYPES],
     )
     title = forms.CharField(
         label=_("Titel van de opleiding of het advies"),

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from kmop.acm.decorators import acting_required
 from kmop.audit.services import Actor, audit_record
-from kmop.eloket.forms import DeclarationForm, ProfileForm, ProjectForm, ServiceForm
+from kmop.eloket.forms import TRAINING_TYPES, DeclarationForm, ProfileForm, ProjectForm, ServiceForm
 from kmop.idm.models import Organisation
 from kmop.projects import selectors as project_selectors
 from kmop.projects import services as project_services
@@ -445,7 +445,11 @@ def _summary(state: dict[str, Any]) -> list[tuple[str, str, str]]:
             theme_labels.get(state.get("theme", ""), state.get("theme", "")) or "—",
             "eloket:application-project",
         ),
-        (_("Soort opleiding"), state.get("training_type") or "—", "eloket:application-project"),
+        (
+            _("Soort opleiding"),
+            str(dict(TRAINING_TYPES).get(state.get("training_type", ""), "—")),
+            "eloket:application-project",
+        ),
         (_("Titel"), state["title"], "eloket:application-project"),
         (
             _("Startdatum"),
