@@ -52,6 +52,7 @@ def test_end_to_end(els: Client, setting: Setting) -> None:
     assert "Controleer uw antwoorden" in html
     assert "DV.O000001" in html
     assert "Klassikaal" in html
+    assert "€ 1.000,00" in html
     assert 'id="preview-subsidy"' in html
     assert not Project.objects.exists()  # nothing written before the submission
     token = _token(els)

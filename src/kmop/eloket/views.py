@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -459,7 +460,7 @@ def _summary(state: dict[str, Any]) -> list[tuple[str, str, str]]:
         (_("Aantal uren"), state["hours"], "eloket:application-project"),
         (
             _("Projectbedrag exclusief btw"),
-            f"€ {amount:,.2f}".replace(",", " ").replace(".", ",").replace(" ", "."),
+            f"€ {floatformat(amount, '2g')}",
             "eloket:application-project",
         ),
         (_("Aantal deelnemers"), str(state["participants"]), "eloket:application-project"),
