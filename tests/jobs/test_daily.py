@@ -134,6 +134,8 @@ def test_kmop_daily_sends_the_reminders_once_a_day(world: World, settings) -> No
     )
     out = StringIO()
     call_command("daily", stdout=out)  # today (the fixture's clock: 10 March 2025)
+    assert mail.outbox == []  # the job only queues the mail in the outbox, in its transaction
+    call_command("send_mail", "--once", stdout=StringIO())  # the outbox worker delivers it
     assert [m.to for m in mail.outbox] == [["jonas@example.org"]]
     assert "idm.reminders: klaar" in out.getvalue()
     run = JobRun.objects.get(job="idm.reminders", day=TODAY)
@@ -142,6 +144,7 @@ def test_kmop_daily_sends_the_reminders_once_a_day(world: World, settings) -> No
 
     call_command("daily", stdout=StringIO())
     call_command("daily", "--force", stdout=StringIO())  # even forced: the rights were reminded today
+    call_command("send_mail", "--once", stdout=StringIO())
     assert len(mail.outbox) == 1
 
 
