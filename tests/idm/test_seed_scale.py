@@ -127,6 +127,7 @@ def relations_and_grants_keep_the_rules(seeded: dict[str, int]) -> None:
     # a grant lies within its work relation, within the right's maximum period, and never before its begin
     for grant in RightGrant.objects.select_related("work_relation", "right"):
         relation = grant.work_relation
+        assert grant.organisation_id == relation.organisation_id  # kept on the grant by the COPY too
         assert relation.begin_date <= grant.begin_date <= grant.end_date <= relation.end_date
         assert grant.end_date <= add_months(grant.term_start, grant.right.max_months)
         assert TargetGroup.ECONOMIC_ACTOR in grant.right.target_groups

@@ -297,6 +297,16 @@ class RightGrant(models.Model):
     work_relation = models.ForeignKey(
         WorkRelation, verbose_name=_("werkrelatie"), on_delete=models.PROTECT, related_name="grants"
     )
+    #: the work relation's organisation (which never changes), kept on the grant by every service that makes
+    #: grants, so that "toekenning opzoeken" reads the index (organisation, end date, id) of its
+    #: organisations only; that index serves the lookups by organisation too (no index of its own)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisatie"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     right = models.ForeignKey(
         RightDefinition, verbose_name=_("gebruikersrecht"), on_delete=models.PROTECT, related_name="grants"
     )
@@ -330,8 +340,13 @@ class RightGrant(models.Model):
         verbose_name = _("toekenning")
         verbose_name_plural = _("toekenningen")
         ordering = ["work_relation", "right", "context_value", "-begin_date"]
-        #: (end_date, id): the keyset pagination of "toekenning opzoeken" and the expiring rights
-        indexes = [models.Index(fields=["end_date", "id"], name="idm_grant_end_id_idx")]
+        indexes = [
+            #: (end_date, id): the keyset pagination of "toekenning opzoeken" (an application manager: every
+            #: organisation) and the expiring rights
+            models.Index(fields=["end_date", "id"], name="idm_grant_end_id_idx"),
+            #: (organisation, end_date, id): the same pages within the organisations of an administrator
+            models.Index(fields=["organisation", "end_date", "id"], name="idm_grant_org_end_id_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("begin_date")), name="idm_grant_end_after_begin"

@@ -365,6 +365,7 @@ def seed_population(*, scale: int, seed: int, actor: Actor, today: date | None =
             RightGrant,
             (
                 "work_relation_id",
+                "organisation_id",
                 "right_id",
                 "context_value",
                 "department_id",
@@ -586,6 +587,7 @@ def _relation_rows(
         tables["grants"].add(
             (
                 relation_id,
+                organisation + 1,
                 right.pk,
                 profile,
                 None,
@@ -606,6 +608,7 @@ def _relation_rows(
         tables["grants"].add(
             (
                 relation_id,
+                organisation + 1,
                 right.pk,
                 profiles[0],
                 None,

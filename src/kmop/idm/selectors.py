@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from kmop.audit.models import AuditEvent
@@ -21,6 +22,7 @@ from kmop.idm.models import (
     AdministratorAppointment,
     Organisation,
     Person,
+    RightDefinition,
     RightGrant,
     TargetGroup,
     WorkRelation,
@@ -297,23 +299,31 @@ def grant_search(
     """Toekenning opzoeken": grants in the organisations the administrator administers (never others: IDOR by
     construction). ``person``: a national/BIS number (any format) or part of a name. ``application_manager``:
     whether the administrator is one, when the caller knows it already (saves a query); ``organisation_ids``:
-    the ids of the organisations he administers, when the caller has them (a literal list lets the planner
-    start from those organisations' work relations instead of walking every grant)."""
+    the ids of the organisations he administers, when the caller has them (else one small query).
+
+    The filters are on the grant's own columns (``organisation_id IN (...)``, ``right_id``, dates), so that a
+    page in the order of ``grant_search_page`` is a range scan of the index (organisation, end date, id) of
+    those organisations; a person is looked up among the work relations of those organisations first."""
     grants = RightGrant.objects.select_related(
         "right", "department", "work_relation__person", "work_relation__organisation"
     )
     if application_manager is None:
         application_manager = is_application_manager(administrator, at=at)
-    if not application_manager:  # an application manager: every organisation
+    ids: list[int] | None = None  # None: every organisation (an application manager)
+    if not application_manager:
         if organisation_ids is None:
-            organisation_ids = list(
-                administered_without_staff_right(administrator, at=at).values_list("pk", flat=True)
-            )
-        grants = grants.filter(work_relation__organisation_id__in=list(organisation_ids))
+            administered = administered_without_staff_right(administrator, at=at)
+            ids = list(administered.values_list("pk", flat=True))
+        else:
+            ids = list(organisation_ids)
     if organisation is not None:
-        grants = grants.filter(work_relation__organisation=organisation)
+        ids = [organisation.pk] if ids is None or organisation.pk in ids else []
+    if ids is not None:
+        grants = grants.filter(organisation_id__in=ids)
     if right_code:
-        grants = grants.filter(right__code=right_code)
+        # the right's id as a scalar subquery: evaluated once, then a condition on the grant's own column
+        right_id = RightDefinition.objects.filter(code=right_code).values("pk")[:1]
+        grants = grants.filter(right_id=Subquery(right_id))
     if begin_from:
         grants = grants.filter(begin_date__gte=begin_from)
     if begin_until:
@@ -323,21 +333,17 @@ def grant_search(
     if end_until:
         grants = grants.filter(end_date__lte=end_until)
     if person.strip():
-        digits = "".join(c for c in person if c.isdigit())
-        query = Q()
-        for word in person.split():
-            if not any(c.isdigit() for c in word):
-                query &= Q(work_relation__person__last_name__icontains=word) | Q(
-                    work_relation__person__first_name__icontains=word
-                )
-        if digits:
-            query &= Q(work_relation__person__national_number__startswith=digits)
-        grants = grants.filter(query)
+        relations = WorkRelation.objects.filter(person_search_q(person, "person__"))
+        if ids is not None:
+            relations = relations.filter(organisation_id__in=ids)
+        grants = grants.filter(work_relation_id__in=relations.values("pk"))
     if not include_ended:
         grants = grants.filter(ended_at__isnull=True)
-    return grants.order_by(
+    grants = grants.order_by(
         "work_relation__person__last_name", "work_relation__person__first_name", "right__code", "id"
     )
+    setattr(grants, SEARCH_ORGANISATIONS, ids)  # for grant_search_page
+    return grants
 
 
 def work_relations_of(person: Person) -> QuerySet[WorkRelation]:
@@ -462,6 +468,11 @@ def person_history_in(person: Person, organisations: QuerySet[Organisation]) -> 
     return AuditEvent.objects.filter(query).select_related("actor").order_by("-at", "-id")
 
 
+#: the attribute of a ``grant_search`` result that holds the ids of the organisations searched (None: all)
+SEARCH_ORGANISATIONS = "search_organisation_ids"
+#: up to this many organisations, a page of ``grant_search_page`` merges the pages of each (PostgreSQL)
+PER_ORGANISATION_PAGES = 50
+
 #: the keyset of "toekenning opzoeken": (end date, id)
 type GrantCursor = tuple[date, int]
 
@@ -472,11 +483,18 @@ def grant_search_page(
     """One page of a ``grant_search`` result, soonest end first, by keyset on (end date, id) — the index
     ``idm_grant_end_id_idx`` — so every page costs one query whatever its number (no OFFSET, no COUNT).
     Returns the grants and the cursor of the next page (None on the last page)."""
+    ids: list[int] | None = getattr(grants, SEARCH_ORGANISATIONS, None)
     grants = grants.order_by("end_date", "id")
     if after is not None:
         day, pk = after
         # the range on end_date lets the index seek; the OR only refines the first day
         grants = grants.filter(end_date__gte=day).filter(Q(end_date__gt=day) | Q(id__gt=pk))
+    if ids is not None and 1 < len(ids) <= PER_ORGANISATION_PAGES and connection.vendor == "postgresql":
+        # several organisations: PostgreSQL cannot merge the ordered ranges of an IN list and walked the whole
+        # (end date, id) index instead; the page is the first of the pages of each organisation (each a range
+        # of the index (organisation, end date, id)), merged
+        parts = [grants.filter(organisation_id=pk).values("id")[: size + 1] for pk in ids]
+        grants = grants.filter(id__in=parts[0].union(*parts[1:], all=True))
     rows = list(grants[: size + 1])
     if len(rows) > size:
         last = rows[size - 1]

@@ -982,6 +982,7 @@ def right_grant_create(
             )
         grant = RightGrant.objects.create(
             work_relation=relation,
+            organisation=organisation,
             right=right,
             context_value=value,
             department=department,
