@@ -30,9 +30,15 @@ def django_setup(url: str, var_dir: str) -> None:
     os.environ.setdefault("KMOP_DB_POOL", "true")
     os.environ.setdefault("KMOP_LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kmop.conf.settings")
+    import atexit
+
     import django
 
     django.setup()
+    from django.db import connection
+
+    if getattr(connection, "pool", None) is not None:
+        atexit.register(connection.close_pool)  # else its threads hold the exit up
 
 
 class TrustingActingMiddleware:
