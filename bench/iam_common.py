@@ -38,7 +38,7 @@ def django_setup(url: str, var_dir: str) -> None:
     from django.db import connection
 
     if getattr(connection, "pool", None) is not None:
-        atexit.register(connection.close_pool)  # else its threads hold the exit up
+        atexit.register(connection.close_pool)  # type: ignore[attr-defined]  # else its threads hold the exit up
 
 
 class TrustingActingMiddleware:
