@@ -320,13 +320,14 @@ KMOP_BASE_URL = env("KMOP_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:800
 if KMOP_BASE_URL and not KMOP_BASE_URL.startswith(("https://", "http://")):
     raise ImproperlyConfiguredEnv(f"KMOP_BASE_URL must start with https:// or http://, not {KMOP_BASE_URL!r}")
 
-# --- OpenID Connect (kmop.oidc, decision 0009) -----------------------------------------------------
-# The account the payouts are paid from (the pain.001 files of the wallet, decision 0013). Outside production a
-# demo account (a valid Belgian IBAN, fictitious), so that the demo can export; in production it must be set.
+# --- Wallet (kmop.wallet, decision 0013) -------------------------------------------------------------
+# The account the payouts are paid from (the pain.001 files). Outside production a fictitious demo account
+# (a valid Belgian IBAN), so that the demo can export; in production it must be set.
 WALLET_DEBTOR_IBAN = env("KMOP_WALLET_DEBTOR_IBAN", "" if PRODUCTION else "BE71096123456769").replace(" ", "")
 WALLET_DEBTOR_BIC = env("KMOP_WALLET_DEBTOR_BIC", "" if PRODUCTION else "GKCCBEBB")
 WALLET_DEBTOR_NAME = env("KMOP_WALLET_DEBTOR_NAME", "Agentschap Innoveren en Ondernemen")
 
+# --- OpenID Connect (kmop.oidc, decision 0009) -----------------------------------------------------
 # The bundled ACM as OpenID Connect provider, issuer KMOP_BASE_URL + "/op" (on by default outside production).
 KMOP_OIDC_PROVIDER = env_bool("KMOP_OIDC_PROVIDER", default=not PRODUCTION)
 KMOP_OIDC_SIGNING_KEY_FILE = env("KMOP_OIDC_SIGNING_KEY_FILE", str(VAR_DIR / "oidc" / "signing-key.jwk.json"))
