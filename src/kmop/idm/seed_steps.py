@@ -30,7 +30,7 @@ from kmop.idm.models import (
     WorkRelationPause,
 )
 from kmop.registers.models import NationalRegisterPerson
-from kmop.registers.synthetic_seed import SeedContext, SeedStep
+from kmop.registers.synthetic_seed import SeedContext, SeedStep, delete_referencing
 
 #: (persona key, organisation key, right, context value)
 DEMO_GRANTS: tuple[tuple[str, str, str, str], ...] = (
@@ -232,6 +232,7 @@ def _clear_population() -> None:
             cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     else:
         for model in tables:
+            delete_referencing(model, keep_app="idm")  # nothing cascades here: the projects of them, ...
             model._default_manager.all()._raw_delete(connection.alias)
 
 

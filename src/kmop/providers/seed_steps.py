@@ -39,7 +39,7 @@ from kmop.providers.models import (
     Service,
 )
 from kmop.providers.services import Decision
-from kmop.registers.synthetic_seed import SeedContext, SeedStep
+from kmop.registers.synthetic_seed import SeedContext, SeedStep, delete_referencing
 
 #: one provider per this many enterprises of the scale
 ENTERPRISES_PER_PROVIDER = 100
@@ -261,27 +261,6 @@ _OWN_TABLES: tuple[type[models.Model], ...] = (
 )
 
 
-def _delete_referencing(model: type[models.Model], suffix: str = "", depth: int = 0) -> None:
-    """Delete the rows of other apps' models that point at rows of ``model`` (through the lookup ``suffix``
-    from ``model`` to one of the providers' tables), deepest first: e.g. the e-loket's projects of a
-    registration and what points at those projects. Only rows that point at them, never whole tables."""
-    if depth > 6:
-        return
-    for rel in model._meta.related_objects:
-        related = rel.related_model
-        if (
-            rel.many_to_many
-            or not isinstance(related, type)
-            or not issubclass(related, models.Model)
-            or related is model
-            or related._meta.app_label == "providers"
-        ):
-            continue
-        lookup = f"{rel.field.name}__{suffix}" if suffix else rel.field.name
-        _delete_referencing(related, lookup, depth + 1)
-        related._default_manager.filter(**{f"{lookup}__isnull": False})._raw_delete(connection.alias)
-
-
 def _clear() -> None:
     """Remove the providers of an earlier seed (and the IDM departments they had)."""
     departments = list(ProviderDepartment.objects.values_list("department_id", flat=True))
@@ -292,7 +271,7 @@ def _clear() -> None:
             cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     else:
         for model in _OWN_TABLES:
-            _delete_referencing(model)
+            delete_referencing(model, keep_app="providers")
             model._default_manager.all()._raw_delete(connection.alias)
     # the IDM departments they had (the IDM's own seed replaced them already when it ran before this step)
     Department.objects.filter(pk__in=departments, grants__isnull=True).delete()

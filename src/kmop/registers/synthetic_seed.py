@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.apps import apps
+from django.db import connection, models
 from django.utils.translation import gettext as _
 
 from kmop.audit.services import Actor
@@ -191,3 +192,25 @@ def run_seed(ctx: SeedContext, steps: list[SeedStep] | None = None) -> None:
             % {"step": step.name, "seconds": time.monotonic() - started}
             + "\n"
         )
+
+
+def delete_referencing(model: type[models.Model], *, keep_app: str, suffix: str = "", depth: int = 0) -> None:
+    """Delete the rows of other apps' models that point at rows of ``model`` (through the lookup ``suffix``
+    back to ``model``), deepest first: for a seed step that replaces its tables with raw deletes on SQLite,
+    where nothing cascades (e.g. the e-loket's projects of an organisation and what points at them). Only
+    rows that point at them, never whole tables; models of ``keep_app`` itself are left to the step."""
+    if depth > 6:
+        return
+    for rel in model._meta.related_objects:
+        related = rel.related_model
+        if (
+            rel.many_to_many
+            or not isinstance(related, type)
+            or not issubclass(related, models.Model)
+            or related is model
+            or related._meta.app_label == keep_app
+        ):
+            continue
+        lookup = f"{rel.field.name}__{suffix}" if suffix else rel.field.name
+        delete_referencing(related, keep_app=keep_app, suffix=lookup, depth=depth + 1)
+        related._default_manager.filter(**{f"{lookup}__isnull": False})._raw_delete(connection.alias)
