@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
@@ -22,13 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kmop.acm.decorators import acting_required
-from kmop.audit.services import Actor, audit_record
+from kmop.audit.services import Actor
 from kmop.eloket.forms import TRAINING_TYPES, DeclarationForm, ProfileForm, ProjectForm, ServiceForm
 from kmop.idm.models import Organisation
 from kmop.projects import selectors as project_selectors
 from kmop.projects import services as project_services
-from kmop.projects.errors import ApplicationRefused, InvalidInput, ProjectError
-from kmop.projects.models import EnterpriseProfile, SizeClassYear
+from kmop.projects.errors import ApplicationRefused, InvalidInput, NotAllowed, ProjectError
+from kmop.projects.models import EnterpriseProfile
+from kmop.projects.profile_services import complete_profile
 from kmop.providers.models import Service
 from kmop.providers.selectors import providers_for_application, registration_for_application
 from kmop.registers.models import Address, Enterprise, KboCode
@@ -142,53 +143,6 @@ def _kbo_main_nace(code: str) -> str:
     return row or ""
 
 
-def _profile_snapshot(profile: EnterpriseProfile | None, size: SizeClassYear | None) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    if profile is not None:
-        data.update(
-            iban=profile.iban,
-            nace_code=profile.nace_code,
-            contact_name=profile.contact_name,
-            contact_email=profile.contact_email,
-            contact_phone=profile.contact_phone,
-            completed=profile.completed_at is not None,
-        )
-    if size is not None:
-        data.update(year=size.year, size_class=size.size_class)
-    return data
-
-
-def _save_profile(*, actor: Actor, organisation: Organisation, data: dict[str, Any], day: date) -> None:
-    """Complete the enterprise's profile and confirm the size class of the year (unless locked), audited."""
-    with transaction.atomic():
-        profile = EnterpriseProfile.objects.select_for_update().filter(organisation=organisation).first()
-        size = (
-            SizeClassYear.objects.select_for_update().filter(organisation=organisation, year=day.year).first()
-        )
-        before = _profile_snapshot(profile, size)
-        if profile is None:
-            profile = EnterpriseProfile(organisation=organisation)
-        for name in ("iban", "nace_code", "contact_name", "contact_email", "contact_phone"):
-            setattr(profile, name, data[name])
-        profile.completed_at = profile.completed_at or timezone.now()
-        profile.save()
-        if size is None or size.locked_at is None:
-            size, _created = SizeClassYear.objects.update_or_create(
-                organisation=organisation,
-                year=day.year,
-                defaults={"size_class": data["size_class"], "confirmed_at": timezone.now()},
-            )
-        audit_record(
-            actor=actor,
-            action="eloket.profile_complete",
-            object_type="projects.EnterpriseProfile",
-            object_id=organisation.code,
-            before=before or None,
-            after=_profile_snapshot(profile, size),
-            reason=_("Eerste gebruik van het e-loket: ontbrekende gegevens vervolledigd"),
-        )
-
-
 @acting_required
 def first_use(request: HttpRequest) -> HttpResponse:
     organisation = request.acting.organisation  # type: ignore[attr-defined]
@@ -214,8 +168,16 @@ def first_use(request: HttpRequest) -> HttpResponse:
     }
     form = ProfileForm(request.POST or None, initial=initial, size_locked=locked)
     if request.method == "POST" and form.is_valid():
-        _save_profile(actor=_actor(request), organisation=organisation, data=form.cleaned_data, day=today)
-        return redirect("eloket:enterprise-profile")
+        try:
+            complete_profile(
+                actor=_actor(request), organisation=organisation, data=form.cleaned_data, day=today
+            )
+        except NotAllowed as e:
+            raise PermissionDenied(str(e)) from None
+        except ProjectError as e:
+            form.add_error(e.field if e.field in form.fields else None, e)
+        else:
+            return redirect("eloket:enterprise-profile")
     return render(
         request,
         "eloket/first_use.html",
