@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kmop.projects",
     "kmop.wallet",
     "kmop.eloket",
+    "kmop.backoffice",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("gebruikersbeheer/", include("kmop.idm.urls")),
     path("btb/", include("kmop.btb.urls")),
     path("e-loket/", include("kmop.eloket.urls")),
+    path("backoffice/", include("kmop.backoffice.urls")),
     path("", include("kmop.oidc.urls")),
     path("", include("kmop.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from kmop.backoffice import views
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("betalingen/camt/", views.camt_upload, name="camt-upload"),
+    path("uitbetalingen/", views.payouts, name="payouts"),
+    path("uitbetalingen/bestanden/<int:pk>/", views.payout_batch, name="payout-batch"),
+    path("stopzettingen/", views.stop_requests, name="stop-requests"),
+    path("stopzettingen/<str:number>/", views.stop_decide, name="stop-decide"),
+    path("boekingen/", views.ledger, name="ledger"),
+]
