@@ -214,3 +214,23 @@ def test_rules_structured_reference() -> None:
         numbers.validate_structured_reference("+++123/4567/89012+++")
     # a remainder of 0 gives check digits 97
     assert numbers.validate_structured_reference("+++000/0000/09797+++") == "000000009797"
+
+
+@pytest.mark.parametrize(
+    ("typed", "e164"),
+    [
+        ("09 222 33 44", "+3292223344"),  # a Belgian number as people type it
+        ("0470/12.34.56", "+32470123456"),  # a mobile with the usual separators
+        ("0032 470 12 34 56", "+32470123456"),  # 00 starts an international number
+        ("+31 20 123 4567", "+31201234567"),  # a foreign one keeps its country
+        ("+3292223344", "+3292223344"),  # already E.164
+    ],
+)
+def test_phone_numbers_become_e164(typed: str, e164: str) -> None:
+    assert numbers.validate_phone(typed) == e164
+
+
+@pytest.mark.parametrize("typed", ["abc", "+32 123", "1234", "+32 12 34 56 78 90 12", "0470 12"])
+def test_impossible_phone_numbers_are_refused(typed: str) -> None:
+    with pytest.raises(ValidationError):
+        numbers.validate_phone(typed)

@@ -16,7 +16,7 @@ from kmop.projects.errors import InvalidInput
 from kmop.projects.models import SizeClass
 from kmop.projects.services import clean_amount, clean_date
 from kmop.providers.models import Service
-from kmop.registers.numbers import validate_iban
+from kmop.registers.numbers import validate_iban, validate_phone
 
 TRAINING_TYPES = [
     ("klassikaal", _("Klassikaal")),
@@ -109,10 +109,11 @@ class ProfileForm(StyledForm):
         return code
 
     def clean_contact_phone(self) -> str:
-        phone = self.cleaned_data["contact_phone"].replace(" ", "").replace("/", "").replace(".", "")
-        if phone and not (phone.lstrip("+").isdigit() and 8 <= len(phone.lstrip("+")) <= 15):
-            raise ValidationError(_("Vul een geldig telefoonnummer in, bijvoorbeeld +3292223344."))
-        return phone
+        phone = self.cleaned_data["contact_phone"].strip()
+        try:
+            return validate_phone(phone) if phone else ""
+        except NumberError:
+            raise ValidationError(_("Vul een geldig telefoonnummer in, bijvoorbeeld +3292223344.")) from None
 
 
 class ServiceForm(StyledForm):

@@ -52,7 +52,7 @@ from kmop.idm.rights_data import sync_right_definitions
 from kmop.registers import national_register
 from kmop.registers.models import Enterprise
 from kmop.registers.numbers import ValidationError as NumberError
-from kmop.registers.numbers import validate_enterprise_number, validate_national_number
+from kmop.registers.numbers import validate_enterprise_number, validate_national_number, validate_phone
 from kmop.registers.selectors import enterprise_name
 
 ORGANISATION = "idm.Organisation"
@@ -62,8 +62,6 @@ WORK_RELATION = "idm.WorkRelation"
 RIGHT_DEFINITION = "idm.RightDefinition"
 RIGHT_GRANT = "idm.RightGrant"
 APPOINTMENT = "idm.AdministratorAppointment"
-
-_PHONE = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 
 # --- helpers -------------------------------------------------------------------------------------------
@@ -162,25 +160,25 @@ def _require_application_manager(actor: Actor) -> None:
         raise NotAllowed(_("Enkel een toepassingsbeheerder van VLAIO mag dit doen."))
 
 
-def _phone(value: str, *, field: str = "phone", required: bool = True) -> str:
+def clean_phone(
+    value: str | None, *, field: str = "phone", required: bool = True, error: type[IdmError] = IdmError
+) -> str:
+    """A telephone number as typed → E.164 (``registers.numbers.validate_phone``), or ``""`` when empty and
+    not required; else ``error`` (the calling app's error class) with a Dutch message for ``field``."""
     raw = (value or "").strip()
     if not raw:
         if required:
-            raise IdmError(_("Vul een telefoonnummer in (bv. +3212345678)."), field=field, code="phone")
+            raise error(_("Vul een telefoonnummer in (bv. +3212345678)."), field=field, code="phone")
         return ""
-    compact = re.sub(r"[\s./()-]", "", raw)
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    elif compact.startswith("0"):
-        compact = "+32" + compact[1:]
-    if not _PHONE.match(compact):
-        raise IdmError(
+    try:
+        return validate_phone(raw)
+    except NumberError:
+        raise error(
             _("%(value)s is geen geldig telefoonnummer (bv. +3212345678)."),
             field=field,
             code="phone",
             value=raw,
-        )
-    return compact
+        ) from None
 
 
 def _email(value: str, *, field: str = "email", required: bool = True) -> str:
@@ -480,7 +478,7 @@ def person_add_by_number(
     if language not in Person.Language.values:
         raise IdmError(_("Kies Nederlands of Engels."), field="language", code="language")
     email = _email(email, required=False)
-    phone = _phone(phone, required=False)
+    phone = clean_phone(phone, required=False)
     call_name, initials = (call_name or "").strip()[:200], (initials or "").strip()[:20]
     now = timezone.now()
     person = Person.objects.select_for_update().filter(national_number=compact).first()
@@ -558,7 +556,7 @@ def work_relation_create(
         )
     if not selectors.is_organisation_active(organisation):
         raise Conflict(_("%(organisation)s is niet actief."), organisation=organisation.name)
-    phone, email = _phone(phone), _email(email)
+    phone, email = clean_phone(phone), _email(email)
     begin = begin_date or _today()
     maximum = add_months(begin, WORK_RELATION_MAX_MONTHS)
     end = end_date or maximum
@@ -636,7 +634,7 @@ def work_relation_update(
             code="category",
         )
     before = work_relation_snapshot(relation)
-    relation.category, relation.phone, relation.email = category, _phone(phone), _email(email)
+    relation.category, relation.phone, relation.email = category, clean_phone(phone), _email(email)
     relation.save(update_fields=["category", "phone", "email"])
     _audit(
         actor,

@@ -75,7 +75,6 @@ ESTABLISHMENT = "providers.ProviderEstablishment"
 REGISTRATION = "providers.Registration"
 
 S = RegistrationStatus
-_PHONE = re.compile(r"^\+[1-9][0-9]{7,14}$")
 _BE_POSTCODE = re.compile(r"^[1-9][0-9]{3}$")
 
 
@@ -224,24 +223,7 @@ def _text(value: str | None, *, field: str, label: str, max_length: int, require
 
 
 def _phone(value: str | None, *, field: str = "contact_phone", required: bool = False) -> str:
-    raw = (value or "").strip()
-    if not raw:
-        if required:
-            raise ProviderError(_("Vul een telefoonnummer in (bv. +3212345678)."), field=field, code="phone")
-        return ""
-    compact = re.sub(r"[\s./()-]", "", raw)
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    elif compact.startswith("0"):
-        compact = "+32" + compact[1:]
-    if not _PHONE.match(compact):
-        raise ProviderError(
-            _("%(value)s is geen geldig telefoonnummer (bv. +3212345678)."),
-            field=field,
-            code="phone",
-            value=raw,
-        )
-    return compact
+    return idm_services.clean_phone(value, field=field, required=required, error=ProviderError)
 
 
 def _email(value: str | None, *, field: str = "contact_email") -> str:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import phonenumbers
 from stdnum import iban as _iban
 from stdnum.be import iban as _be_iban
 from stdnum.be import ogm_vcs as _ogm
@@ -24,6 +25,7 @@ __all__ = [
     "validate_establishment_number",
     "validate_iban",
     "validate_national_number",
+    "validate_phone",
     "validate_structured_reference",
 ]
 
@@ -80,6 +82,23 @@ def validate_belgian_iban(value: str) -> str:
 def validate_structured_reference(value: str) -> str:
     """``+++123/4567/89012+++`` → its 12 digits."""
     return _ogm.validate(value)
+
+
+def validate_phone(value: str) -> str:
+    """A telephone number → E.164 (``+3212345678``); raises ValidationError.
+
+    Google's libphonenumber (``phonenumbers``): a number without a country code is read as Belgian (``012 34
+    56 78``, ``0470/12.34.56``), ``00`` or ``+`` start an international one; it must have a possible length
+    for its country's plan, so ``+32 123`` or letters are refused (not whether the range is given out yet:
+    that changes faster than a pinned library).
+    """
+    try:
+        parsed = phonenumbers.parse(value, "BE")
+    except phonenumbers.NumberParseException:
+        raise InvalidFormat() from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidComponent()
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def format_enterprise_number(number: str) -> str:
