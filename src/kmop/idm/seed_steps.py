@@ -11,7 +11,7 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kmop.audit.services import Actor, audit_record
@@ -30,7 +30,7 @@ from kmop.idm.models import (
     WorkRelationPause,
 )
 from kmop.registers.models import NationalRegisterPerson
-from kmop.registers.synthetic_seed import SeedContext, SeedStep, delete_referencing
+from kmop.registers.synthetic_seed import SeedContext, SeedStep, TableWriter, delete_referencing
 
 #: (persona key, organisation key, right, context value)
 DEMO_GRANTS: tuple[tuple[str, str, str, str], ...] = (
@@ -179,49 +179,6 @@ _CATEGORIES = (
 )
 
 
-class _Table:
-    """Rows of one table, written in batches: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere."""
-
-    def __init__(self, model: type[models.Model], columns: tuple[str, ...]) -> None:
-        self.model = model
-        # the other columns (but an automatic primary key) get their default, so that a new field with a
-        # default does not break the seed
-        others = [
-            f
-            for f in model._meta.concrete_fields
-            if f.attname not in columns and not (f.primary_key and columns[0] != "id")
-        ]
-        self.columns = columns + tuple(f.attname for f in others)
-        self.defaults = tuple(f.get_default() for f in others)
-        self.rows: list[tuple[object, ...]] = []
-        self.count = 0
-
-    def add(self, row: tuple[object, ...]) -> None:
-        self.rows.append(row + self.defaults)
-        if len(self.rows) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        if connection.vendor == "postgresql":
-            names = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-            table = connection.ops.quote_name(self.model._meta.db_table)
-            with (
-                connection.cursor() as cursor,
-                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-            ):
-                for row in self.rows:
-                    copy.write_row(row)
-        else:
-            self.model._default_manager.bulk_create(
-                [self.model(**dict(zip(self.columns, row, strict=True))) for row in self.rows],
-                batch_size=500,
-            )
-        self.count += len(self.rows)
-        self.rows = []
-
-
 def _clear_population() -> None:
     tables = [RightGrant, WorkRelationPause, AdministratorAppointment, WorkRelation, Department, Person]
     tables.append(Organisation)
@@ -248,7 +205,7 @@ def _days(rng: random.Random, low: int, high: int) -> timedelta:
     return timedelta(days=rng.randint(low, high))
 
 
-def _organisation_rows(table: _Table, wanted: int, created: datetime) -> int:
+def _organisation_rows(table: TableWriter, wanted: int, created: datetime) -> int:
     """Every ``ENTERPRISES_PER_ORGANISATION``-th active enterprise of the register, in number order."""
     from kmop.idm.selectors import KBO_ACTIVE
     from kmop.registers.models import Enterprise
@@ -316,7 +273,7 @@ def seed_population(*, scale: int, seed: int, actor: Actor, today: date | None =
     active = Enterprise.objects.filter(status=KBO_ACTIVE).count()
     wanted_organisations = max(1, active // ENTERPRISES_PER_ORGANISATION) if active else 0
     tables = {
-        "organisations": _Table(
+        "organisations": TableWriter(
             Organisation,
             (
                 "id",
@@ -329,7 +286,7 @@ def seed_population(*, scale: int, seed: int, actor: Actor, today: date | None =
                 "created_at",
             ),
         ),
-        "persons": _Table(
+        "persons": TableWriter(
             Person,
             (
                 "id",
@@ -345,7 +302,7 @@ def seed_population(*, scale: int, seed: int, actor: Actor, today: date | None =
                 "created_at",
             ),
         ),
-        "work_relations": _Table(
+        "work_relations": TableWriter(
             WorkRelation,
             (
                 "id",
@@ -361,8 +318,8 @@ def seed_population(*, scale: int, seed: int, actor: Actor, today: date | None =
                 "ended_at",
             ),
         ),
-        "pauses": _Table(WorkRelationPause, ("work_relation_id", "started_at", "ended_at", "reason")),
-        "grants": _Table(
+        "pauses": TableWriter(WorkRelationPause, ("work_relation_id", "started_at", "ended_at", "reason")),
+        "grants": TableWriter(
             RightGrant,
             (
                 "work_relation_id",
@@ -380,7 +337,7 @@ def seed_population(*, scale: int, seed: int, actor: Actor, today: date | None =
                 "last_reminder_on",
             ),
         ),
-        "appointments": _Table(
+        "appointments": TableWriter(
             AdministratorAppointment,
             (
                 "person_id",
@@ -425,7 +382,7 @@ def seed_population(*, scale: int, seed: int, actor: Actor, today: date | None =
 
 
 def _person_rows(
-    tables: dict[str, _Table],
+    tables: dict[str, TableWriter],
     wanted: int,
     organisations: int,
     right: RightDefinition,
@@ -516,7 +473,7 @@ def _person_rows(
 
 
 def _relation_rows(
-    tables: dict[str, _Table],
+    tables: dict[str, TableWriter],
     rng: random.Random,
     relation_id: int,
     person_id: int,

@@ -39,7 +39,7 @@ from kmop.providers.models import (
     Service,
 )
 from kmop.providers.services import Decision
-from kmop.registers.synthetic_seed import SeedContext, SeedStep, delete_referencing
+from kmop.registers.synthetic_seed import SeedContext, SeedStep, TableWriter, delete_referencing
 
 #: one provider per this many enterprises of the scale
 ENTERPRISES_PER_PROVIDER = 100
@@ -218,40 +218,6 @@ def seed_demo_providers(actor: Actor, today: date | None = None) -> int:
 # --- scale -----------------------------------------------------------------------------------------------
 
 
-class _Table:
-    """Rows of one table, written in batches: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere."""
-
-    def __init__(self, model: type[models.Model], columns: tuple[str, ...]) -> None:
-        self.model = model
-        self.columns = columns
-        self.rows: list[tuple[object, ...]] = []
-        self.count = 0
-
-    def add(self, row: tuple[object, ...]) -> None:
-        self.rows.append(row)
-        if len(self.rows) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        if connection.vendor == "postgresql":
-            names = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-            table = connection.ops.quote_name(self.model._meta.db_table)
-            with (
-                connection.cursor() as cursor,
-                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-            ):
-                for row in self.rows:
-                    copy.write_row(row)
-        else:
-            self.model._default_manager.bulk_create(
-                [self.model(**dict(zip(self.columns, row, strict=True))) for row in self.rows], batch_size=500
-            )
-        self.count += len(self.rows)
-        self.rows = []
-
-
 _OWN_TABLES: tuple[type[models.Model], ...] = (
     RegistrationEvent,
     Registration,
@@ -387,7 +353,7 @@ def seed_providers_at_scale(
             )
         addresses = _addresses(codes)
         tables = {
-            "providers": _Table(
+            "providers": TableWriter(
                 Provider,
                 (
                     "id",
@@ -416,8 +382,8 @@ def seed_providers_at_scale(
                     "updated_at",
                 ),
             ),
-            "idm_departments": _Table(Department, ("id", "organisation_id", "code", "name")),
-            "departments": _Table(
+            "idm_departments": TableWriter(Department, ("id", "organisation_id", "code", "name")),
+            "departments": TableWriter(
                 ProviderDepartment,
                 (
                     "id",
@@ -437,7 +403,7 @@ def seed_providers_at_scale(
                     "updated_at",
                 ),
             ),
-            "establishments": _Table(
+            "establishments": TableWriter(
                 ProviderEstablishment,
                 (
                     "provider_id",
@@ -453,7 +419,7 @@ def seed_providers_at_scale(
                     "updated_at",
                 ),
             ),
-            "registrations": _Table(
+            "registrations": TableWriter(
                 Registration,
                 (
                     "id",
@@ -474,7 +440,7 @@ def seed_providers_at_scale(
                     "version",
                 ),
             ),
-            "events": _Table(
+            "events": TableWriter(
                 RegistrationEvent,
                 (
                     "registration_id",

@@ -214,3 +214,49 @@ def delete_referencing(model: type[models.Model], *, keep_app: str, suffix: str 
         lookup = f"{rel.field.name}__{suffix}" if suffix else rel.field.name
         delete_referencing(related, keep_app=keep_app, suffix=lookup, depth=depth + 1)
         related._default_manager.filter(**{f"{lookup}__isnull": False})._raw_delete(connection.alias)
+
+
+class TableWriter:
+    """Rows of one table, written in batches of ``batch`` rows: ``COPY`` on PostgreSQL, ``bulk_create``
+    elsewhere. Call ``flush()`` after the last ``add()``. The seed steps of every app write their scale data
+    with it."""
+
+    def __init__(self, model: type[models.Model], columns: tuple[str, ...], *, batch: int = 5000) -> None:
+        self.model = model
+        self.batch = batch
+        # the other columns (but an automatic primary key) get their default, so that a new field with a
+        # default does not break the seed
+        others = [
+            f
+            for f in model._meta.concrete_fields
+            if f.attname not in columns and not (f.primary_key and columns[0] != "id")
+        ]
+        self.columns = columns + tuple(f.attname for f in others)
+        self.defaults = tuple(f.get_default() for f in others)
+        self.rows: list[tuple[object, ...]] = []
+        self.count = 0
+
+    def add(self, row: tuple[object, ...]) -> None:
+        self.rows.append(row + self.defaults)
+        if len(self.rows) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        if connection.vendor == "postgresql":
+            names = ", ".join(connection.ops.quote_name(c) for c in self.columns)
+            table = connection.ops.quote_name(self.model._meta.db_table)
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+            ):
+                for row in self.rows:
+                    copy.write_row(row)
+        else:
+            self.model._default_manager.bulk_create(
+                [self.model(**dict(zip(self.columns, row, strict=True))) for row in self.rows],
+                batch_size=500,
+            )
+        self.count += len(self.rows)
+        self.rows = []
