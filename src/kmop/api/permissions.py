@@ -1,9 +1,10 @@
 """Who may call which API endpoint: plain predicates, wrapped as DRF permission classes.
 
-The API has no authentication yet (``DEFAULT_AUTHENTICATION_CLASSES`` is empty, ``request.user`` is ``None``):
-the KBO register is public Open Data. When API tokens per organisation arrive, their authentication class
-sets ``request.user``/``request.auth`` and the predicates below look at that actor; the views do not change.
-Every view must name its permission class: the default (``DenyAll``) refuses everything.
+The KBO register is public Open Data: no authentication (``request.user`` is ``None``). The enterprise
+endpoints take an API token (``kmop.api.authentication.ApiTokenAuthentication``), which sets ``request.user``
+to an ``ApiActor`` (the token's creator acting for its organisation, re-checked on every request) and
+``request.auth`` to the ``ApiToken``. Every view must name its permission class: the default (``DenyAll``)
+refuses everything.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ def can_read_register(actor: Any) -> bool:
     return True
 
 
+def can_use_enterprise_api(actor: Any) -> bool:
+    """The enterprise endpoints: an API token that acts for an enterprise (the token's checks passed)."""
+    from kmop.api.services import ApiActor
+
+    return isinstance(actor, ApiActor) and bool(actor.organisation_code) and actor.user is not None
+
+
 class DenyAll(BasePermission):
     """The default for views that forgot to say who may call them."""
 
@@ -32,3 +40,8 @@ class DenyAll(BasePermission):
 class CanReadRegister(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         return can_read_register(request.user)
+
+
+class ActsForEnterprise(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return can_use_enterprise_api(request.user)

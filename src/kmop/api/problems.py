@@ -4,6 +4,9 @@ Every error of the API, including an unexpected exception (500), is a JSON objec
 ``status`` and ``detail``; validation errors (400) add ``errors``, one entry per message with the ``field``
 (dotted path; ``null`` for the request as a whole), a machine-readable ``code`` and the ``detail``.
 ``type`` is ``about:blank`` (the HTTP status says it all), so ``title`` is the HTTP reason phrase.
+The enterprise endpoints add a stable, machine-readable ``code`` (``ApiProblem``,
+``AuthenticationProblem``, ``InvalidRequest``) and, for a refused application, ``refusals`` (each with its
+rule's ``code`` and ``detail``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,32 @@ from rest_framework.views import exception_handler, set_rollback
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 logger = logging.getLogger("django.request")
+
+
+class ApiProblem(exceptions.APIException):
+    """A refusal with its HTTP status, a stable ``code`` and extension members (``extra``)."""
+
+    def __init__(self, detail: str, *, status: int, code: str, **extra: Any) -> None:
+        super().__init__(detail, code)
+        self.status_code = status
+        self.problem_code = code
+        self.extra = extra
+
+
+class AuthenticationProblem(exceptions.AuthenticationFailed):
+    """401 with a ``code`` (DRF adds ``WWW-Authenticate`` from the view's authentication class)."""
+
+    def __init__(self, detail: str, *, code: str) -> None:
+        super().__init__(detail, code)
+        self.problem_code = code
+        self.extra: dict[str, Any] = {}
+
+
+class InvalidRequest(exceptions.ValidationError):
+    """400 with ``errors`` and the ``code`` ``invalid_request``."""
+
+    problem_code = "invalid_request"
+    extra: dict[str, Any] = {}
 
 
 def problem(status: int, detail: str, *, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -91,6 +120,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         data = response.data
         detail = str(data["detail"]) if isinstance(data, dict) and "detail" in data else str(data)
         response.data = problem(response.status_code, detail)
+    code = getattr(exc, "problem_code", None)
+    if code:
+        response.data["code"] = code
+        response.data.update(getattr(exc, "extra", {}))
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
 
@@ -126,6 +159,29 @@ class ProblemSerializer(serializers.Serializer[Any]):
     )
 
 
+class CodedProblemSerializer(ProblemSerializer):
+    code = serializers.CharField(
+        required=False,
+        help_text="A stable, machine-readable code of the refusal (the enterprise endpoints), e.g. "
+        "`token_expired`, `project_not_found`, `application_refused`, `transition_not_allowed`.",
+    )
+
+
+class RefusalSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(
+        help_text="The rule's stable code, e.g. `outside_filing_window`, `cap_used_up`."
+    )
+    detail = serializers.CharField(
+        help_text="The rule's reason, with its numbers (in the request's language)."
+    )
+
+
+class RefusedProblemSerializer(CodedProblemSerializer):
+    refusals = RefusalSerializer(
+        many=True, required=False, help_text="For `application_refused`: every rule that refuses."
+    )
+
+
 class ProblemErrorSerializer(serializers.Serializer[Any]):
     field = serializers.CharField(
         allow_null=True,
@@ -148,6 +204,8 @@ _DESCRIPTIONS = {
     403: "Not allowed.",
     404: "Not found.",
     405: "Method not allowed.",
+    409: "The action is not possible in the current state (problem with `code`).",
+    422: "The rules refuse the request (problem with `code`; `refusals` for an application).",
     429: "Too many requests: wait the seconds in `Retry-After`.",
     500: "Unexpected error.",
 }
@@ -158,6 +216,27 @@ def problem_responses(statuses: Sequence[int]) -> dict[tuple[int, str], OpenApiR
     return {
         (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(
             response=ValidationProblemSerializer if status == 400 else ProblemSerializer,
+            description=_DESCRIPTIONS[status],
+        )
+        for status in statuses
+    }
+
+
+class CodedValidationProblemSerializer(ValidationProblemSerializer):
+    code = serializers.CharField(help_text="`invalid_request`.")
+
+
+def coded_problem_responses(statuses: Sequence[int]) -> dict[tuple[int, str], OpenApiResponse]:
+    """Like ``problem_responses``, for the enterprise endpoints (problems with ``code``)."""
+    return {
+        (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+            response=(
+                CodedValidationProblemSerializer
+                if status == 400
+                else RefusedProblemSerializer
+                if status == 422
+                else CodedProblemSerializer
+            ),
             description=_DESCRIPTIONS[status],
         )
         for status in statuses

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kmop.api import views
+from kmop.api import enterprise_views, views
 
 app_name = "api-v1"
 urlpatterns = [
@@ -13,5 +13,19 @@ urlpatterns = [
         "enterprises/<str:enterprise_number>/establishments/",
         views.EnterpriseEstablishmentListView.as_view(),
         name="enterprise-establishments",
+    ),
+    # The token's enterprise (an API token of the enterprise in Authorization: Bearer).
+    path("enterprise/", enterprise_views.EnterpriseView.as_view(), name="enterprise"),
+    path("projects/", enterprise_views.ProjectListView.as_view(), name="project-list"),
+    path("projects/preview/", enterprise_views.ProjectPreviewView.as_view(), name="project-preview"),
+    path("projects/<str:number>/", enterprise_views.ProjectDetailView.as_view(), name="project-detail"),
+    path(
+        "projects/<str:number>/payment-orders/",
+        enterprise_views.PaymentOrderView.as_view(),
+        name="project-payment-orders",
+    ),
+    path("projects/<str:number>/stop/", enterprise_views.ProjectStopView.as_view(), name="project-stop"),
+    path(
+        "projects/<str:number>/cancel/", enterprise_views.ProjectCancelView.as_view(), name="project-cancel"
     ),
 ]

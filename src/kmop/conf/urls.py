@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("kmop.acm.urls")),
     path("gebruikersbeheer/", include("kmop.idm.urls")),
     path("btb/", include("kmop.btb.urls")),
+    path("e-loket/api-sleutels/", include("kmop.api.token_urls")),
     path("e-loket/", include("kmop.eloket.urls")),
     path("backoffice/", include("kmop.backoffice.urls")),
     path("", include("kmop.oidc.urls")),

@@ -1,0 +1,214 @@
+"""API tokens: made and revoked by a person acting for an enterprise, audited; checked on every API call.
+
+A token is ``kmop_`` + a 12-hex key id + ``_`` + 43 characters of ``secrets.token_urlsafe(32)`` (256 bits).
+Only the SHA-256 of the whole token is stored: the secret has enough entropy that a slow password hash adds
+nothing, and a fast hash keeps the per-request check cheap. The token is found by its key id and compared
+with ``hmac.compare_digest`` (constant time).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kmop.acm.models import User
+from kmop.api.models import ApiToken
+from kmop.audit.services import Actor, audit_record
+from kmop.idm.errors import IdmError, NotAllowed
+from kmop.idm.models import Organisation
+from kmop.projects import permissions as project_permissions
+
+PREFIX = "kmop_"
+KEY_ID_LENGTH = 12
+#: the validity periods a person may choose (days); the longest is a year
+VALIDITY_DAYS = (30, 90, 180, 365)
+NAME_MAX = 100
+#: ``last_used_at`` is written at most once per this interval (not a write per request)
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+AUDIT_OBJECT = "api.ApiToken"
+
+
+class TokenError(IdmError):
+    default_code = "api_token"
+
+
+@dataclass(frozen=True)
+class ApiActor(Actor):
+    """The actor of an API call: the token's creator, acting for the token's organisation.
+
+    ``is_authenticated`` lets DRF (throttling, permissions) treat it as a logged-in user."""
+
+    token_id: int = 0
+
+    is_authenticated = True
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_key_id(token: str) -> str | None:
+    """The key id of a well-formed token, else None."""
+    if not token.startswith(PREFIX) or len(token) < len(PREFIX) + KEY_ID_LENGTH + 2 or len(token) > 200:
+        return None
+    key_id = token[len(PREFIX) : len(PREFIX) + KEY_ID_LENGTH]
+    if token[len(PREFIX) + KEY_ID_LENGTH] != "_" or any(c not in "0123456789abcdef" for c in key_id):
+        return None
+    return key_id
+
+
+def can_manage_api_tokens(person_number: str, organisation: Organisation) -> bool:
+    """Who may make and revoke an enterprise's tokens, and whose tokens keep working: whoever may act on the
+    enterprise's projects in the e-loket (``kmop.projects.permissions.can_act_for_enterprise``)."""
+    return bool(person_number) and project_permissions.can_act_for_enterprise(person_number, organisation)
+
+
+def _require_manager(actor: Actor, organisation: Organisation) -> User:
+    user = actor.user
+    if (
+        user is None
+        or not user.national_number
+        or (actor.organisation_code and actor.organisation_code != organisation.code)
+        or not can_manage_api_tokens(user.national_number, organisation)
+    ):
+        raise NotAllowed(_("U mag geen API-sleutels beheren voor deze onderneming."))
+    return user
+
+
+def _snapshot(token: ApiToken) -> dict[str, object]:
+    return {
+        "organisation": token.organisation.code,
+        "name": token.name,
+        "key_id": token.key_id,
+        "created_by": token.created_by.get_username(),
+        "created_at": token.created_at.isoformat(),
+        "expires_at": token.expires_at.isoformat(),
+        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+    }
+
+
+def api_token_create(
+    *, actor: Actor, organisation: Organisation, name: str, validity_days: int
+) -> tuple[ApiToken, str]:
+    """A new token for the organisation, made by the acting person; returns it and its secret (shown once,
+    never stored). Audited."""
+    user = _require_manager(actor, organisation)
+    text = " ".join((name or "").split())
+    if not text:
+        raise TokenError(_("Geef de API-sleutel een naam."), field="name", code="name_required")
+    if len(text) > NAME_MAX:
+        raise TokenError(_("De naam is te lang (ten hoogste 100 tekens)."), field="name")
+    if validity_days not in VALIDITY_DAYS:
+        raise TokenError(_("Kies een geldigheidsduur."), field="validity_days")
+    now = timezone.now()
+    key_id = secrets.token_hex(KEY_ID_LENGTH // 2)
+    secret = f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            organisation=organisation,
+            name=text,
+            key_id=key_id,
+            token_hash=token_hash(secret),
+            created_by=user,
+            created_at=now,
+            expires_at=now + timedelta(days=validity_days),
+        )
+        audit_record(
+            actor=_for(actor, organisation),
+            action="api.token.create",
+            object_type=AUDIT_OBJECT,
+            object_id=str(token.pk),
+            after=_snapshot(token),
+            reason=_("API-sleutel aangemaakt"),
+        )
+    return token, secret
+
+
+def api_token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
+    """Revoke the token (it stops working at once); revoking it again changes nothing. Audited."""
+    _require_manager(actor, token.organisation)
+    with transaction.atomic():
+        token = (
+            ApiToken.objects.select_for_update().select_related("organisation", "created_by").get(pk=token.pk)
+        )
+        if token.revoked_at is not None:
+            return token
+        before = _snapshot(token)
+        token.revoked_at = timezone.now()
+        token.revoked_by = actor.label[:200]
+        token.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(
+            actor=_for(actor, token.organisation),
+            action="api.token.revoke",
+            object_type=AUDIT_OBJECT,
+            object_id=str(token.pk),
+            before=before,
+            after=_snapshot(token),
+            reason=_("API-sleutel ingetrokken"),
+        )
+    return token
+
+
+def _for(actor: Actor, organisation: Organisation) -> Actor:
+    return (
+        actor if actor.organisation_code else dataclasses.replace(actor, organisation_code=organisation.code)
+    )
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """The outcome of ``api_token_check``: the token and its actor, or why it does not work (``code``)."""
+
+    token: ApiToken | None
+    actor: ApiActor | None
+    code: str = ""
+    message: str = ""
+
+
+def api_token_check(secret: str, *, at: datetime | None = None) -> TokenCheck:
+    """Find the token and check that it may act now: known (hash compared in constant time), not revoked,
+    not expired, its creator active and still allowed to act for the enterprise."""
+    now = at or timezone.now()
+    key_id = parse_key_id(secret)
+    token = (
+        ApiToken.objects.select_related("organisation", "created_by").filter(key_id=key_id).first()
+        if key_id
+        else None
+    )
+    # compare also when nothing was found, so that the answer takes as long either way
+    expected = token.token_hash if token is not None else "0" * 64
+    if not hmac.compare_digest(expected, token_hash(secret)) or token is None:
+        return TokenCheck(None, None, "token_invalid", _("De API-sleutel is ongeldig."))
+    if token.revoked_at is not None:
+        return TokenCheck(token, None, "token_revoked", _("De API-sleutel werd ingetrokken."))
+    if token.expires_at <= now:
+        return TokenCheck(token, None, "token_expired", _("De API-sleutel is vervallen."))
+    user = token.created_by
+    if not user.is_active or not can_manage_api_tokens(user.national_number or "", token.organisation):
+        return TokenCheck(
+            token,
+            None,
+            "token_creator_not_allowed",
+            _("Wie deze API-sleutel maakte, mag niet meer optreden voor deze onderneming."),
+        )
+    if not token.organisation.active:
+        return TokenCheck(token, None, "organisation_inactive", _("De organisatie is niet meer actief."))
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    actor = ApiActor(
+        label=f"{user.get_username()} (API-sleutel {token.key_id})",
+        user=user,
+        organisation_code=token.organisation.code,
+        acr="api-token",
+        token_id=token.pk,
+    )
+    return TokenCheck(token, actor)
