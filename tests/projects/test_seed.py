@@ -22,6 +22,7 @@ from tests.idm.conftest import SYSTEM
 from tests.projects.conftest import Setting
 
 HOUTATELIER = "0912345673"
+S = ProjectStatus
 
 
 @pytest.fixture
@@ -86,3 +87,45 @@ def test_seed_at_scale_is_deterministic_and_keeps_the_caps(schemes: None, settin
     # an application after the seed continues the year's numbering
     project = setting.submit()
     assert int(project.number[7:]) == years[2025] + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_at_scale_follows_the_life_cycle_in_time(schemes: None, setting: Setting) -> None:
+    from stdnum.be import iban as be_iban
+
+    from kmop.projects.models import FINAL_STATUSES
+
+    today = date(2025, 3, 10)
+    counts = seed_projects_at_scale(scale=400, seed=7, actor=SYSTEM, today=today)
+    profiles = EnterpriseProfile.objects.all()
+    assert profiles.count() == counts["profiles"] > 0
+    assert all(be_iban.is_valid(p.iban) for p in profiles)  # refunds of the wallet's seed go there
+    closed = 0
+    for project in Project.objects.all():
+        changed = project.status_changed_at.date()
+        assert project.application_date <= changed <= today, project.number
+        if project.status in (S.LOPEND, S.STOPZETTING_AANGEVRAAGD, S.GESTOPT, S.AFGEWERKT):
+            assert project.deposited_at is not None
+            assert project.application_date <= project.deposited_at.date() <= project.deposit_deadline
+            assert project.deposited_at <= project.status_changed_at
+        else:
+            assert project.deposited_at is None
+        if project.status == S.LOPEND:
+            assert project.status_changed_at == project.deposited_at
+        # the budget goes back on a cancel and on a stop decided in the application's year, and only then
+        released = project.status == S.GEANNULEERD or (
+            project.status == S.GESTOPT and changed.year == project.application_date.year
+        )
+        assert project.budget_held == (Decimal("0.00") if released else project.subsidy), project.number
+        if project.note:  # closed after the term: in the January after the year following the application
+            closed += 1
+            assert project.status == S.AFGEWERKT
+            assert changed.year == project.application_date.year + 2
+        if project.status not in FINAL_STATUSES:
+            assert project.application_date.year >= today.year - 1
+    history = ProjectStatusChange.objects.select_related("project")
+    assert all(c.to_status == c.project.status and c.at == c.project.status_changed_at for c in history)
+    # the ids continue after the seeded ones (explicit ids, sequences set after the load)
+    seeded = Project.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    assert seeded == counts["projects"]
+    assert setting.submit().pk > seeded

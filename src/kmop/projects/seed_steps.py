@@ -5,10 +5,14 @@
   through the services as the system (so the rules, the budget and the numbers are real) and moved through
   the life cycle. Idempotent: each demo project has its own form token and is made once.
 - ``--scale N``: about ``N * 3 / 4`` projects (1.5 M at the national scale of 2 M enterprises) of about
-  ``N * 3 / 100`` applicant enterprises (60,000) over the years since 1 April 2016, with their profiles, sizes
-  per year, year budgets and one status change each, written in batches (``COPY`` on PostgreSQL) year by
-  year, deterministic from ``(scale, seed, today)``. The money follows the regime of each application date
-  and the cap of each enterprise and year. It replaces the projects of an earlier seed.
+  ``N * 3 / 100`` applicant enterprises (60,000) over the years since 1 April 2016, with their profiles (a
+  valid Belgian IBAN for refunds), sizes per year, year budgets and one status change each, written in
+  batches (``COPY`` on PostgreSQL, explicit ids, the sequences set after) year by year, deterministic from
+  ``(scale, seed, today)``. The money follows the regime of each application date and the cap of each
+  enterprise and year; the dates follow the life cycle (deposit within the deadline, a later status after
+  it, a project closed after its term in the January after the following year, nothing after today). It
+  replaces the projects of an earlier seed; the wallet's step (``kmop.wallet.seed_steps``) then books the
+  ledger that goes with each project's status.
 """
 
 from __future__ import annotations
@@ -179,18 +183,20 @@ def seed_demo_projects(actor: Actor, today: date | None = None) -> tuple[int, li
 # --- scale -----------------------------------------------------------------------------------------------
 
 
-class _Table:
-    """Rows of one table, written in batches: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere."""
+class CopyTable:
+    """Rows of one table, written in batches: ``COPY`` on PostgreSQL (streamed, constant memory),
+    ``bulk_create`` elsewhere. The wallet's seed step uses it too."""
 
-    def __init__(self, model: type[models.Model], columns: tuple[str, ...]) -> None:
+    def __init__(self, model: type[models.Model], columns: tuple[str, ...], batch: int = BATCH) -> None:
         self.model = model
         self.columns = columns
+        self.batch = batch
         self.rows: list[tuple[object, ...]] = []
         self.count = 0
 
     def add(self, row: tuple[object, ...]) -> None:
         self.rows.append(row)
-        if len(self.rows) >= BATCH:
+        if len(self.rows) >= self.batch:
             self.flush()
 
     def flush(self) -> None:
@@ -212,6 +218,32 @@ class _Table:
         self.count += len(self.rows)
         self.rows = []
 
+
+def reset_sequences(*tables: type[models.Model]) -> None:
+    """After rows were written with explicit ids: the next id of each table continues after the highest
+    (PostgreSQL's serial sequences; SQLite's ``AUTOINCREMENT`` follows by itself)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in tables:
+            table = connection.ops.quote_name(model._meta.db_table)
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) "
+                f"FROM {table}",
+                [model._meta.db_table],
+            )
+
+
+def analyze(*tables: type[models.Model]) -> None:
+    """Statistics for the planner after a bulk load (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+_Table = CopyTable  # the earlier name
 
 _OWN_TABLES: tuple[type[models.Model], ...] = (
     ProjectStatusChange,
@@ -283,6 +315,16 @@ def _status(rng: random.Random, application: date, today: date, deadline: date) 
     if deadline >= today and rng.random() < 0.7:
         return S.BEVESTIGD
     x = rng.random()
+    if application.year < today.year:  # last year's: most are finished by now
+        if x < 0.20:
+            return S.LOPEND
+        if x < 0.80:
+            return S.AFGEWERKT
+        if x < 0.83:
+            return S.STOPZETTING_AANGEVRAAGD
+        if x < 0.91:
+            return S.GESTOPT
+        return S.GEANNULEERD
     if x < 0.45:
         return S.LOPEND
     if x < 0.80:
@@ -294,11 +336,51 @@ def _status(rng: random.Random, application: date, today: date, deadline: date) 
     return S.GEANNULEERD
 
 
+#: the statuses of a project whose own contribution was deposited (and the subsidy added)
+DEPOSITED = frozenset({S.LOPEND, S.STOPZETTING_AANGEVRAAGD, S.GESTOPT, S.AFGEWERKT})
+
+
+def _dates(
+    rng: random.Random, status: str, day: date, deadline: date, today: date, closed: bool
+) -> tuple[datetime, datetime | None]:
+    """(status changed at, deposited at) of a project filed on ``day``, in that order of time: the deposit
+    within the deadline, a later status after it, nothing after today; a project closed after its term
+    (``closed``) in the January after the year following its application year."""
+    at = _moment(day)
+    if status == S.BEVESTIGD:
+        return at, None
+    if status == S.GEANNULEERD:  # withdrawn, cancelled or no deposit: before or just after the deadline
+        return _moment(min(today, day + timedelta(days=rng.randint(1, (deadline - day).days + 1)))), None
+    last = min(today, deadline)
+    deposited = _moment(min(last, day + timedelta(days=rng.randint(1, 29))), 11)
+    if status == S.LOPEND:
+        return deposited, deposited
+    if closed:
+        return _moment(date(day.year + 2, 1, rng.randint(1, 10)), 6), deposited
+    span = max(0, (today - deposited.date()).days)
+    changed = deposited.date() + timedelta(days=rng.randint(min(1, span), min(span, 300)))
+    return _moment(changed, 15), deposited
+
+
+PROJECT_COLUMNS = (
+    "id", "number", "organisation_id", "registration_id", "service", "theme", "subtheme", "training_type",
+    "title", "start_date", "hours", "participants", "amount", "application_date", "regime_from",
+    "regime_version", "size_class", "rate", "subsidy", "own_contribution", "budget_held",
+    "structured_reference", "deposit_deadline", "status", "status_changed_at", "deposited_at", "note",
+    "idempotency_key", "created_by", "created_at", "updated_at",
+)  # fmt: skip
+CHANGE_COLUMNS = (
+    "project_id", "from_status", "to_status", "action", "at", "actor_label", "reason", "proof_name",
+)  # fmt: skip
+
+
 def seed_projects_at_scale(
     *, scale: int, seed: int, actor: Actor, today: date | None = None
 ) -> dict[str, int]:
     """About ``scale * 3/4`` projects of ``scale * 3/100`` applicants (see the module), deterministic;
     replaces the projects of an earlier seed. Returns the counts per table."""
+    from kmop.registers.synthetic import Population
+
     today = today or timezone.localdate()
     rng = random.Random(f"projects:{scale}:{seed}:{today.isoformat()}")
     wanted_projects = int(scale * PROJECTS_PER_ENTERPRISE)
@@ -312,6 +394,7 @@ def seed_projects_at_scale(
         for service in ("opleiding", "advies")
     }
     counts: dict[str, int] = {}
+    label = actor.label[:200]
     with transaction.atomic():
         _clear()
         organisations = list(
@@ -323,7 +406,7 @@ def seed_projects_at_scale(
             return {"projects": 0}
         step = max(1, len(organisations) // wanted_applicants)
         applicants = organisations[::step][:wanted_applicants]
-        profiles = _Table(
+        profiles = CopyTable(
             EnterpriseProfile,
             (
                 "organisation_id",
@@ -340,13 +423,14 @@ def seed_projects_at_scale(
             ),
         )
         created = _moment(today - timedelta(days=1), 8)
+        population = Population(seed=seed, size=max(1, scale))
         sizes: dict[int, str] = {}
         for organisation_id, code, name in applicants:
             sizes[organisation_id] = "KO" if rng.random() < 0.8 else "MO"
             profiles.add(
                 (
                     organisation_id,
-                    "",
+                    population.random_iban(rng),
                     "",
                     "",
                     name[:200],
@@ -364,20 +448,14 @@ def seed_projects_at_scale(
         years = list(range(FIRST_DAY.year, today.year + 1))
         days_in = {y: ((min(today, date(y, 12, 31)) - max(FIRST_DAY, date(y, 1, 1))).days + 1) for y in years}
         total_days = sum(days_in.values())
-        project_cols = (
-            "number", "organisation_id", "registration_id", "service", "theme", "subtheme", "training_type",
-            "title", "start_date", "hours", "participants", "amount", "application_date", "regime_from",
-            "regime_version", "size_class", "rate", "subsidy", "own_contribution", "budget_held",
-            "structured_reference", "deposit_deadline", "status", "status_changed_at", "deposited_at", "note",
-            "idempotency_key", "created_by", "created_at", "updated_at",
-        )  # fmt: skip
-        projects = _Table(Project, project_cols)
-        budgets = _Table(YearBudget, ("organisation_id", "year", "cap", "used"))
-        size_rows = _Table(
+        projects = CopyTable(Project, PROJECT_COLUMNS)
+        changes = CopyTable(ProjectStatusChange, CHANGE_COLUMNS)
+        budgets = CopyTable(YearBudget, ("organisation_id", "year", "cap", "used"))
+        size_rows = CopyTable(
             SizeClassYear, ("organisation_id", "year", "size_class", "confirmed_at", "locked_at")
         )
-        sequences = _Table(ProjectNumberSequence, ("year", "last_value"))
-        pending_changes: list[tuple[str, str, datetime]] = []
+        sequences = CopyTable(ProjectNumberSequence, ("year", "last_value"))
+        project_id = 0
         for year in years:
             count = round(wanted_projects * days_in[year] / total_days)
             first = max(FIRST_DAY, date(year, 1, 1))
@@ -409,45 +487,37 @@ def seed_projects_at_scale(
                 subsidy = min((rate * amount).quantize(CENT, rounding=ROUND_CEILING), amount, left)
                 deadline = regime.deposit_deadline(day)
                 status = _status(local, day, today, deadline)
-                released = status == S.GEANNULEERD or (status == S.GESTOPT and local.random() < 0.5)
+                closed = status == S.AFGEWERKT and year < today.year - 1 and local.random() < 0.05
+                changed, deposited = _dates(local, status, day, deadline, today, closed)
+                # the budget goes back on a cancel, and on a stop decided in the application's year
+                released = status == S.GEANNULEERD or (status == S.GESTOPT and changed.year == year)
                 held = Decimal("0.00") if released else subsidy
                 used[organisation_id] = used.get(organisation_id, Decimal(0)) + subsidy
                 held_total[organisation_id] = held_total.get(organisation_id, Decimal(0)) + held
                 value += 1
+                project_id += 1
                 number = f"{year:04d}KMO{value:06d}"
                 at = _moment(day)
-                changed = (
-                    _moment(min(today, day + timedelta(days=local.randint(1, 300))))
-                    if status != S.BEVESTIGD
-                    else at
-                )
-                deposited = _moment(day + timedelta(days=local.randint(1, 29))) if status in (
-                    S.LOPEND, S.AFGEWERKT, S.STOPZETTING_AANGEVRAAGD, S.GESTOPT) else None  # fmt: skip
-                note = (
-                    services.close_note_for_year(year)
-                    if status == S.AFGEWERKT and local.random() < 0.05
-                    else ""
-                )
+                note = services.close_note_for_year(year) if closed else ""
                 ids = registrations[service]
                 projects.add(
-                    (number, organisation_id, ids[local.randrange(len(ids))], service, theme, subtheme,
-                     "klassikaal" if service == "opleiding" else "", _TITLES[local.randrange(len(_TITLES))],
-                     day - timedelta(days=local.randint(0, 10)), Decimal(local.randint(4, 80)),
-                     local.randint(1, 12), amount, day, regime.valid_from, str(regime.data_version)[:40],
-                     size, rate, subsidy, amount - subsidy, held, services.structured_reference_for(number),
-                     deadline, status, changed, deposited, note, "", REASON, at, changed)
+                    (project_id, number, organisation_id, ids[local.randrange(len(ids))], service, theme,
+                     subtheme, "klassikaal" if service == "opleiding" else "",
+                     _TITLES[local.randrange(len(_TITLES))], day - timedelta(days=local.randint(0, 10)),
+                     Decimal(local.randint(4, 80)), local.randint(1, 12), amount, day, regime.valid_from,
+                     str(regime.data_version)[:40], size, rate, subsidy, amount - subsidy, held,
+                     services.structured_reference_for(number), deadline, status, changed, deposited, note,
+                     "", REASON, at, changed)
                 )  # fmt: skip
-                pending_changes.append((number, status, changed))
+                changes.add((project_id, "", status, "seed", changed, label, REASON, ""))
             for organisation_id, total in held_total.items():
                 budgets.add((organisation_id, year, caps[organisation_id], total))
                 size_rows.add((organisation_id, year, sizes[organisation_id], created, created))
             if value:
                 sequences.add((year, value))
-            projects.flush()
-            _changes(pending_changes, actor)
-            pending_changes = []
-        for table in (budgets, size_rows, sequences):
+        for table in (projects, changes, budgets, size_rows, sequences):
             table.flush()
+        reset_sequences(Project, ProjectStatusChange, YearBudget, SizeClassYear, EnterpriseProfile)
         counts.update(
             {
                 "projects": projects.count,
@@ -463,32 +533,8 @@ def seed_projects_at_scale(
             after={"scale": scale, "seed": seed, "today": today.isoformat(), **counts},
             reason=REASON,
         )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for model in _OWN_TABLES:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    analyze(*_OWN_TABLES)
     return counts
-
-
-def _changes(pending: list[tuple[str, str, datetime]], actor: Actor) -> None:
-    """One status change per project (the current status), for the year just written."""
-    columns = (
-        "project_id",
-        "from_status",
-        "to_status",
-        "action",
-        "at",
-        "actor_label",
-        "reason",
-        "proof_name",
-    )
-    table = _Table(ProjectStatusChange, columns)
-    for start in range(0, len(pending), BATCH):
-        chunk = pending[start : start + BATCH]
-        ids = dict(Project.objects.filter(number__in=[n for n, _s, _a in chunk]).values_list("number", "id"))
-        for number, status, at in chunk:
-            table.add((ids[number], "", status, "seed", at, actor.label[:200], REASON, ""))
-    table.flush()
 
 
 def _step_projects(ctx: SeedContext) -> None:
