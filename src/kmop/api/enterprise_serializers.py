@@ -27,7 +27,8 @@ MONEY_PATTERN = r"^[0-9]{1,8}\.[0-9]{2}$"
 _MONEY = re.compile(r"-?[0-9]+\.[0-9]{2}")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]*)?")
 SERVICES = ["opleiding", "advies"]
-SIZE_CLASSES = ["KO", "MO"]
+#: GO is accepted as input so that the rules refuse it with their reason (``large_enterprise``)
+SIZE_CLASSES = ["KO", "MO", "GO"]
 STATUSES = [s.value for s in ProjectStatus]
 ISO_DATE = ["%Y-%m-%d"]
 
@@ -101,8 +102,8 @@ class _ApplicationFields(serializers.Serializer[Any]):
     size_class = serializers.ChoiceField(
         choices=SIZE_CLASSES,
         required=False,
-        help_text="KO (small) or MO (medium); default the size class confirmed for the year. A class locked "
-        "by the year's first application is used whatever is given.",
+        help_text="KO (small) or MO (medium; GO, large, is refused by the rules); default the size class "
+        "confirmed for the year. A class locked by the year's first application is used whatever is given.",
     )
 
 
