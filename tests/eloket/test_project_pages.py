@@ -170,6 +170,8 @@ def test_detail_of_a_running_project_shows_the_wallet(els: Client, setting: Sett
     assert 'id="wallet-subsidy">€ 300,00' in html
     assert 'id="wallet-paid">€ 250,00' in html
     assert "F-001" in html
+    assert "+ € 700,00" in html  # the deposit in the ledger's lines
+    assert "− € 250,00" in html  # the payment order
     assert "wacht op uitvoering" in html
     assert "Lopend" in html
     assert "eigen bijdrage gestort" in html  # the history

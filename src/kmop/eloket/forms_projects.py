@@ -51,8 +51,12 @@ class ProjectFilterForm(StyledForm):
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("Alle statussen")), *ProjectStatus.choices]
-        self.fields["jaar"].choices = [("", _("Alle jaren")), *((str(y), str(y)) for y in years)]
+        status = self.fields["status"]
+        year = self.fields["jaar"]
+        assert isinstance(status, forms.ChoiceField)
+        assert isinstance(year, forms.ChoiceField)
+        status.choices = [("", _("Alle statussen")), *ProjectStatus.choices]
+        year.choices = [("", _("Alle jaren")), *((str(y), str(y)) for y in years)]
         self.fields["status"].error_messages["invalid_choice"] = _("Kies een status uit de lijst.")
         self.fields["jaar"].error_messages["invalid_choice"] = _("Kies een jaar uit de lijst.")
 

@@ -88,6 +88,10 @@ class WalletLine:
     memo: str
     amount: Decimal
 
+    @property
+    def magnitude(self) -> Decimal:
+        return abs(self.amount)
+
 
 @dataclass
 class Wallet:
