@@ -6,16 +6,19 @@ English messages with Accept-Language: en."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from kmop.audit.models import AuditEvent
 from kmop.projects.models import Project, ProjectStatus, SizeClassYear, YearBudget
 from kmop.registers.models import Activity, Address, Enterprise, LegalFunction
+from kmop.schemes import services as scheme_services
 from kmop.wallet import camt
 from kmop.wallet.models import Payout
 from tests.idm.conftest import ELS, SOFIE, SYSTEM, A, B
@@ -619,3 +622,74 @@ def test_every_endpoint_needs_a_token(api: APIClient, method: str, path: str) ->
     project.refresh_from_db()
     assert project.status == ProjectStatus.BEVESTIGD
     assert Project.objects.count() == 1
+
+
+# --- the same request at the same moment (PostgreSQL: real threads and connections) ------------------------
+
+
+def _at_once(count: int, work: Any) -> list[Any]:
+    barrier = threading.Barrier(count)
+    results: list[Any] = []
+    lock = threading.Lock()
+
+    def runner() -> None:
+        try:
+            barrier.wait(timeout=60)
+            result = work()
+        except BaseException as error:  # collected for the assertion
+            result = error
+        finally:
+            connections.close_all()
+        with lock:
+            results.append(result)
+
+    threads = [threading.Thread(target=runner) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def concurrent(test: Any) -> Any:
+    """The marks of a test with real threads and connections (PostgreSQL)."""
+    for mark in (
+        pytest.mark.postgres,
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.skipif(
+            connection.vendor != "postgresql", reason="row locks between connections: PostgreSQL"
+        ),
+    ):
+        test = mark(test)
+    return test
+
+
+@pytest.fixture
+def _schemes(db: None) -> None:
+    scheme_services.scheme_data_load(actor=SYSTEM)  # a transactional test flushes what the migration loaded
+
+
+@pytest.mark.usefixtures("_schemes")
+@concurrent
+def test_the_same_application_at_once_files_one_project(setting: Setting) -> None:
+    secret = make_token(setting)[1]
+    responses = _at_once(8, lambda: submit(bearer(secret), "same"))
+    assert all(not isinstance(r, BaseException) for r in responses), responses
+    assert sorted({r.status_code for r in responses}) in ([201], [200, 201])
+    assert len({r.json()["number"] for r in responses}) == 1
+    assert Project.objects.count() == 1
+    assert YearBudget.objects.get().used == Decimal("300.00")
+
+
+@pytest.mark.usefixtures("_schemes")
+@concurrent
+def test_the_same_payment_order_at_once_pays_once(setting: Setting) -> None:
+    secret = make_token(setting)[1]
+    project = running(bearer(secret))
+    responses = _at_once(8, lambda: pay(bearer(secret), project, "400.00", key="pay-1"))
+    assert all(not isinstance(r, BaseException) for r in responses), responses
+    assert sorted(r.status_code for r in responses) == [200] * 7 + [201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert Payout.objects.filter(kind="provider").count() == 1
+    assert bearer(secret).get(url(project)).json()["wallet"]["balance"] == "600.00"
