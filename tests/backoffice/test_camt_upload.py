@@ -52,6 +52,7 @@ def test_a_statement_is_imported_and_its_report_shown(staff: Client, setting: Se
     assert 'id="count-refunds">2<' in html
     assert "in plaats van de eigen bijdrage" in html
     assert "onbekende gestructureerde mededeling" in html
+    assert UNKNOWN in html  # the structured reference in its display form
     assert sorted(Payout.objects.values_list("amount", flat=True)) == [Decimal("50.00"), Decimal("699.99")]
     # the upload in the audit trail, with the booking's actor: the staff member acting for VLAIO
     event = AuditEvent.objects.get(action=STATEMENT_IMPORT_ACTION)
@@ -64,6 +65,7 @@ def test_a_statement_is_imported_and_its_report_shown(staff: Client, setting: Se
     page = staff.get(URL).content.decode()
     assert 'id="imports"' in page
     assert "uittreksel.xml" in page
+    assert "<td>An Wouters</td>" in page  # who imported it, by name
 
 
 def test_the_same_statement_twice_books_nothing_the_second_time(staff: Client, setting: Setting) -> None:

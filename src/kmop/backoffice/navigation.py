@@ -29,7 +29,7 @@ NAVIGATION: tuple[NavItem, ...] = (
 
 
 def navigation(request: HttpRequest) -> list[dict[str, object]]:
-    items = []
+    items: list[dict[str, object]] = []
     for item in NAVIGATION:
         url = reverse(item.url_name)
         current = request.path == url or (item.prefix and request.path.startswith(url))

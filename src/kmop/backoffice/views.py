@@ -2,12 +2,12 @@
 audit, these views check who may and show the outcome.
 
 * ``home``: the start page with the work areas and what waits in each.
-* ``camt_upload``: upload a camt.053 statement, imported by ``kmop.wallet.camt.import_statement`` (the function
-  of ``kmop import_camt``), and its report; the statements imported here before (from the audit trail).
+* ``camt_upload``: upload a camt.053 statement, imported by ``kmop.wallet.camt.import_statement`` (the
+  function of ``kmop import_camt``), and its report; the statements imported here before (audit trail).
 * ``payouts``: the payouts not exported yet with their totals; "Betaalbestand aanmaken" exports them
-  (``payouts_export_pain001``) and returns the pain.001 file; ``payout_batch`` downloads an earlier file again.
-* ``stop_requests`` / ``stop_decide``: the projects in StopzettingAangevraagd, approved or refused with a reason
-  (``project_decide_stop``).
+  (``payouts_export_pain001``) and returns the pain.001 file; ``payout_batch`` downloads an earlier one.
+* ``stop_requests`` / ``stop_decide``: the projects in StopzettingAangevraagd, approved or refused with a
+  reason (``project_decide_stop``).
 * ``ledger``: the ledger's transactions, newest first, per project on request.
 """
 
@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from kmop.acm.models import User
 from kmop.audit.services import Actor, audit_record
 from kmop.backoffice import selectors
 from kmop.backoffice.decorators import staff_required
@@ -46,6 +47,7 @@ from kmop.backoffice.permissions import (
 from kmop.idm.errors import IdmError
 from kmop.projects import services as project_services
 from kmop.projects.models import Project, ProjectStatus
+from kmop.registers.numbers import format_structured_reference
 from kmop.wallet import camt
 from kmop.wallet import services as wallet_services
 from kmop.wallet.models import LedgerTransaction, PayoutBatch, TransactionKind
@@ -73,6 +75,20 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 def _euro(amount: Decimal) -> str:
     return "€ " + floatformat(amount, "2g")
+
+
+def _with_names(rows: list[Any], attribute: str) -> list[Any]:
+    """Set ``by`` on each row: the full name of the account in ``row.<attribute>`` (a user name), else the
+    label itself (a command, a job); one query."""
+    labels = {getattr(row, attribute) for row in rows}
+    names = {
+        user.get_username(): user.get_full_name()
+        for user in User.objects.filter(username__in=labels).only("username", "first_name", "last_name")
+    }
+    for row in rows:
+        label = getattr(row, attribute)
+        row.by = names.get(label) or label
+    return rows
 
 
 def _xml_download(content: bytes, filename: str) -> HttpResponse:
@@ -117,8 +133,16 @@ class UploadResult:
     deposits: list[DepositLine] = field(default_factory=list)
 
     @property
-    def refunds(self) -> list[camt.ReportLine]:
-        return [line for line in self.report.lines if line.outcome == "terugbetaling"][:REPORT_LINES]
+    def refunds(self) -> list[tuple[camt.ReportLine, str]]:
+        """The refunds, each with its structured reference in the display form (``+++123/4567/89012+++``)."""
+        lines = [line for line in self.report.lines if line.outcome == "terugbetaling"][:REPORT_LINES]
+        return [
+            (
+                line,
+                format_structured_reference(line.structured_reference) if line.structured_reference else "",
+            )
+            for line in lines
+        ]
 
     @property
     def manual(self) -> list[camt.ReportLine]:
@@ -133,6 +157,10 @@ class UploadResult:
         """Every credit of the file was booked before: the same statement again, nothing booked."""
         report = self.report
         return report.credits > 0 and report.already_booked == report.credits
+
+
+def _reference(digits: str) -> str:
+    return format_structured_reference(digits) if digits else ""
 
 
 def _digest(upload: UploadedFile) -> str:
@@ -165,8 +193,8 @@ def import_uploaded_statement(*, actor: Actor, upload: UploadedFile) -> UploadRe
             DepositLine(
                 number=tx.project.number,
                 enterprise=tx.project.organisation.name,
-                amount=tx.moved,  # type: ignore[attr-defined]
-                status=ProjectStatus(tx.project.status).label,
+                amount=tx.moved,
+                status=str(ProjectStatus(tx.project.status).label),
             )
             for tx in booked
             if tx.project is not None
@@ -218,7 +246,7 @@ def camt_upload(request: HttpRequest) -> HttpResponse:
         form=form,
         may_import=may_import,
         result=result,
-        imports=selectors.statement_imports()[:20],
+        imports=_with_names(list(selectors.statement_imports()[:20]), "actor_label"),
     )
     return render(request, "backoffice/camt_upload.html", context)
 
@@ -256,7 +284,7 @@ def payouts(request: HttpRequest) -> HttpResponse:
         may_export=may_export,
         totals=selectors.open_payout_totals(),
         open_payouts=selectors.open_payouts()[:200],
-        batches=selectors.payout_batches()[:50],
+        batches=_with_names(list(selectors.payout_batches()[:50]), "created_by"),
     )
     return render(request, "backoffice/payouts.html", context)
 
@@ -295,7 +323,9 @@ def _settlement(project: Project) -> Settlement:
         balance=balance,
         subsidy_back=subsidy_back,
         refund=refund,
-        budget_released=timezone.localdate().year == project.application_date.year and project.budget_held > 0,
+        budget_released=(
+            timezone.localdate().year == project.application_date.year and project.budget_held > 0
+        ),
     )
 
 
@@ -333,8 +363,8 @@ def stop_decide(request: HttpRequest, number: str) -> HttpResponse:
             else:
                 if form.approve:
                     text = _(
-                        "De stopzetting van project %(number)s is goedgekeurd: het project is gestopt. "
-                        "Terug te betalen eigen bijdrage: %(refund)s; steun terug naar het budget: %(subsidy)s."
+                        "De stopzetting van project %(number)s is goedgekeurd: het project is gestopt. Terug "
+                        "te betalen eigen bijdrage: %(refund)s; steun terug naar het budget: %(subsidy)s."
                     ) % {
                         "number": project.number,
                         "refund": _euro(settlement.refund),
@@ -348,9 +378,7 @@ def stop_decide(request: HttpRequest, number: str) -> HttpResponse:
                 return redirect("backoffice:stop-requests")
     else:
         form = StopDecisionForm()
-    context = _context(
-        request, project=project, form=form, may_decide=may_decide, settlement=settlement
-    )
+    context = _context(request, project=project, form=form, may_decide=may_decide, settlement=settlement)
     return render(request, "backoffice/stop_decide.html", context)
 
 
@@ -371,7 +399,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     context = _context(
         request,
         number=number,
-        transactions=rows[:PAGE],
+        transactions=_with_names(rows[:PAGE], "actor_label"),
         page=page,
         has_next=len(rows) > PAGE,
     )
