@@ -6,10 +6,12 @@ project answers 404, a person without the right to manage the projects gets 403.
 from __future__ import annotations
 
 import re
+import threading
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
@@ -588,3 +590,43 @@ def test_english(els: Client, setting: Setting) -> None:
     response = els.post(action_url(project, "betaalopdracht"), {"invoice_number": "", "amount": "1"})
     assert "Enter the service provider&#x27;s invoice number." in response.content.decode()
     assert Payout.objects.count() == 0
+
+
+# --- the same confirmation at the same moment (PostgreSQL: row locks between connections) ------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between connections: PostgreSQL")
+def test_the_same_confirmation_posted_by_8_threads_at_once_pays_once(els: Client, setting: Setting) -> None:
+    from kmop.schemes import services as scheme_services
+
+    scheme_services.scheme_data_load(actor=SYSTEM)  # a transactional test flushes what the migration loaded
+    project = running(setting, idempotency_key="a")
+    url = to_confirm(els, project, "betaalopdracht", {"invoice_number": "F-1", "amount": "100"})
+    count = 8
+    barrier = threading.Barrier(count)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def post() -> None:
+        client = Client()
+        client.cookies = els.cookies
+        try:
+            barrier.wait(timeout=60)
+            statuses.append(client.post(url).status_code)
+        except BaseException as error:  # collected for the assertion
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors
+    assert statuses == [302] * count
+    assert Payout.objects.count() == 1
+    assert wallet_services.project_balance(project) == Decimal("900.00")
+    assert AuditEvent.objects.filter(action="eloket.project_action").count() == 1
