@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import camt_import, iam, kbo_import
+from bench import camt_import, iam, kbo_import, projects
 
-BENCHMARKS = {"kbo_import": kbo_import.main, "iam": iam.main, "camt_import": camt_import.main}
+BENCHMARKS = {
+    "kbo_import": kbo_import.main,
+    "iam": iam.main,
+    "camt_import": camt_import.main,
+    "projects": projects.main,
+}
 
 
 def main() -> None:
