@@ -197,6 +197,9 @@ def test_refusals_in_english(setting: Setting, token: tuple[ApiToken, str]) -> N
 
 def test_the_register_endpoints_stay_public(setting: Setting) -> None:
     assert APIClient().get("/api/v1/enterprises/").status_code == 200
+    root = APIClient().get("/api/v1/").json()
+    assert root["enterprise"].endswith(ENTERPRISE)
+    assert root["projects"].endswith("/api/v1/projects/")
 
 
 # --- the e-loket page ---------------------------------------------------------------------------------------

@@ -86,6 +86,10 @@ class ApiRootView(ApiView):
                 "version": serializers.CharField(),
                 "schema": serializers.URLField(),
                 "enterprises": serializers.URLField(),
+                "enterprise": serializers.URLField(help_text="The token's enterprise (an API token)."),
+                "projects": serializers.URLField(
+                    help_text="The token's enterprise's projects (an API token)."
+                ),
             },
         ),
     )
@@ -95,6 +99,8 @@ class ApiRootView(ApiView):
                 "version": "v1",
                 "schema": reverse("api-schema", request=request),
                 "enterprises": reverse("api-v1:enterprise-list", request=request),
+                "enterprise": reverse("api-v1:enterprise", request=request),
+                "projects": reverse("api-v1:project-list", request=request),
             }
         )
 
