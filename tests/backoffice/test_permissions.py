@@ -96,3 +96,37 @@ def test_staff_with_a_security_code_may_look_but_not_act(staff: Client, setting:
     assert "Betaalbestand aanmaken" not in html
     assert staff.post("/backoffice/uitbetalingen/").status_code == 403
     assert not AuditEvent.objects.filter(action="wallet.payouts.export").exists()
+
+
+def test_the_predicates_on_acting() -> None:
+    """Without the database's right definitions nobody is staff: the organisation comes from the data."""
+    from kmop.acm.session import Acting
+    from kmop.backoffice import permissions
+
+    def acting(code: str, *roles: str, acr: str = "urn:be:vlaanderen:authmech:eid") -> Acting:
+        return Acting(
+            user=None,  # type: ignore[arg-type]
+            national_number="83041899839",
+            organisation_id=1,
+            organisation_code=code,
+            organisation_name="",
+            roles=roles,
+            acr=acr,
+            method="eid",
+        )
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(permissions, "staff_organisation_codes", lambda right="": frozenset({"OVO003112"}))
+        staff = acting("OVO003112", "VLAIOInkomGebruiker-Medewerker")
+        manager = acting("OVO003112", "VLAIOInkomGebruiker-Medewerker", "VLAIOInkomToepassingsbeheerder")
+        assert permissions.can_view_backoffice(staff)
+        assert permissions.can_act_in_backoffice(staff)
+        assert not permissions.is_application_manager(staff)
+        assert permissions.is_application_manager(manager)
+        assert not permissions.can_view_backoffice(acting("OVO003112", "VLAIOInkomToepassingsbeheerder"))
+        assert not permissions.can_view_backoffice(acting("0934567878", "VLAIOInkomGebruiker-Medewerker"))
+        assert not permissions.can_view_backoffice(acting("OVO003112", "VLAIOInkomGebruikerNieuw-Gebruiker"))
+        assert not permissions.can_view_backoffice(None)
+        totp = acting("OVO003112", "VLAIOInkomGebruiker-Medewerker", acr=TOTP_ACR)
+        assert permissions.can_view_backoffice(totp)
+        assert not permissions.can_act_in_backoffice(totp)

@@ -21,14 +21,16 @@ from kmop.projects.models import Project, ProjectStatus
 
 STAFF_RIGHT = "VLAIOInkomGebruiker"
 STAFF_PROFILE = "Medewerker"
+#: the application manager (IAM.md): issue 6's staff actions on an enterprise's or provider's data need it
+APPLICATION_MANAGER_RIGHT = "VLAIOInkomToepassingsbeheerder"
 #: staff actions on other organisations' data (IAM.md, decision; as kmop.idm.views.STAFF_LEVEL)
 ACTION_LEVEL = "high"
 
 
-def staff_organisation_codes() -> frozenset[str]:
+def staff_organisation_codes(right: str = STAFF_RIGHT) -> frozenset[str]:
     """The organisations (OVO codes) whose staff the back office serves: those the staff right is for."""
     codes = (
-        RightDefinition.objects.filter(code=STAFF_RIGHT, active=True)
+        RightDefinition.objects.filter(code=right, active=True)
         .values_list("organisation_codes", flat=True)
         .first()
     )
@@ -40,6 +42,13 @@ def is_backoffice_staff(acting: Acting | None) -> bool:
     if acting is None or not acting.has_role(STAFF_RIGHT, STAFF_PROFILE):
         return False
     return acting.organisation_code in staff_organisation_codes()
+
+
+def is_application_manager(acting: Acting | None) -> bool:
+    """Back-office staff who also hold the Toepassingsbeheerder right, acting for VLAIO."""
+    if not is_backoffice_staff(acting) or acting is None or not acting.has_role(APPLICATION_MANAGER_RIGHT):
+        return False
+    return acting.organisation_code in staff_organisation_codes(APPLICATION_MANAGER_RIGHT)
 
 
 def can_view_backoffice(acting: Acting | None) -> bool:
