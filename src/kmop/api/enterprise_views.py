@@ -264,7 +264,7 @@ class ProjectListView(EnterpriseApiView):
         data = valid(ApplicationRequestSerializer, request.data)
         organisation = self.organisation()
         stored_key = f"api:{key}"
-        before = Project.objects.filter(organisation=organisation, idempotency_key=stored_key).first()
+        before = project_selectors.projects_of(organisation).filter(idempotency_key=stored_key).first()
         if before is not None:
             if not _same_application(before, data):
                 raise _key_reused()
