@@ -14,7 +14,7 @@ from kmop.backoffice import forms
 from kmop.backoffice.selectors import STATEMENT_IMPORT_ACTION
 from kmop.projects.models import ProjectStatus
 from kmop.wallet.models import Entry, LedgerTransaction, Payout
-from tests.backoffice.conftest import Credit, Setting, statement
+from tests.backoffice.conftest import Credit, Setting, statement, stream
 
 URL = "/backoffice/betalingen/camt/"
 UNKNOWN = "+++090/9337/55493+++"
@@ -142,3 +142,28 @@ def test_no_file_is_refused(staff: Client, setting: Setting) -> None:
     response = staff.post(URL, {})
     assert response.status_code == 200
     assert "Kies een camt.053-bestand." in response.content.decode()
+
+
+def test_no_wrong_deposit_lines_when_another_import_of_the_account_came_in_between(
+    staff: Client, setting: Setting, monkeypatch
+) -> None:
+    from kmop.backoffice import views
+    from kmop.wallet import camt
+
+    project = setting.submit()
+    other = setting.submit(title="Tweede opleiding")
+    real = camt.import_statement
+
+    def with_another_import(file, *, actor):  # the same account's other file, booked first
+        data = statement(
+            Credit("700.00", other.structured_reference_display, servicer_ref="OTHER-1"), statement_id="OTHER"
+        )
+        real(stream(data), actor=actor)
+        return real(file, actor=actor)
+
+    monkeypatch.setattr(views.camt, "import_statement", with_another_import)
+    response = upload(staff, statement(Credit("700.00", project.structured_reference_display)))
+    result = response.context["result"]
+    assert result.report.deposits == 1
+    assert result.deposits == []
+    assert 'id="deposits-more"' in response.content.decode()

@@ -174,7 +174,9 @@ def _digest(upload: UploadedFile) -> str:
 def import_uploaded_statement(*, actor: Actor, upload: UploadedFile) -> UploadResult:
     """Import the uploaded statement with the wallet's import (one transaction: nothing booked on an error)
     and record the upload in the audit trail (file, fingerprint, counts) in the same transaction. The deposits
-    booked are the import's deposit transactions (booked by this actor after the last one before it)."""
+    booked are the import's deposit transactions (booked by this actor after the last one before it); should
+    their number differ from the report's (the same account importing another file at the same moment), no
+    lines are shown rather than wrong ones (the counts stay)."""
     digest = _digest(upload)
     name = (upload.name or "camt053.xml")[:200]
     size = upload.size or 0
@@ -187,7 +189,7 @@ def import_uploaded_statement(*, actor: Actor, upload: UploadedFile) -> UploadRe
             )
             .select_related("project__organisation")
             .annotate(moved=Sum("entries__amount", filter=Q(entries__amount__gt=0)))
-            .order_by("pk")[:REPORT_LINES]
+            .order_by("pk")[: REPORT_LINES + 1]
         )
         deposits = [
             DepositLine(
@@ -199,6 +201,10 @@ def import_uploaded_statement(*, actor: Actor, upload: UploadedFile) -> UploadRe
             for tx in booked
             if tx.project is not None
         ]
+        if len(deposits) != min(report.deposits, REPORT_LINES + 1):
+            # another import by the same account committed in between: the lines are not this file's alone
+            deposits = []
+        deposits = deposits[:REPORT_LINES]
         audit_record(
             actor=actor,
             action=selectors.STATEMENT_IMPORT_ACTION,
