@@ -190,3 +190,20 @@ def test_home_and_person_page_without_n_plus_one(pieter: Client, world: World) -
     _grant(relations[0], date(2025, 12, 1), profile="DienstverlenerKmoPortefeuille")
     assert count("/gebruikersbeheer/") == home
     assert count(f"/gebruikersbeheer/personen/{person.pk}/") == page
+
+
+def test_revoked_administrator_loses_access_at_once(pieter: Client, world: World) -> None:
+    """Nothing of the administration is kept between requests: the next request after the appointment ends
+    is refused, the search and the extension of a grant he could extend a moment before alike."""
+    from kmop.idm.models import AdministratorAppointment
+
+    jonas = world.relation(JONAS, world.a)
+    grant = _grant(jonas, date(2025, 3, 15))
+    assert pieter.get(URL).status_code == 200
+    assert pieter.get(f"/gebruikersbeheer/toekenningen/{grant.pk}/verlengen/").status_code == 200
+    appointment = AdministratorAppointment.objects.get(person__national_number=PIETER, ended_at__isnull=True)
+    services.appointment_end(actor=SYSTEM, appointment=appointment)
+    refused = pieter.get(URL)
+    assert refused.status_code == 403
+    assert "De Smet" not in refused.content.decode()
+    assert pieter.get(f"/gebruikersbeheer/toekenningen/{grant.pk}/verlengen/").status_code == 403

@@ -9,12 +9,16 @@ has it). Callers check this on every request, not only at login.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import re
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from kmop.audit.models import AuditEvent
@@ -28,7 +32,7 @@ from kmop.idm.models import (
     WorkRelation,
     WorkRelationPause,
 )
-from kmop.registers.models import Enterprise, LegalFunction
+from kmop.registers.models import Enterprise, LegalFunction, LegalFunctionCode
 from kmop.registers.selectors import current_legal_functions, enterprise_names
 
 #: a Person of the IDM or a national/BIS number (11 digits)
@@ -157,6 +161,178 @@ def administered_without_staff_right(person: PersonRef, *, at: datetime | None) 
     )
 
 
+# --- the administration of a person in one statement (the Gebruikersbeheer's check on every request) ----
+
+
+@dataclass(frozen=True)
+class Administration:
+    """What a person administers at a moment: whether he is an application manager (an effective
+    ``VLAIOInkomToepassingsbeheerder`` right) and the ids of the organisations he administers on his own (as
+    legal representative or by an administering appointment: ``administered_without_staff_right``)."""
+
+    application_manager: bool
+    organisation_ids: tuple[int, ...]
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _col(alias: str, model: type[Model], name: str) -> str:
+    column = model._meta.get_field(name).column  # type: ignore[union-attr]
+    assert isinstance(column, str)
+    return f"{alias}.{connection.ops.quote_name(column)}"
+
+
+@functools.cache
+def administration_sql() -> str:
+    """The statement of ``administration`` (portable SQLite/PostgreSQL, names from ``_meta``, every value a
+    named parameter), built once. Rows ``('M', 0)`` when the person has an effective application manager's
+    right, ``('O', id)`` for each organisation administered without it. Its three parts are those of
+    ``is_application_manager`` and ``administered_without_staff_right``."""
+    g, r, w, p, o, wp, e = (
+        RightGrant,
+        RightDefinition,
+        WorkRelation,
+        Person,
+        Organisation,
+        WorkRelationPause,
+        Enterprise,
+    )
+    manager = (
+        f"SELECT 'M' AS kind, 0 AS organisation FROM {_table(g)} g"
+        f" JOIN {_table(r)} r ON {_col('r', r, 'id')} = {_col('g', g, 'right')}"
+        f" JOIN {_table(w)} w ON {_col('w', w, 'id')} = {_col('g', g, 'work_relation')}"
+        f" JOIN {_table(p)} p ON {_col('p', p, 'id')} = {_col('w', w, 'person')}"
+        f" JOIN {_table(o)} o ON {_col('o', o, 'id')} = {_col('w', w, 'organisation')}"
+        f" WHERE {_col('p', p, 'national_number')} = %(person)s AND {_col('r', r, 'code')} = %(manager)s"
+        f" AND {_col('r', r, 'active')}"
+        f" AND {_col('g', g, 'begin_date')} <= %(day)s AND {_col('g', g, 'end_date')} >= %(day)s"
+        f" AND ({_col('g', g, 'ended_at')} IS NULL OR {_col('g', g, 'ended_at')} > %(at)s)"
+        f" AND {_col('w', w, 'begin_date')} <= %(day)s AND {_col('w', w, 'end_date')} >= %(day)s"
+        f" AND ({_col('w', w, 'ended_at')} IS NULL OR {_col('w', w, 'ended_at')} > %(at)s)"
+        f" AND {_col('o', o, 'active')}"
+        f" AND ({_col('o', o, 'target_group')} <> %(economic_actor)s"
+        f" OR NOT EXISTS (SELECT 1 FROM {_table(e)} e"
+        f" WHERE {_col('e', e, 'enterprise_number')} = {_col('o', o, 'code')}"
+        f" AND {_col('e', e, 'status')} <> %(kbo_active)s))"
+        f" AND NOT EXISTS (SELECT 1 FROM {_table(wp)} wp"
+        f" WHERE {_col('wp', wp, 'work_relation')} = {_col('w', w, 'id')}"
+        f" AND {_col('wp', wp, 'started_at')} <= %(at)s"
+        f" AND ({_col('wp', wp, 'ended_at')} IS NULL OR {_col('wp', wp, 'ended_at')} > %(at)s))"
+    )
+    lf, fc, a = LegalFunction, LegalFunctionCode, AdministratorAppointment
+    # the organisation of each represented enterprise by its unique code, one lookup per function (a scalar
+    # subquery: a join let the planner hash all 50,000 organisations for the one or two functions of a
+    # person). On PostgreSQL the KBO's numbers are in the "C" collation and the organisation's code in the
+    # database's: compared in the latter, so that the code's unique index serves.
+    in_default = ' COLLATE "default"' if connection.vendor == "postgresql" else ""
+    organisation_of = (
+        f"SELECT {_col('o', o, 'id')} FROM {_table(o)} o"
+        f" WHERE {_col('o', o, 'code')} = {_col('lf', lf, 'enterprise')}{in_default}"
+        f" AND {_col('o', o, 'target_group')} = %(economic_actor)s"
+    )
+    represented = (
+        f"SELECT 'O', ro.organisation FROM (SELECT ({organisation_of}) AS organisation"
+        f" FROM {_table(lf)} lf"
+        f" JOIN {_table(fc)} fc ON {_col('fc', fc, 'code')} = {_col('lf', lf, 'function')}"
+        f" WHERE {_col('lf', lf, 'person_number')} = %(person)s"
+        f" AND {_col('lf', lf, 'start_date')} <= %(day)s"
+        f" AND ({_col('lf', lf, 'end_date')} IS NULL OR {_col('lf', lf, 'end_date')} >= %(day)s)"
+        f" AND {_col('fc', fc, 'represents')}) ro WHERE ro.organisation IS NOT NULL"
+    )
+    appointed = (
+        f"SELECT 'O', {_col('a', a, 'organisation')} FROM {_table(a)} a"
+        f" JOIN {_table(p)} p ON {_col('p', p, 'id')} = {_col('a', a, 'person')}"
+        f" WHERE {_col('p', p, 'national_number')} = %(person)s"
+        f" AND {_col('a', a, 'begin_date')} <= %(day)s"
+        f" AND ({_col('a', a, 'end_date')} IS NULL OR {_col('a', a, 'end_date')} >= %(day)s)"
+        f" AND ({_col('a', a, 'ended_at')} IS NULL OR {_col('a', a, 'ended_at')} > %(at)s)"
+        f" AND ({_col('a', a, 'level')} <> %(access_manager)s"
+        f" OR {_col('a', a, 'domain')} IN (%(domain_economy)s, %(domain_all)s))"
+    )
+    return f"{manager} UNION {represented} UNION {appointed}"
+
+
+_ADMINISTRATION_TYPES = {"person": "varchar", "day": "date", "at": "timestamptz"}
+
+
+def administration(person: PersonRef, *, at: datetime | None = None) -> Administration:
+    """``is_application_manager`` and the ids of ``administered_without_staff_right`` in one statement built
+    once (``administration_sql``; a prepared statement on PostgreSQL with persistent connections): what the
+    Gebruikersbeheer asks on every request, without building ORM queries for it each time."""
+    at, day = _moment(at)
+    ops = connection.ops
+    params: dict[str, Any] = {
+        "person": person_number(person),
+        "day": ops.adapt_datefield_value(day),
+        "at": ops.adapt_datetimefield_value(at),
+        "manager": APPLICATION_MANAGER_RIGHT,
+        "economic_actor": TargetGroup.ECONOMIC_ACTOR.value,
+        "kbo_active": KBO_ACTIVE,
+        "access_manager": AdministratorAppointment.Level.ACCESS_MANAGER.value,
+        "domain_economy": ADMIN_DOMAINS[0],
+        "domain_all": ADMIN_DOMAINS[1],
+    }
+    rows = run_statement("kmop_administration", administration_sql, _ADMINISTRATION_TYPES, params)
+    return Administration(
+        application_manager=any(kind == "M" for kind, _pk in rows),
+        organisation_ids=tuple(sorted(pk for kind, pk in rows if kind == "O")),
+    )
+
+
+#: PostgreSQL: per database connection, the names of the statements prepared on it
+_prepared_on: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def connections_persist() -> bool:
+    """Whether a database connection outlives a request (the pool, or ``CONN_MAX_AGE``): only then does a
+    prepared statement pay (PostgreSQL plans these statements in about ten times the time it runs them,
+    every time; a prepared one, after its first five runs, with a generic plan kept by the connection)."""
+    pool = getattr(connection, "pool", None)  # PostgreSQL's backend only
+    return pool is not None or connection.settings_dict.get("CONN_MAX_AGE") != 0
+
+
+@functools.cache
+def _prepared(
+    name: str, build: Callable[[], str], types: tuple[tuple[str, str], ...]
+) -> tuple[str, str, tuple[str, ...]]:
+    """A statement with named parameters as PostgreSQL's ``PREPARE``, its ``EXECUTE`` (values bound by the
+    driver) and the order of its parameters."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${names.index(match[1]) + 1}"
+
+    body = re.sub(r"%\((\w+)\)s", number, build())
+    kinds = dict(types)
+    declared = ", ".join(kinds.get(n, "varchar") for n in names)
+    placeholders = ", ".join("%s" for _ in names)
+    return f"PREPARE {name} ({declared}) AS {body}", f"EXECUTE {name} ({placeholders})", tuple(names)
+
+
+def run_statement(
+    name: str, build: Callable[[], str], types: Mapping[str, str], params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Run a hand-written statement with named parameters (``build()``, cached by the caller) and return its
+    rows; on PostgreSQL with persistent connections as a prepared statement ``name`` (prepared once per
+    database connection; ``types``: the SQL types of its parameters, ``varchar`` by default)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connections_persist():
+            prepare, execute, names = _prepared(name, build, tuple(sorted(types.items())))
+            raw = connection.connection
+            done = _prepared_on.setdefault(raw, set())
+            if name not in done:
+                cursor.execute(prepare)  # once per database connection
+                done.add(name)
+            cursor.execute(execute, [params[n] for n in names])
+        else:
+            cursor.execute(build(), params)
+        return cursor.fetchall()
+
+
 @dataclass(frozen=True)
 class Administrator:
     """Someone who administers an organisation, and why."""
@@ -281,6 +457,12 @@ def grants_expiring(
     return grants.order_by("end_date", "id")
 
 
+#: what a row of "toekenning opzoeken" shows besides the grant
+GRANT_SEARCH_RELATED = ("right", "department", "work_relation__person", "work_relation__organisation")
+#: up to this many work relations of a person's search go into the query as a list of ids
+PERSON_RELATIONS_LIST = 1000
+
+
 def grant_search(
     *,
     administrator: PersonRef,
@@ -304,9 +486,7 @@ def grant_search(
     The filters are on the grant's own columns (``organisation_id IN (...)``, ``right_id``, dates), so that a
     page in the order of ``grant_search_page`` is a range scan of the index (organisation, end date, id) of
     those organisations; a person is looked up among the work relations of those organisations first."""
-    grants = RightGrant.objects.select_related(
-        "right", "department", "work_relation__person", "work_relation__organisation"
-    )
+    grants = RightGrant.objects.select_related(*GRANT_SEARCH_RELATED)
     if application_manager is None:
         application_manager = is_application_manager(administrator, at=at)
     ids: list[int] | None = None  # None: every organisation (an application manager)
@@ -318,8 +498,6 @@ def grant_search(
             ids = list(organisation_ids)
     if organisation is not None:
         ids = [organisation.pk] if ids is None or organisation.pk in ids else []
-    if ids is not None:
-        grants = grants.filter(organisation_id__in=ids)
     if right_code:
         # the right's id as a scalar subquery: evaluated once, then a condition on the grant's own column
         right_id = RightDefinition.objects.filter(code=right_code).values("pk")[:1]
@@ -336,13 +514,26 @@ def grant_search(
         relations = WorkRelation.objects.filter(person_search_q(person, "person__"))
         if ids is not None:
             relations = relations.filter(organisation_id__in=ids)
-        grants = grants.filter(work_relation_id__in=relations.values("pk"))
+        # the matching work relations first (one query; a name through the trigram indexes of migration
+        # 0006): as a list of ids, each page is then a lookup of their grants, not the same join again in the
+        # page of each organisation; a subquery when they are too many for a list
+        found = list(relations.order_by().values_list("pk", flat=True)[: PERSON_RELATIONS_LIST + 1])
+        if len(found) > PERSON_RELATIONS_LIST:
+            grants = grants.filter(work_relation_id__in=relations.values("pk"))
+        else:
+            grants = grants.filter(work_relation_id__in=found)
     if not include_ended:
         grants = grants.filter(ended_at__isnull=True)
-    grants = grants.order_by(
-        "work_relation__person__last_name", "work_relation__person__first_name", "right__code", "id"
-    )
-    setattr(grants, SEARCH_ORGANISATIONS, ids)  # for grant_search_page
+    order = ("work_relation__person__last_name", "work_relation__person__first_name", "right__code", "id")
+    unscoped = grants.order_by(*order)
+    if ids is not None:
+        grants = grants.filter(organisation_id__in=ids)
+    grants = grants.order_by(*order)
+    # for grant_search_page: the organisations, and the filters without them (its page of each organisation
+    # filters on that one alone: with the IN list too the planner multiplied both selectivities and took the
+    # largest organisation for one of 50 grants)
+    setattr(grants, SEARCH_ORGANISATIONS, ids)
+    setattr(grants, SEARCH_UNSCOPED, unscoped)
     return grants
 
 
@@ -470,6 +661,8 @@ def person_history_in(person: Person, organisations: QuerySet[Organisation]) -> 
 
 #: the attribute of a ``grant_search`` result that holds the ids of the organisations searched (None: all)
 SEARCH_ORGANISATIONS = "search_organisation_ids"
+#: the attribute of a ``grant_search`` result that holds the same search without the organisations' filter
+SEARCH_UNSCOPED = "search_unscoped"
 #: up to this many organisations, a page of ``grant_search_page`` merges the pages of each (PostgreSQL)
 PER_ORGANISATION_PAGES = 50
 
@@ -484,17 +677,37 @@ def grant_search_page(
     ``idm_grant_end_id_idx`` — so every page costs one query whatever its number (no OFFSET, no COUNT).
     Returns the grants and the cursor of the next page (None on the last page)."""
     ids: list[int] | None = getattr(grants, SEARCH_ORGANISATIONS, None)
-    grants = grants.order_by("end_date", "id")
-    if after is not None:
+    unscoped: QuerySet[RightGrant] | None = getattr(grants, SEARCH_UNSCOPED, None)
+
+    def keyset(found: QuerySet[RightGrant]) -> QuerySet[RightGrant]:
+        found = found.order_by("end_date", "id")
+        if after is None:
+            return found
         day, pk = after
         # the range on end_date lets the index seek; the OR only refines the first day
-        grants = grants.filter(end_date__gte=day).filter(Q(end_date__gt=day) | Q(id__gt=pk))
-    if ids is not None and 1 < len(ids) <= PER_ORGANISATION_PAGES and connection.vendor == "postgresql":
+        return found.filter(end_date__gte=day).filter(Q(end_date__gt=day) | Q(id__gt=pk))
+
+    grants = keyset(grants)
+    if (
+        ids is not None
+        and unscoped is not None
+        and 1 < len(ids) <= PER_ORGANISATION_PAGES
+        and connection.vendor == "postgresql"
+    ):
         # several organisations: PostgreSQL cannot merge the ordered ranges of an IN list and walked the whole
         # (end date, id) index instead; the page is the first of the pages of each organisation (each a range
         # of the index (organisation, end date, id)), merged
-        parts = [grants.filter(organisation_id=pk).values("id")[: size + 1] for pk in ids]
-        grants = grants.filter(id__in=parts[0].union(*parts[1:], all=True))
+        # Two queries: the keys of the first page of each organisation (a union of index ranges, merged
+        # here), then those rows with what they show. As one statement (``id IN (union)`` joined to the
+        # rows' five tables) PostgreSQL took longer to plan it than to run it.
+        base = keyset(unscoped)
+        parts = [base.filter(organisation_id=pk).values_list("end_date", "id")[: size + 1] for pk in ids]
+        keys = sorted(parts[0].union(*parts[1:], all=True).order_by())[: size + 1]
+        if not keys:
+            return [], None
+        wanted = [pk for _day, pk in keys]
+        grants = RightGrant.objects.select_related(*GRANT_SEARCH_RELATED).filter(pk__in=wanted)
+        grants = grants.order_by("end_date", "id")
     rows = list(grants[: size + 1])
     if len(rows) > size:
         last = rows[size - 1]

@@ -32,6 +32,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -114,20 +115,20 @@ STAFF_LEVEL = "high"
 def _administrator(request: HttpRequest, user: User, number: str) -> Administrator | None:
     """The administrator, or None. The Toepassingsbeheerder's powers over every organisation need a login at
     level *high* (eID, itsme); with a security code (*substantial*) he administers only what he administers
-    on his own (appointments, KBO)."""
-    manager = level_at_least(
-        request.session.get(keys.ACR, ""), STAFF_LEVEL
-    ) and selectors.is_application_manager(number)
-    if manager:
-        return Administrator(
-            user, number, request.session.get(keys.ACR, ""), True, Organisation.objects.all()
-        )
-    # The ids as a list (one small query): the planner then knows how few organisations they are.
-    ids = list(selectors.administered_without_staff_right(number, at=None).values_list("pk", flat=True))
+    on his own (appointments, KBO).
+
+    Asked again on every request (a revoked administrator loses access at once), in one statement built once
+    (``selectors.administration``): building the ORM queries of the same question cost more than running
+    them."""
+    acr = request.session.get(keys.ACR, "")
+    administration = selectors.administration(number)
+    if administration.application_manager and level_at_least(acr, STAFF_LEVEL):
+        return Administrator(user, number, acr, True, Organisation.objects.all())
+    # The ids as a list: the planner then knows how few organisations they are.
+    ids = list(administration.organisation_ids)
     if not ids:
         return None
-    organisations = Organisation.objects.filter(pk__in=ids)
-    return Administrator(user, number, request.session.get(keys.ACR, ""), False, organisations, ids)
+    return Administrator(user, number, acr, False, Organisation.objects.filter(pk__in=ids), ids)
 
 
 def administrator_required(view: View) -> View:
@@ -156,7 +157,7 @@ def _person(request: HttpRequest, admin: Administrator, pk: int) -> Person:
     if (
         admin.application_manager
         or pk in request.session.get(ADDED_PERSONS, [])
-        or selectors.person_visible_to(person, admin.number)
+        or WorkRelation.objects.filter(person=person, organisation__in=admin.organisations).exists()
     ):
         return person
     raise Http404
@@ -1008,6 +1009,71 @@ def _cursor(value: str) -> selectors.GrantCursor | None:
         return None
 
 
+def _url_of(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` resolved once: a page of 50 rows holds 100 links."""
+    sentinel = 987654321987
+    head, _sep, tail = reverse(name, args=[sentinel]).partition(str(sentinel))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+#: a row of "toekenning opzoeken" (as the template's table had it; every value escaped by format_html_join)
+_GRANT_ROW = (
+    '\n    <tr>\n      <td><a href="{}">{} {}</a></td>\n      <td>{} ({})</td>\n      <td>{}</td>\n'
+    "      <td>{}</td>\n      <td>{}</td>\n      <td>{}</td>\n      <td>{}</td>\n    </tr>"
+)
+_EXTEND_LINK = '<a href="{}">{}<span class="visually-hidden"> {} {} {}</span></a>'
+
+
+def _grant_rows(grants: Sequence[RightGrant], today: date) -> str:
+    """The table rows of a page of "toekenning opzoeken", rendered here rather than by the template
+    language: its per-row lookups, ``{% url %}`` and ``{% translate %}`` tags were about half of the page's
+    time at 50 rows. Labels and URL patterns are resolved once per page."""
+    person_url, extend_url = _url_of("idm:person"), _url_of("idm:grant-extend")
+    extend, of = _("Verleng"), _("van")
+    statuses = {
+        "ended": _("Beëindigd"),
+        "expired": _("Verlopen"),
+        "future": _("Toekomstig"),
+        "active": _("Actief"),
+    }
+
+    def cells(grant: RightGrant) -> tuple[object, ...]:
+        person = grant.work_relation.person
+        organisation = grant.work_relation.organisation
+        right = grant.right.label_nl
+        if grant.department is not None:
+            right = f"{right} – {grant.department.name}"
+        elif grant.context_value:
+            right = f"{right} – {grant.context_value}"
+        if grant.ended_at is not None:
+            status = statuses["ended"]
+        elif grant.end_date < today:
+            status = statuses["expired"]
+        elif grant.begin_date > today:
+            status = statuses["future"]
+        else:
+            status = statuses["active"]
+        link = (
+            ""
+            if grant.ended_at
+            else format_html(_EXTEND_LINK, extend_url(grant.pk), extend, grant.right.label_nl, of, person)
+        )
+        return (
+            person_url(person.pk),
+            person.last_name,
+            person.first_name,
+            organisation.name,
+            organisation.display_code,
+            right,
+            f"{grant.begin_date:%d/%m/%Y}",
+            f"{grant.end_date:%d/%m/%Y}",
+            status,
+            link,
+        )
+
+    return format_html_join("", _GRANT_ROW, (cells(grant) for grant in grants))
+
+
 @never_cache
 @require_safe
 @administrator_required
@@ -1059,9 +1125,6 @@ def grant_search(request: HttpRequest, admin: Administrator) -> HttpResponseBase
     params = request.GET.copy()
     params.pop("na", None)
     params.pop("formaat", None)
-    today = timezone.localdate()
-    for grant in grants:
-        grant.status_label = grant_status(grant, today)  # type: ignore[attr-defined]
     next_params = params.copy()
     if next_cursor is not None:
         next_params["na"] = f"{next_cursor[0].isoformat()}_{next_cursor[1]}"
@@ -1075,6 +1138,7 @@ def grant_search(request: HttpRequest, admin: Administrator) -> HttpResponseBase
             "searched": searched,
             "valid": valid,
             "grants": grants,
+            "rows": _grant_rows(grants, timezone.localdate()),
             "next_url": f"?{next_params.urlencode()}" if next_cursor else "",
             "first_url": f"?{params.urlencode()}" if "na" in request.GET else "",
             "csv_url": f"?{csv_params.urlencode()}",
