@@ -56,3 +56,19 @@ def test_a_statement_in_a_temporary_file_is_imported(staff: Client, setting: Set
     assert response.context["result"].report.deposits == 1
     project.refresh_from_db()
     assert project.status == ProjectStatus.LOPEND
+
+
+def test_every_page_renders_in_english(staff: Client, setting: Setting, settings) -> None:
+    project = stop_requested(setting)
+    staff.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for url in (
+        "/backoffice/",
+        "/backoffice/betalingen/camt/",
+        "/backoffice/uitbetalingen/",
+        "/backoffice/stopzettingen/",
+        f"/backoffice/stopzettingen/{project.number}/",
+        "/backoffice/boekingen/",
+    ):
+        response = staff.get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="en">' in response.content.decode(), url

@@ -27,7 +27,7 @@ from tests.projects.conftest import make_registration
 from tests.providers.conftest import sign_up_data
 from tests.wallet.conftest import Credit, statement
 
-from .harness import check_page
+from .harness import assert_no_page_errors, check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -189,3 +189,30 @@ def test_upload_payouts_and_a_stop(page: Page, page_errors, backoffice_world, tm
     stopped.refresh_from_db()
     assert stopped.status == ProjectStatus.GESTOPT
     check_page(page, "backoffice-stops-done", page_errors)
+
+
+@pytest.mark.parametrize("browser_context_options", [{"java_script_enabled": False}])
+def test_upload_and_download_without_javascript(
+    page: Page, page_errors, backoffice_world, tmp_path: Path
+) -> None:
+    paid = backoffice_world["paid"]
+    page.goto("/aanmelden/simulator/eid/")
+    page.get_by_role("button", name="Aanmelden als An Wouters").click()
+    page.goto("/backoffice/betalingen/camt/")
+    data = statement(
+        Credit(str(paid.own_contribution), paid.structured_reference_display),
+        Credit("5.00", "+++090/9337/55493+++"),
+    )
+    page.get_by_label("Rekeninguittreksel (camt.053, XML)").set_input_files(
+        files=[{"name": "uittreksel.xml", "mimeType": "application/xml", "buffer": data}]
+    )
+    page.get_by_role("button", name="Inlezen en boeken").click()
+    expect(page.locator("#deposits")).to_contain_text(paid.number)
+    nav(page, "Uitbetalingen")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Betaalbestand aanmaken").click()
+    target = tmp_path / "betaalbestand.xml"
+    download_info.value.save_as(target)
+    root = ET.fromstring(target.read_bytes())  # noqa: S314  (our own output)
+    assert root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", PAIN).text == "5.00"
+    assert_no_page_errors(page_errors)
