@@ -1,17 +1,23 @@
-"""camt.053: parsing (the real samples too), deposits matched, refunds, idempotency, bad files."""
+"""camt.053: parsing (the real samples too), deposits matched, refunds, idempotency, bad files; the set-based
+import (PostgreSQL) against the batched one."""
 
 from __future__ import annotations
 
 import io
+import json
+import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
 
-from kmop.projects.models import Project, ProjectStatus
+from kmop.audit.models import AuditEvent
+from kmop.projects.models import Project, ProjectStatus, ProjectStatusChange
 from kmop.wallet import camt, services
-from kmop.wallet.models import AccountKind, Entry, LedgerTransaction, Payout, TransactionKind
+from kmop.wallet.models import Account, AccountKind, Entry, LedgerTransaction, Payout, TransactionKind
 from tests.idm.conftest import SYSTEM
 from tests.projects.conftest import Setting
 from tests.wallet.conftest import SAMPLES, Credit, assert_balanced, statement, stream
@@ -209,4 +215,277 @@ def test_the_real_samples_import_as_refunds(setting: Setting) -> None:
     assert report.entries > 200
     assert report.deposits == 0
     assert report.refunds == report.credits - sum(1 for line in report.lines if line.outcome == "manueel")
+    assert_balanced()
+
+
+# --- the set-based import (PostgreSQL) and the batched one (SQLite, or set_based=False) ---------------------
+
+on_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the set-based import is PostgreSQL's"
+)
+
+
+def mixed_statement(p1: Project, p2: Project, p3: Project) -> bytes:
+    """Good and bad credits for three projects in Bevestigd (own contribution 700.00, subsidy 300.00)."""
+    return statement(
+        Credit("699.99", ogm(p1), servicer_ref="R01"),  # wrong amount, before the right one
+        Credit("700.00", ogm(p1), servicer_ref="R02"),  # deposit
+        Credit("700.00", ogm(p1), servicer_ref="R03"),  # a second deposit: the project is Lopend now
+        Credit("700.00", "+++090/9337/55493+++", servicer_ref="R04"),  # unknown reference
+        Credit("700.00", servicer_ref="R05", debtor_iban="BE00123456789012"),  # no reference, bad IBAN
+        Credit("700.00", ogm(p2), servicer_ref="R06", currency="USD"),  # not in euro
+        Credit("700.001", ogm(p2), servicer_ref="R07"),  # three decimals
+        Credit("12345678901.00", ogm(p2), servicer_ref="R08"),  # absurdly large
+        Credit("0.00", ogm(p2), servicer_ref="R09"),  # nothing
+        Credit("10.00", ogm(p2), servicer_ref="R10", direction="DBIT"),  # a debit
+        Credit("700.0", ogm(p2), servicer_ref="R11"),  # deposit (one decimal in the file)
+        Credit("700.00", ogm(p3), servicer_ref="R02"),  # the bank's reference of entry 2 again
+        Credit("700.00", ustrd=f"betaling {ogm(p3)}", servicer_ref="R13"),  # deposit, reference in Ustrd
+    )
+
+
+def three_projects(setting: Setting) -> tuple[Project, Project, Project]:
+    p1, p2, p3 = (setting.submit(title=f"Opleiding {i}") for i in (1, 2, 3))
+    assert {p.own_contribution for p in (p1, p2, p3)} == {Decimal("700.00")}
+    return p1, p2, p3
+
+
+def test_mixed_good_and_bad_entries(setting: Setting) -> None:
+    p1, p2, p3 = three_projects(setting)
+    events_before = AuditEvent.objects.count()
+    report = camt.import_statement(stream(mixed_statement(p1, p2, p3)), actor=SYSTEM)
+    assert (report.entries, report.credits, report.deposits, report.refunds) == (13, 12, 3, 4)
+    assert (report.already_booked, report.skipped) == (1, 5)  # the reference twice; the debit + 4 manual
+    assert [(ln.reference, ln.outcome, ln.message) for ln in report.lines] == [
+        (
+            "camt:R01",
+            "terugbetaling",
+            f"bedrag 699.99 in plaats van de eigen bijdrage 700.00 voor {p1.number}",
+        ),
+        ("camt:R03", "terugbetaling", f"project {p1.number} is niet meer in status Bevestigd"),
+        ("camt:R04", "terugbetaling", "onbekende gestructureerde mededeling"),
+        ("camt:R05", "terugbetaling", "geen gestructureerde mededeling"),
+        ("camt:R06", "manueel", "niet in euro (USD)"),
+        ("camt:R07", "manueel", "ongeldig bedrag"),
+        ("camt:R08", "manueel", "onwaarschijnlijk groot bedrag"),
+        ("camt:R09", "manueel", "ongeldig bedrag"),
+    ]
+    assert [ln.amount for ln in report.lines][:4] == [Decimal("699.99")] + [Decimal("700.00")] * 3
+    for project in (p1, p2, p3):
+        project.refresh_from_db()
+        assert project.status == ProjectStatus.LOPEND
+        assert project.deposited_at is not None
+        assert services.project_balance(project) == Decimal("1000.00")
+        change = ProjectStatusChange.objects.get(project=project, action="deposit")
+        assert (change.from_status, change.to_status, change.action) == ("Bevestigd", "Lopend", "deposit")
+        event = AuditEvent.objects.get(action="projects.project.deposit", object_id=str(project.pk))
+        assert (event.before["status"], event.after["status"]) == ("Bevestigd", "Lopend")
+    kinds = sorted(LedgerTransaction.objects.values_list("kind", flat=True))
+    assert kinds == ["deposit"] * 3 + ["subsidy"] * 3 + ["unmatched"] * 4
+    for tx in LedgerTransaction.objects.all():
+        event = AuditEvent.objects.get(action=f"wallet.transaction.{tx.kind}", object_id=str(tx.pk))
+        assert event.after["reference"] == tx.reference
+        lines = sorted(tx.entries.values_list("amount", flat=True))
+        assert [Decimal(amount) for _account, amount in event.after["entries"]] == sorted(
+            lines, key=lambda a: a > 0
+        )
+    assert AuditEvent.objects.count() - events_before == 3 + 10  # a project transition, a transaction
+    payouts = {
+        p.transaction.reference: (p.amount, p.iban) for p in Payout.objects.select_related("transaction")
+    }
+    assert payouts == {
+        "camt:R01": (Decimal("699.99"), "DE89370400440532013000"),
+        "camt:R03": (Decimal("700.00"), "DE89370400440532013000"),
+        "camt:R04": (Decimal("700.00"), "DE89370400440532013000"),
+        "camt:R05": (Decimal("700.00"), ""),  # the sender's IBAN is wrong: refunded by hand
+    }
+    assert services.account_balance(services.system_account(AccountKind.REFUNDS)) == Decimal("2799.99")
+    assert services.account_balance(services.system_account(AccountKind.BANK)) == Decimal("-4899.99")
+    assert services.account_balance(services.system_account(AccountKind.SUBSIDY)) == Decimal("-900.00")
+    assert_balanced()
+
+
+def test_the_mixed_statement_twice_books_nothing_twice(setting: Setting) -> None:
+    p1, p2, p3 = three_projects(setting)
+    data = mixed_statement(p1, p2, p3)
+    camt.import_statement(stream(data), actor=SYSTEM)
+    counts = [m.objects.count() for m in (LedgerTransaction, Entry, Payout, ProjectStatusChange, AuditEvent)]
+    again = camt.import_statement(stream(data), actor=SYSTEM)
+    assert (again.deposits, again.refunds, again.already_booked) == (0, 0, 8)
+    assert [ln.outcome for ln in again.lines] == ["manueel"] * 4  # never booked, so reported again
+    assert [
+        m.objects.count() for m in (LedgerTransaction, Entry, Payout, ProjectStatusChange, AuditEvent)
+    ] == (counts)
+
+
+def test_an_invalid_amount_in_the_middle_books_nothing(setting: Setting) -> None:
+    project = setting.submit()
+    credits = [Credit("700.00", ogm(project))] + [Credit("1.00", servicer_ref=f"R{i}") for i in range(30)]
+    data = statement(*credits).replace(b'<Amt Ccy="EUR">1.00</Amt>', b'<Amt Ccy="EUR">-1.00</Amt>', 1)
+    with pytest.raises(camt.CamtError) as refused:
+        camt.import_statement(stream(data), actor=SYSTEM, batch_size=5)
+    assert "Boeking 2 " in str(refused.value)
+    assert "-1.00" in str(refused.value)
+    assert not LedgerTransaction.objects.exists()
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.BEVESTIGD
+
+
+@pytest.mark.parametrize(
+    ("cut", "words"),
+    [
+        (lambda data: data[: len(data) // 2], "onvolledig"),  # cut off in the middle of an entry
+        (lambda data: data.replace(b"</Ntry>", b"</Ntr>", 1), "geen geldige XML (regel 1"),
+        (lambda data: data.replace(b"<Ntry>", b"<Ntry><Ntry>", 1).rsplit(b"</Stmt>", 1)[0], "onvolledig"),
+    ],
+)
+def test_broken_xml_is_refused_with_the_place(setting: Setting, cut: Any, words: str) -> None:
+    project = setting.submit()
+    data = statement(
+        *[Credit("700.00", ogm(project))] + [Credit("1.00", servicer_ref=f"R{i}") for i in range(20)]
+    )
+    with pytest.raises(camt.CamtError) as refused:
+        camt.import_statement(stream(cut(data)), actor=SYSTEM)
+    assert words in str(refused.value)
+    assert "regel" in str(refused.value)
+    assert not LedgerTransaction.objects.exists()
+    assert not ProjectStatusChange.objects.filter(project=project, action="deposit").exists()
+
+
+def test_several_statements_in_one_file_keep_their_ids() -> None:
+    one = statement(Credit("1.00"), statement_id="STMT-A")
+    two = statement(Credit("2.00"), Credit("3.00"), statement_id="STMT-B")
+    body = re.sub(rb"<AcctSvcrRef>[^<]*</AcctSvcrRef>", b"", one.replace(b"</BkToCstmrStmt></Document>", b""))
+    body += re.sub(rb"<AcctSvcrRef>[^<]*</AcctSvcrRef>", b"", two[two.index(b"<Stmt>") :])
+    entries = list(camt.parse(stream(body)))
+    assert [e.reference for e in entries] == ["camt:STMT-A#1", "camt:STMT-B#1", "camt:STMT-B#2"]
+
+
+def test_a_utf16_document_type_declaration_is_refused() -> None:
+    data = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "aaaa">]><Document/>'
+    with pytest.raises(camt.CamtError, match="documenttypedefinitie"):
+        list(camt.parse(stream(data.encode("utf-16"))))
+
+
+def snapshot(events_after: int) -> dict[str, Any]:
+    """What an import wrote, without ids and times (a transaction by its reference)."""
+    refs = dict(LedgerTransaction.objects.values_list("id", "reference"))
+    return {
+        "transactions": sorted(
+            LedgerTransaction.objects.values_list("kind", "project_id", "reference", "memo", "actor_label")
+        ),
+        "entries": sorted((refs[e.transaction_id], str(e.account), e.amount) for e in Entry.objects.all()),
+        "payouts": sorted(
+            (
+                refs[p.transaction_id],
+                p.kind,
+                p.project_id,
+                p.amount,
+                p.iban,
+                p.name,
+                p.remittance,
+                p.created_by,
+            )
+            for p in Payout.objects.all()
+        ),
+        "projects": sorted(
+            (p.pk, p.status, p.deposited_at is not None, p.status_changed_at == p.deposited_at)
+            for p in Project.objects.all()
+        ),
+        "history": sorted(
+            ProjectStatusChange.objects.values_list(
+                "project_id", "from_status", "to_status", "action", "actor_label", "reason"
+            )
+        ),
+        "accounts": sorted(Account.objects.values_list("kind", "project_id")),
+        "audit": sorted(
+            (
+                e.action,
+                e.object_type,
+                refs[int(e.object_id)] if e.object_type == "wallet.LedgerTransaction" else e.object_id,
+                e.actor_label,
+                json.dumps(e.before, sort_keys=True),
+                json.dumps(e.after, sort_keys=True),
+                e.reason if e.object_type == "projects.Project" else "",
+            )
+            for e in AuditEvent.objects.filter(id__gt=events_after)
+        ),
+    }
+
+
+@on_postgres
+@pytest.mark.parametrize("batch_size", [2, 2000])
+def test_set_based_and_batched_give_the_same_results(setting: Setting, batch_size: int) -> None:
+    p1, p2, p3 = three_projects(setting)
+    setting.submit(title="Niet betaald")  # stays Bevestigd in both
+    data = mixed_statement(p1, p2, p3) + b""
+    mark = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    results = []
+    for set_based in (True, False):
+        with transaction.atomic():
+            report = camt.import_statement(
+                stream(data), actor=SYSTEM, set_based=set_based, batch_size=batch_size
+            )
+            results.append((report, snapshot(mark)))
+            transaction.set_rollback(True)
+    (set_report, set_state), (batch_report, batch_state) = results
+    assert set_report == batch_report
+    assert set_report.deposits == 3
+    for key in set_state:
+        assert set_state[key] == batch_state[key], key
+
+
+@on_postgres
+def test_the_statement_check_refuses_an_unbalanced_insert_at_once(setting: Setting) -> None:
+    bank = services.system_account(AccountKind.BANK)
+    refunds = services.system_account(AccountKind.REFUNDS)
+
+    def unbalanced() -> None:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL kmop.wallet_statement_check = 'on'")
+            tx = LedgerTransaction.objects.create(kind=TransactionKind.UNMATCHED, actor_label="test")
+            Entry.objects.bulk_create(
+                [
+                    Entry(transaction=tx, account=bank, amount=Decimal("-5.00")),
+                    Entry(transaction=tx, account=refunds, amount=Decimal("4.99")),
+                ]
+            )
+
+    with pytest.raises(DatabaseError, match="sum to"):
+        unbalanced()  # at the INSERT, not at commit (the test's transaction never commits)
+    assert not LedgerTransaction.objects.exists()
+
+
+@on_postgres
+def test_the_import_leaves_the_row_check_on_and_the_trigger_checks_its_transactions(setting: Setting) -> None:
+    p1, p2, p3 = three_projects(setting)
+    with transaction.atomic():
+        camt.import_statement(stream(mixed_statement(p1, p2, p3)), actor=SYSTEM)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('kmop.wallet_statement_check', true)")
+            assert cursor.fetchone()[0] == "off"
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred checks of commit, now
+    assert LedgerTransaction.objects.count() == 10
+    assert_balanced()
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_the_same_file_at_once_book_it_once(setting: Setting) -> None:
+    from kmop.schemes import services as scheme_services
+    from tests.wallet.test_concurrency import _run_threads
+
+    scheme_services.scheme_data_load(actor=SYSTEM)
+    p1, p2, p3 = three_projects(setting)
+    data = mixed_statement(p1, p2, p3)
+    reports: list[camt.CamtReport] = []
+
+    def work(_index: int) -> None:
+        reports.append(camt.import_statement(stream(data), actor=SYSTEM))
+
+    assert _run_threads(2, work) == []
+    assert sorted((r.deposits, r.refunds, r.already_booked) for r in reports) == [(0, 0, 8), (3, 4, 1)]
+    assert LedgerTransaction.objects.count() == 10
+    assert ProjectStatusChange.objects.filter(action="deposit").count() == 3
     assert_balanced()
