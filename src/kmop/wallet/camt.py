@@ -233,7 +233,7 @@ def _end_events(head: list[bytes], stream: IO[bytes]) -> Iterator[tuple[str, ET.
     try:
         for chunk in itertools.chain(head, iter(lambda: stream.read(CHUNK), b"")):
             parser.feed(chunk)
-            yield from parser.read_events()  # type: ignore[misc]  (end events only)
+            yield from parser.read_events()  # type: ignore[misc]  # end events only
         final = True
         parser.close()
         yield from parser.read_events()  # type: ignore[misc]
