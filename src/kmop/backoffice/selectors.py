@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 
 from kmop.audit.models import AuditEvent
 from kmop.projects.models import Project, ProjectStatus, ProjectStatusChange
-from kmop.wallet.models import LedgerTransaction, Payout, PayoutBatch
+from kmop.wallet.models import Entry, LedgerTransaction, Payout, PayoutBatch
 
 ZERO = Decimal("0.00")
 #: the audit action of a bank statement imported through the back office (``views.camt_upload``)
@@ -102,12 +102,19 @@ def statement_imports() -> QuerySet[AuditEvent]:
 
 def ledger_transactions(project_number: str = "") -> QuerySet[LedgerTransaction]:
     """The ledger's transactions, newest first, with the project and the amount moved (the sum of the
-    positive lines); only one project's when a number is given."""
-    transactions = (
-        LedgerTransaction.objects.select_related("project")
-        .annotate(moved=Sum("entries__amount", filter=Q(entries__amount__gt=0)))
-        .order_by("-created_at", "-id")
+    positive lines, a subquery per row shown: no aggregate over the whole ledger); only one project's when a
+    number is given. All transactions: by id, descending (the primary key's index; ids follow the booking
+    order); one project's: by the index (project, created_at)."""
+    moved = (
+        Entry.objects.filter(transaction=OuterRef("pk"), amount__gt=0)
+        .order_by()
+        .values("transaction")
+        .annotate(total=Sum("amount"))
+        .values("total")
     )
+    transactions = LedgerTransaction.objects.select_related("project").annotate(moved=Subquery(moved))
     if project_number:
-        transactions = transactions.filter(project__number=project_number.strip().upper())
-    return transactions
+        return transactions.filter(project__number=project_number.strip().upper()).order_by(
+            "-created_at", "-id"
+        )
+    return transactions.order_by("-id")
