@@ -104,3 +104,13 @@ def test_the_payment_file_is_a_download_and_the_payouts_are_exported_once(
 
 def test_an_unknown_file_is_404(staff: Client, setting: Setting) -> None:
     assert staff.get("/backoffice/uitbetalingen/bestanden/999/").status_code == 404
+
+
+def test_without_the_debtor_account_nothing_is_exported(staff: Client, setting: Setting, settings) -> None:
+    open_payouts(setting)
+    settings.WALLET_DEBTOR_IBAN = ""
+    response = staff.post(URL)
+    assert response.status_code == 302
+    assert "WALLET_DEBTOR_IBAN" in staff.get(URL).content.decode()
+    assert not PayoutBatch.objects.exists()
+    assert not Payout.objects.filter(batch__isnull=False).exists()
