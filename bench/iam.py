@@ -9,13 +9,18 @@ today. Figures:
 - check: the same page (``/``) through Django's handler in this process, logged in and acting for the largest
   organisation, with ``ActingOrganisationMiddleware`` and with a copy of it that trusts the session's roles
   (no query): the difference of the medians is the check's cost. Its queries are counted and EXPLAINed.
-- reminders: ``kmop.idm.reminders.send_reminders(today)`` with the locmem e-mail backend, in a transaction
-  that is rolled back (so every repeat does the same work), against one set-based SQL query that selects the
-  same due grants.
+- reminders: ``kmop.idm.reminders.send_reminders(today)`` (claims, audits and queues the mails in the
+  outbox), in a transaction that is rolled back (so every repeat does the same work), against one set-based
+  SQL query that selects the same due grants; one more run with its statements timed one by one.
 - search: ``/gebruikersbeheer/toekenningen/`` with a mix of filters over real HTTP (gunicorn, the production
   server, with 4 sync workers on 127.0.0.1; 16 clients with their own session, each one request at a time),
-  against ``/health/`` on the same server with the same clients and sessions. Before the page exists, the
-  selector ``grant_search`` is measured in-process.
+  against ``/health/`` on the same server with the same clients and sessions. The load comes from ``wrk``
+  when it is installed (``WRK_INSTALL``; a C event loop that costs the machine little), else from one
+  Python process per client; the server's own time per request comes from gunicorn's access log. Also: 16
+  clients that pause a second after each answer (users who read), and the former load generator (16
+  threads in this process) on the floor, to show what a client costs. The selector ``grant_search`` is
+  also measured in-process.
+- the database's statistics are brought up to date first (``ANALYZE``), as autovacuum keeps them.
 """
 
 from __future__ import annotations
@@ -43,7 +48,9 @@ from bench.common import (
 from bench.iam_common import (
     CHECK_MIDDLEWARE,
     TRUSTING_MIDDLEWARE,
+    WRK_INSTALL,
     HttpClient,
+    Load,
     QueryCounter,
     Timings,
     acting_session,
@@ -51,7 +58,10 @@ from bench.iam_common import (
     explain,
     free_port,
     http_load,
+    http_load_processes,
+    http_load_wrk,
     wait_for_server,
+    wrk_path,
 )
 
 #: ``--scale 200000``: 300,000 persons and about 500,000 grants
@@ -109,12 +119,23 @@ def prepare(url: str, scale: int, env: dict[str, str]) -> tuple[dict[str, Any], 
     run_measured([KMOP, "migrate", "--no-input", "-v0"], env)
     population = seeded_population(url, scale)
     if population is not None:
+        analyse(url)
         return population, "reused"
     seeded = run_measured([KMOP, "seed", "--scale", str(scale), "--jobs", "1"], env)
     population = seeded_population(url, scale)
     if population is None:
         raise SystemExit("kmop seed did not leave an IDM population:\n" + seeded.output[-2000:])
+    analyse(url)
     return population, f"{seeded.seconds:.0f} s, peak {seeded.max_rss_mb:.0f} MB"
+
+
+def analyse(url: str) -> None:
+    """The planner's statistics of every table, as autovacuum keeps them in production: the bench's server
+    may run without autovacuum, and the seed analyses only some of the tables it fills (the KBO's legal
+    functions were left without statistics, and the planner then hashed all 50,000 organisations to find
+    the one an administrator represents)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
 
 
 def bench_admin() -> tuple[str, int, str, int]:
@@ -198,7 +219,11 @@ def bench_check(number: str, organisation_id: int, requests: int) -> dict[str, A
             cursor.execute(statement, params)
             cursor.fetchall()
             precompiled.append(time.perf_counter() - start)
+    import statistics
+
+    paired = [a - b for a, b in zip(times["with"], times["without"], strict=True)]
     return {
+        "paired_ms": statistics.median(paired) * 1000,
         "with": Timings(times["with"]),
         "without": Timings(times["without"]),
         "direct": Timings(direct),
@@ -253,23 +278,26 @@ def bench_reminders(repeats: int) -> dict[str, Any] | None:
 
         mails = len(getattr(mail, "outbox", []))
         mail.outbox = []
-    # the same pass with the project's own backend (the outbox: stored, not forwarded), which builds no MIME
-    # message; one run
-    outbox: list[float] = []
-    try:
-        from kmop.notifications.backends import OutboxEmailBackend
+    # where a run's time goes: its statements timed one by one (one more run, rolled back too)
+    spent: dict[str, float] = {}
 
-        store: Any = OutboxEmailBackend()
-    except ImportError:
-        store = None
-    if store is not None:
-        with transaction.atomic():
-            start = time.perf_counter()
-            send_reminders(day, connection=store)
-            outbox.append(time.perf_counter() - start)
-            transaction.set_rollback(True)
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            label = statement_label(sql)
+            spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+
+    with transaction.atomic():
+        start = time.perf_counter()
+        with connection.execute_wrapper(timed):
+            send_reminders(day, connection=EmailBackend())
+        breakdown_total = time.perf_counter() - start
+        transaction.set_rollback(True)
     return {
-        "outbox": Timings(outbox) if outbox else None,
+        "breakdown": sorted(spent.items(), key=lambda item: -item[1]),
+        "breakdown_total": breakdown_total,
         "floor": Timings(floor),
         "floor_rows": rows,
         "floor_plan": plan,
@@ -279,6 +307,23 @@ def bench_reminders(repeats: int) -> dict[str, Any] | None:
         "report": report,
         "mails": mails,
     }
+
+
+def statement_label(sql: str) -> str:
+    """What a statement of the reminder pass does, in a few words (its kind and its table)."""
+    words = sql.replace('"', "").split()
+    if not words:
+        return "?"
+    verb = words[0].upper()
+    if verb == "INSERT" and len(words) > 2:
+        return f"INSERT INTO {words[2]}"
+    if verb == "UPDATE" and len(words) > 1:
+        return f"UPDATE {words[1]}"
+    if verb in ("SELECT", "(SELECT") and "FROM" in (w.upper() for w in words):
+        upper = [w.upper() for w in words]
+        table = words[upper.index("FROM") + 1].split(".")[0].strip("(")
+        return f"SELECT … FROM {table}"
+    return " ".join(words[:2])
 
 
 # --- toekenning opzoeken ----------------------------------------------------------------------------------
@@ -370,14 +415,19 @@ def search_page_exists() -> bool:
         return False
 
 
+#: the pause of a client between an answer and its next request in the measurement "with users who read"
+THINK_MS = 1000
+
 #: the production server of docs/operations.md: gunicorn, sync workers (two per core of the bench machine)
 GUNICORN_WORKERS = 4
 
 
-def gunicorn_command(port: int, workers: int = GUNICORN_WORKERS) -> list[str]:
+def gunicorn_command(port: int, workers: int = GUNICORN_WORKERS, access_log: str = "") -> list[str]:
     """The page and its floor are served as in production: gunicorn with ``workers`` sync workers on
-    127.0.0.1 (not ``kmop runserver``, one development process)."""
-    return [
+    127.0.0.1 (not ``kmop runserver``, one development process). ``access_log``: a file where gunicorn
+    writes, per request, its path, status and the time it spent on it (``%(D)s``, µs): the server's own
+    time, without the client's and without the wait in the listen queue."""
+    command = [
         sys.executable,
         "-m",
         "gunicorn",
@@ -393,11 +443,39 @@ def gunicorn_command(port: int, workers: int = GUNICORN_WORKERS) -> list[str]:
         "--log-level",
         "warning",
     ]
+    if access_log:
+        command += ["--access-logfile", access_log, "--access-logformat", "%(s)s %(D)s %(U)s"]
+    return command
+
+
+class AccessLog:
+    """The server's own time per request, read from gunicorn's access log between two moments."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.offset = 0
+
+    def mark(self) -> None:
+        self.offset = os.path.getsize(self.path) if os.path.exists(self.path) else 0
+
+    def since_mark(self) -> Timings:
+        seconds: list[float] = []
+        with open(self.path, encoding="utf-8") as log:
+            log.seek(self.offset)
+            for line in log:
+                parts = line.split()
+                if len(parts) >= 2 and parts[1].isdigit():
+                    seconds.append(int(parts[1]) / 1e6)
+        return Timings(seconds)
 
 
 def bench_search_http(
-    number: str, organisation_id: int, code: str, requests: int, clients: int, url: str
+    number: str, organisation_id: int, code: str, requests: int, clients: int, url: str, seconds: float
 ) -> dict[str, Any]:
+    """The page and its floor over HTTP with the leanest load generator there is: ``wrk`` (C, no GIL; see
+    ``WRK_INSTALL``), else one Python process per client. The floor ``/health/`` is also measured with the
+    former generator (16 threads in this process) to show what a client costs on this machine."""
+    import tempfile
     from urllib.parse import urlencode
 
     from django.conf import settings
@@ -406,43 +484,65 @@ def bench_search_http(
     env = kmop_env(url)
     env.update({"KMOP_DEBUG": "false", "KMOP_LOG_LEVEL": "WARNING"})
     env["KMOP_DB_POOL"] = "true"  # as docs/operations.md advises for gunicorn's sync workers
+    log_dir = tempfile.mkdtemp(prefix="kmop-bench-")
+    access = AccessLog(os.path.join(log_dir, "access.log"))
     server = subprocess.Popen(
-        gunicorn_command(port),
+        gunicorn_command(port, access_log=access.path),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+    use_wrk = wrk_path() is not None
+
+    def load(
+        cookies: list[str], paths: list[str], count: int, duration: float, think_ms: int = 0
+    ) -> tuple[Load, Timings]:
+        access.mark()
+        if use_wrk:
+            got = http_load_wrk(port, cookies, paths, duration, think_ms=think_ms)
+        else:
+            got = http_load_processes(port, cookies, paths, count, think_ms=think_ms)
+        return got, access.since_mark()
+
     try:
         wait_for_server(port)
         paths = [
             SEARCH_PATH + ("?" + urlencode(f) if f else "")
             for f in search_filters(number, organisation_id, code)
         ]
-        pool = [
-            HttpClient(port, f"{settings.SESSION_COOKIE_NAME}={acting_session(number, organisation_id)}")
-            for _ in range(clients)
-        ]
+        name = settings.SESSION_COOKIE_NAME
+        cookies = [f"{name}={acting_session(number, organisation_id)}" for _ in range(clients)]
+        pool = [HttpClient(port, cookie) for cookie in cookies]
         http_load(pool, [*paths, "/health/"], len(pool) * (len(paths) + 1))  # warm: every client, every path
-        floor: list[float] = []
-        page: list[float] = []
-        floor_wall = page_wall = 0.0
+        results: dict[str, list[tuple[Load, Timings]]] = {"floor": [], "page": []}
         for _ in range(2):  # alternated, so that both see the same machine
-            f = http_load(pool, ["/health/"], requests // 2)
-            p = http_load(pool, paths, requests // 2)
-            floor += f.seconds
-            page += p.seconds
-            floor_wall += f.wall
-            page_wall += p.wall
-        alone_floor = http_load(pool[:1], ["/health/"], max(len(paths) * 4, requests // 8))
-        alone_page = http_load(pool[:1], paths, max(len(paths) * 4, requests // 8))
+            results["floor"].append(load(cookies, ["/health/"], requests // 2, seconds / 2))
+            results["page"].append(load(cookies, paths, requests // 2, seconds / 2))
+        access.mark()
+        threads = Load.of("threads", http_load(pool, ["/health/"], requests // 2))
+        threads_server = access.since_mark()
+        alone = max(len(paths) * 4, requests // 8)
+        alone_floor = load(cookies[:1], ["/health/"], alone, max(3.0, seconds / 4))
+        alone_page = load(cookies[:1], paths, alone, max(3.0, seconds / 4))
+        # users who read the page before their next search: each client pauses THINK_MS after an answer
+        thinking = load(cookies, paths, max(len(cookies) * 8, requests // 4), max(seconds, 10), THINK_MS)
         status, body = pool[0].get(paths[1])
         rows = body.count(b"<tr") - 1 if status == 200 else -1
         return {
-            "floor": Timings(floor, floor_wall),
-            "page": Timings(page, page_wall),
-            "alone_floor": alone_floor,
-            "alone_page": alone_page,
+            "tool": "wrk" if use_wrk else "processes",
+            "floor": merge_loads([r for r, _ in results["floor"]]),
+            "page": merge_loads([r for r, _ in results["page"]]),
+            "floor_server": Timings([t for _, s in results["floor"] for t in s.seconds]),
+            "page_server": Timings([t for _, s in results["page"] for t in s.seconds]),
+            "threads_floor": threads,
+            "threads_server": threads_server,
+            "alone_floor": alone_floor[0],
+            "alone_floor_server": alone_floor[1],
+            "alone_page": alone_page[0],
+            "alone_page_server": alone_page[1],
+            "thinking": thinking[0],
+            "thinking_server": thinking[1],
             "paths": paths,
             "rows_first_page": rows,
         }
@@ -454,6 +554,18 @@ def bench_search_http(
             server.kill()
         if server.returncode not in (0, -15, None) and server.stderr is not None:
             sys.stderr.write(server.stderr.read()[-2000:])
+
+
+def merge_loads(loads: list[Load]) -> Load:
+    """Two alternated runs as one: requests and rate added up, the median and p95 of the worse run (wrk
+    gives percentiles, not the latencies themselves)."""
+    return Load(
+        loads[0].tool,
+        sum(x.requests for x in loads),
+        sum(x.rate for x in loads) / len(loads),
+        max(x.median_ms for x in loads),
+        max(x.p95_ms for x in loads),
+    )
 
 
 # --- report -----------------------------------------------------------------------------------------------
@@ -468,8 +580,16 @@ def main(argv: list[str] | None = None) -> str:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scale", type=int, default=int(os.environ.get("BENCH_IAM_SCALE", DEFAULT_SCALE)))
-    parser.add_argument("--requests", type=int, default=500, help="page requests per variant of the check")
-    parser.add_argument("--search-requests", type=int, default=640, help="HTTP requests per measurement")
+    parser.add_argument("--requests", type=int, default=1000, help="page requests per variant of the check")
+    parser.add_argument(
+        "--search-requests",
+        type=int,
+        default=640,
+        help="HTTP requests per measurement without wrk (the Python processes' load)",
+    )
+    parser.add_argument(
+        "--search-seconds", type=float, default=20, help="seconds per measurement with wrk (16 clients)"
+    )
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3, help="runs of the reminder pass and of its floor")
     args = parser.parse_args(argv)
@@ -478,13 +598,16 @@ def main(argv: list[str] | None = None) -> str:
     env = kmop_env(url)
     population, seeded = prepare(url, args.scale, env)
     django_setup(url, str(VAR))
+    load_before = os.getloadavg()
 
     number, organisation_id, code, members = bench_admin()
     check = bench_check(number, organisation_id, args.requests)
     reminders = bench_reminders(args.repeats)
     selector = bench_selector(number, organisation_id, code, max(3, args.repeats))
     search = (
-        bench_search_http(number, organisation_id, code, args.search_requests, args.clients, url)
+        bench_search_http(
+            number, organisation_id, code, args.search_requests, args.clients, url, args.search_seconds
+        )
         if search_page_exists()
         else None
     )
@@ -494,6 +617,10 @@ def main(argv: list[str] | None = None) -> str:
         f"{population['grants']:,} grants)",
         "",
         f"Machine: {machine_description()}",
+        "",
+        f"Load average (1, 5, 15 min) before the measurements: {', '.join(f'{x:.1f}' for x in load_before)}; "
+        f"after: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (the machine is shared: other processes' "
+        "load slows every figure below, the floors measured alongside as much).",
         "",
         f"Data: `kmop seed --scale {args.scale}` ({seeded}): {population['organisations']:,} organisations, "
         f"{population['persons']:,} persons, {population['work_relations']:,} work relations, "
@@ -519,7 +646,9 @@ def main(argv: list[str] | None = None) -> str:
     cost_p95 = check["with"].p95_ms - check["without"].p95_ms
     extra = check["queries_with"] - check["queries_without"]
     lines += [
-        f"- check cost (median with − median without): **{cost_median:.2f} ms** (p95: {cost_p95:.2f} ms; "
+        f"- check cost (median with − median without): **{cost_median:.2f} ms**; the median of the "
+        f"{len(check['with'].seconds):,} differences of a request with and the request without next to it: "
+        f"**{check['paired_ms']:.2f} ms** (p95 with − p95 without: {cost_p95:.2f} ms; "
         f"ratio with/without {check['with'].median_ms / check['without'].median_ms:.2f}) (target < 1 ms)",
         f"- extra queries per request: **{extra}** (target ≤ 1); roles: {', '.join(check['roles'])}",
         f"- plan of the check's query: {plan_summary(check['plan'])}",
@@ -538,48 +667,72 @@ def main(argv: list[str] | None = None) -> str:
             f"{ms(reminders['floor'].median_ms)} | {len(reminders['floor'].seconds)} |",
             f"| the pass's own selection `due_grants(today)`, iterated | {reminders['selected']:,} | "
             f"{ms(reminders['selection'].median_ms)} | {len(reminders['selection'].seconds)} |",
-            f"| `send_reminders(today)` (locmem e-mail, rolled back) | {r.due:,} | "
+            f"| `send_reminders(today)` (claims, audits, queues the mails in the outbox; rolled back) | "
+            f"{r.due:,} | "
             f"{reminders['feature'].median_ms / 1000:.2f} s | {len(reminders['feature'].seconds)} |",
-            *(
-                [
-                    f"| `send_reminders(today)` (outbox backend, not forwarded; rolled back) | {r.due:,} | "
-                    f"{reminders['outbox'].median_ms / 1000:.2f} s | 1 |"
-                ]
-                if reminders["outbox"]
-                else []
-            ),
             "",
             f"- reminder pass: **{reminders['feature'].median_ms / 1000:.2f} s** (target < 30 s); "
             f"**{ratio:.1f}×** the floor (target ≤ 3×)",
-            f"- it claimed {r.claimed:,} rights and sent {r.holder_mails:,} mails to holders and "
-            f"{r.digest_mails:,} digests to administrators ({reminders['mails']:,} messages in the outbox)",
+            f"- it claimed {r.claimed:,} rights and queued {r.holder_mails:,} mails to holders and "
+            f"{r.digest_mails:,} digests to administrators (rendered and sent later by `kmop send_mail`)",
             f"- plan of the floor: {plan_summary(reminders['floor_plan'])}",
+            "",
+            f"Where one run's time goes (its statements timed one by one; "
+            f"{reminders['breakdown_total'] * 1000:,.0f} ms in all):",
+            "",
+            "| statements | time |",
+            "|---|---:|",
+            *(f"| `{label}` | {ms(spent * 1000)} |" for label, spent in reminders["breakdown"][:10]),
             "",
         ]
     lines += ["### Toekenning opzoeken", ""]
     if search is not None:
         ratio = search["page"].p95_ms / search["floor"].p95_ms
+        tool = (
+            "`wrk` (C, one event loop per thread, 2 threads)"
+            if search["tool"] == "wrk"
+            else f"one Python process per client (`wrk` not found: {WRK_INSTALL})"
+        )
+
+        def row(label: str, load: Load, server: Timings) -> str:
+            return (
+                f"| {label} | {load.requests:,} | {load.rate:,.0f} | {ms(load.median_ms)} | "
+                f"{ms(load.p95_ms)} | {ms(server.median_ms)} | {ms(server.p95_ms)} |"
+            )
+
         lines += [
             f"gunicorn on 127.0.0.1 ({GUNICORN_WORKERS} sync workers, the production server; the floor on "
-            f"the same server), {args.clients} clients at once, each "
-            "with its own session, one request at a time on a new connection; "
-            f"{len(search['paths'])} filter combinations in turn (first page).",
+            f"the same server), {args.clients} clients at once, each with its own session, one request at a "
+            f"time; {len(search['paths'])} filter combinations in turn (first page). Load generator: {tool}. "
+            "Client latency: from the request's first byte to the answer's last, as the client sees it; "
+            "server: the time gunicorn's worker spent on the request (its access log, `%(D)s`), without "
+            "the wait for a free worker.",
             "",
-            "| measurement | requests | requests/s | median | p95 |",
-            "|---|---:|---:|---:|---:|",
-            f"| floor: `/health/` | {len(search['floor'].seconds):,} | {search['floor'].rate:,.0f} | "
-            f"{ms(search['floor'].median_ms)} | {ms(search['floor'].p95_ms)} |",
-            f"| `{SEARCH_PATH}` | {len(search['page'].seconds):,} | {search['page'].rate:,.0f} | "
-            f"{ms(search['page'].median_ms)} | {ms(search['page'].p95_ms)} |",
-            f"| one client alone: floor `/health/` | {len(search['alone_floor'].seconds):,} | "
-            f"{search['alone_floor'].rate:,.0f} | {ms(search['alone_floor'].median_ms)} | "
-            f"{ms(search['alone_floor'].p95_ms)} |",
-            f"| one client alone: `{SEARCH_PATH}` | {len(search['alone_page'].seconds):,} | "
-            f"{search['alone_page'].rate:,.0f} | {ms(search['alone_page'].median_ms)} | "
-            f"{ms(search['alone_page'].p95_ms)} |",
+            "| measurement | requests | requests/s | client median | client p95 | server median "
+            "| server p95 |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+            row(f"floor: `/health/`, {args.clients} clients", search["floor"], search["floor_server"]),
+            row(f"`{SEARCH_PATH}`, {args.clients} clients", search["page"], search["page_server"]),
+            row("one client alone: floor `/health/`", search["alone_floor"], search["alone_floor_server"]),
+            row(f"one client alone: `{SEARCH_PATH}`", search["alone_page"], search["alone_page_server"]),
+            row(
+                f"`{SEARCH_PATH}`, {args.clients} clients pausing {THINK_MS / 1000:.0f} s after each answer",
+                search["thinking"],
+                search["thinking_server"],
+            ),
+            row(
+                f"floor `/health/`, {args.clients} threads in the bench process (the former client)",
+                search["threads_floor"],
+                search["threads_server"],
+            ),
             "",
             f"- p95 at {args.clients} concurrent clients: **{ms(search['page'].p95_ms)}** (target < 50 ms); "
-            f"**{ratio:.1f}×** the floor's p95",
+            f"**{ratio:.1f}×** the floor's p95; one client alone: {ms(search['alone_page'].p95_ms)}",
+            f"- Little's law for {args.clients} clients that never pause: latency = clients / throughput; "
+            f"the page's {search['page'].rate:,.0f} requests/s give "
+            f"{args.clients / search['page'].rate * 1000 if search['page'].rate else 0:,.0f} ms, the "
+            f"floor's {search['floor'].rate:,.0f} give "
+            f"{args.clients / search['floor'].rate * 1000 if search['floor'].rate else 0:,.0f} ms",
             "",
         ]
     else:

@@ -199,6 +199,174 @@ def http_load(clients: Sequence[HttpClient], paths: Sequence[str], requests: int
     return Timings(seconds, wall)
 
 
+@dataclass
+class Load:
+    """What a load generator measured: requests, their rate, the median and p95 of their latency."""
+
+    tool: str
+    requests: int
+    rate: float
+    median_ms: float
+    p95_ms: float
+
+    @classmethod
+    def of(cls, tool: str, timings: Timings) -> Load:
+        return cls(tool, len(timings.seconds), timings.rate, timings.median_ms, timings.p95_ms)
+
+
+#: how to get wrk, the C load generator the HTTP measurements use when it is there
+WRK_INSTALL = "apt-get install wrk (Debian/Ubuntu; brew install wrk on macOS)"
+
+
+def wrk_path() -> str | None:
+    import shutil
+
+    return shutil.which("wrk")
+
+
+_WRK_SCRIPT = """
+local paths = {%(paths)s}
+local cookies = {%(cookies)s}
+local threads = {}
+local counter = 0
+bad = 0
+
+function setup(thread)
+  thread:set("offset", #threads * 7919)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  counter = offset or 0
+end
+
+function request()
+  counter = counter + 1
+  return wrk.format("GET", paths[counter %% #paths + 1], {
+    ["Cookie"] = cookies[counter %% #cookies + 1],
+    ["Accept"] = "text/html",
+    ["Accept-Language"] = "nl",
+  })
+end
+
+function delay()
+  return %(think_ms)d
+end
+
+function response(status, headers, body)
+  if status ~= 200 then bad = bad + 1 end
+end
+
+function done(summary, latency, requests)
+  local failed = 0
+  for _, t in ipairs(threads) do failed = failed + t:get("bad") end
+  io.write(string.format("KMOP %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), failed,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def http_load_wrk(
+    port: int,
+    cookies: Sequence[str],
+    paths: Sequence[str],
+    seconds: float,
+    threads: int = 2,
+    think_ms: int = 0,
+) -> Load:
+    """``wrk`` (C, event loop, no GIL): ``len(cookies)`` connections, each one request at a time, the paths
+    and sessions taken in turn, for ``seconds``; ``think_ms``: each client's pause after an answer before
+    its next request (0: none, the server saturated). Its latency is from the request's first byte to the
+    answer's last. Every answer must be 200."""
+    import subprocess
+    import tempfile
+
+    def lua(values: Sequence[str]) -> str:
+        return ", ".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+
+    script = _WRK_SCRIPT % {"paths": lua(paths), "cookies": lua(cookies), "think_ms": think_ms}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as file:
+        file.write(script)
+        file.flush()
+        command = [
+            wrk_path() or "wrk",
+            "-t",
+            str(min(threads, len(cookies))),
+            "-c",
+            str(len(cookies)),
+            "-d",
+            f"{max(1, round(seconds))}s",
+            "--timeout",
+            "60s",
+            "-s",
+            file.name,
+            f"http://127.0.0.1:{port}",
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+    line = next((row for row in done.stdout.splitlines() if row.startswith("KMOP ")), None)
+    if line is None:
+        raise SystemExit(f"wrk gave no summary:\n{done.stdout}\n{done.stderr}")
+    requests, duration_us, p50_us, p95_us, failed, errors = (int(v) for v in line.split()[1:])
+    if failed or errors:
+        raise SystemExit(f"wrk: {failed} answers other than 200 and {errors} socket errors")
+    return Load("wrk", requests, requests / (duration_us / 1e6), p50_us / 1000, p95_us / 1000)
+
+
+def _client_process(
+    port: int, cookie: str, paths: Sequence[str], count: int, offset: int, think: float, out: Any
+) -> None:
+    """One client of ``http_load_processes``: its own process, one keep-alive-less request at a time."""
+    client = HttpClient(port, cookie)
+    seconds: list[float] = []
+    failures = 0
+    for i in range(count):
+        if think and i:
+            time.sleep(think)  # the user reading the page before the next click (load shape, not a sync)
+        path = paths[(offset + i) % len(paths)]
+        start = time.perf_counter()
+        status, _ = client.get(path)
+        seconds.append(time.perf_counter() - start)
+        failures += status != 200
+    out.send((seconds, failures))
+    out.close()
+
+
+def http_load_processes(
+    port: int, cookies: Sequence[str], paths: Sequence[str], requests: int, think_ms: int = 0
+) -> Load:
+    """The load generator without wrk: one process per client (no GIL between them), each ``requests //
+    len(cookies)`` requests one at a time with ``http.client``, ``think_ms`` apart."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    per_client = max(1, requests // len(cookies))
+    pipes = []
+    processes = []
+    for n, cookie in enumerate(cookies):
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_client_process, args=(port, cookie, paths, per_client, n, think_ms / 1000, send)
+        )
+        pipes.append(receive)
+        processes.append(process)
+    started = time.perf_counter()
+    for process in processes:
+        process.start()
+    seconds: list[float] = []
+    failures = 0
+    for receive in pipes:
+        got, failed = receive.recv()
+        seconds += got
+        failures += failed
+    wall = time.perf_counter() - started
+    for process in processes:
+        process.join()
+    if failures:
+        raise SystemExit(f"{failures} requests failed")
+    return Load.of("processes", Timings(seconds, wall))
+
+
 def wait_for_server(port: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
