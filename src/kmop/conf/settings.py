@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kmop.web.context_processors.platform",
+                "kmop.web.context_processors.navigation",
             ],
         },
     },
