@@ -250,10 +250,11 @@ def three_projects(setting: Setting) -> tuple[Project, Project, Project]:
     return p1, p2, p3
 
 
-def test_mixed_good_and_bad_entries(setting: Setting) -> None:
+@pytest.mark.parametrize("batch_size", [None, 2], ids=["one-batch", "batches-of-2"])
+def test_mixed_good_and_bad_entries(setting: Setting, batch_size: int | None) -> None:
     p1, p2, p3 = three_projects(setting)
     events_before = AuditEvent.objects.count()
-    report = camt.import_statement(stream(mixed_statement(p1, p2, p3)), actor=SYSTEM)
+    report = camt.import_statement(stream(mixed_statement(p1, p2, p3)), actor=SYSTEM, batch_size=batch_size)
     assert (report.entries, report.credits, report.deposits, report.refunds) == (13, 12, 3, 4)
     assert (report.already_booked, report.skipped) == (1, 5)  # the reference twice; the debit + 4 manual
     assert [(ln.reference, ln.outcome, ln.message) for ln in report.lines] == [
