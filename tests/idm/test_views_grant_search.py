@@ -207,3 +207,29 @@ def test_revoked_administrator_loses_access_at_once(pieter: Client, world: World
     assert refused.status_code == 403
     assert "De Smet" not in refused.content.decode()
     assert pieter.get(f"/gebruikersbeheer/toekenningen/{grant.pk}/verlengen/").status_code == 403
+
+
+def test_application_manager_with_a_security_code_sees_only_his_own_organisations(
+    client: Client, world: World
+) -> None:
+    """At level substantial the Toepassingsbeheerder administers only what he administers on his own (here:
+    local administrator of VLAIO): another organisation's person is a 404 on the person page too, and his
+    search shows only VLAIO's grants."""
+    from kmop.acm import session as keys
+
+    from .conftest import BART
+    from .test_views_gebruikersbeheer import _app_manager
+
+    _app_manager(world)
+    make_local_admin(world, BART, world.vlaio)
+    els = world.relation(ELS, world.b)
+    _grant(els, date(2025, 3, 16))
+    login(client, BART)
+    assert client.get(f"/gebruikersbeheer/personen/{els.person.pk}/").status_code == 200  # eID: high
+    session = client.session
+    session[keys.ACR] = "urn:be:vlaanderen:authmech:csamtotp"
+    session.save()
+    assert client.get(f"/gebruikersbeheer/personen/{els.person.pk}/").status_code == 404
+    found = client.get(URL)
+    assert found.status_code == 200
+    assert "Maes" not in found.content.decode()
