@@ -5,7 +5,7 @@ status, the exported batches add up), the seed is deterministic, and the service
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -141,3 +141,55 @@ def test_the_seed_is_deterministic_and_the_services_carry_on(seeded: dict[str, i
     assert services.project_balance(project) == balance - Decimal("0.01")
     with pytest.raises(services.AlreadyBooked):
         services.book_subsidy(actor=SYSTEM, project=project)  # the seed booked its subsidy once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_passes_on_the_seeded_ledger_settle_as_settle_close(
+    seeded: dict[str, int], setting: Setting
+) -> None:
+    from django.core import mail
+
+    from kmop.projects import services as project_services
+    from kmop.projects.models import YearBudget
+
+    year_end = date(TODAY.year + 1, 12, 31)  # every open project of the seed is past its term after it
+    open_last_year = Project.objects.filter(status__in=[S.LOPEND, S.STOPZETTING_AANGEVRAAGD])
+    expected = {p.pk: services.split_remaining(p, services.project_balance(p)) for p in open_last_year}
+    assert len(expected) > 2
+    setting.submit()  # one more in Bevestigd, of an enterprise without a profile (no mail)
+    waiting = set(Project.objects.filter(status=S.BEVESTIGD).values_list("pk", flat=True))
+    with_contact = Project.objects.filter(
+        pk__in=waiting, organisation__enterprise_profile__contact_email__gt=""
+    ).count()
+    mail.outbox.clear()
+    day = year_end + timedelta(days=1)
+    assert project_services.expire_deposits_bulk(actor=SYSTEM, day=day, batch_size=7) == len(waiting)
+    assert project_services.close_expired_bulk(actor=SYSTEM, day=day, batch_size=2) == len(expected)
+    assert len(mail.outbox) == with_contact
+    assert set(Project.objects.filter(pk__in=waiting).values_list("status", flat=True)) == {S.GEANNULEERD}
+    assert not LedgerTransaction.objects.filter(project_id__in=waiting).exists()  # nothing in their wallets
+    for project in Project.objects.filter(pk__in=expected).select_related("organisation__enterprise_profile"):
+        back, refund = expected[project.pk]
+        assert project.status == S.AFGEWERKT
+        assert project.note == project_services.close_note(project)
+        assert services.project_balance(project) == 0
+        assert services.project_total(project, "subsidy_return", sign=-1) == back
+        assert services.project_total(project, "refund", sign=-1) == refund
+        if back:
+            assert LedgerTransaction.objects.filter(reference=f"close:subsidy:{project.number}").exists()
+        if refund:
+            payout = Payout.objects.get(transaction__reference=f"close:refund:{project.number}")
+            assert payout.amount == refund
+            assert payout.kind == Payout.Kind.REFUND
+            assert payout.iban == project.organisation.enterprise_profile.iban
+            assert payout.remittance == payout.transaction.memo
+    for budget in YearBudget.objects.all():
+        held = Project.objects.filter(
+            organisation_id=budget.organisation_id, application_date__year=budget.year
+        ).aggregate(s=Sum("budget_held"))["s"]
+        assert budget.used == held
+    # again: nothing more
+    count = LedgerTransaction.objects.count()
+    assert project_services.close_expired_bulk(actor=SYSTEM, day=day) == 0
+    assert project_services.expire_deposits_bulk(actor=SYSTEM, day=day) == 0
+    assert LedgerTransaction.objects.count() == count

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from kmop.idm.models import Organisation
@@ -70,19 +70,21 @@ class BudgetYear:
 
 
 def budget_years(organisation: Organisation) -> list[BudgetYear]:
-    """The budget used and left per year (newest first), with the year's size class; two queries."""
-    sizes = {
-        row.year: row for row in SizeClassYear.objects.filter(organisation=organisation).order_by("-year")
-    }
-    return [
-        BudgetYear(
-            year=b.year,
-            cap=b.cap,
-            used=b.used,
-            size_class=sizes[b.year].size_class if b.year in sizes else "",
-            locked=b.year in sizes and sizes[b.year].locked_at is not None,
+    """The budget used and left per year (newest first), with the year's size class; one query (the size
+    class of each year read along with its budget)."""
+    sizes = SizeClassYear.objects.filter(organisation_id=OuterRef("organisation_id"), year=OuterRef("year"))
+    rows = (
+        YearBudget.objects.filter(organisation=organisation)
+        .annotate(
+            size=Subquery(sizes.values("size_class")[:1]),
+            locked=Exists(sizes.filter(locked_at__isnull=False)),
         )
-        for b in YearBudget.objects.filter(organisation=organisation).order_by("-year")
+        .order_by("-year")
+        .values_list("year", "cap", "used", "size", "locked")
+    )
+    return [
+        BudgetYear(year=year, cap=cap, used=used, size_class=size or "", locked=bool(locked))
+        for year, cap, used, size, locked in rows
     ]
 
 

@@ -594,11 +594,30 @@ def structured_reference_for(number: str) -> str:
 def _lock_budget(organisation: Organisation, year: int, cap: Decimal) -> YearBudget:
     """The year's budget row, created if needed (``INSERT ... ON CONFLICT DO NOTHING``), locked ``FOR UPDATE``
     until the transaction ends: applications of one enterprise and year are serialised from here."""
+    locked = YearBudget.objects.select_for_update().filter(organisation=organisation, year=year).first()
+    if locked is not None:  # the usual case after the year's first application: one statement
+        return locked
     YearBudget.objects.bulk_create(
         [YearBudget(organisation=organisation, year=year, cap=cap, used=Decimal("0.00"))],
         ignore_conflicts=True,
     )
     return YearBudget.objects.select_for_update().get(organisation=organisation, year=year)
+
+
+def _lock_size_class(organisation: Organisation, year: int, size: str, now: datetime) -> None:
+    """Lock the year's size class at ``size`` (made if needed, a confirmation kept): one ``INSERT ... ON
+    CONFLICT DO UPDATE`` (PostgreSQL, SQLite). Only applications lock a size class, and they hold the year's
+    budget row lock, so an unlocked class read under that lock is still unlocked here."""
+    table = SizeClassYear._meta.db_table
+    moment = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organisation_id, year, size_class, confirmed_at, locked_at) "
+            f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT (organisation_id, year) DO UPDATE SET "
+            f"size_class = excluded.size_class, locked_at = excluded.locked_at, "
+            f"confirmed_at = COALESCE({table}.confirmed_at, excluded.confirmed_at)",
+            [organisation.pk, year, size, moment, moment],
+        )
 
 
 def _take_budget(budget: YearBudget, amount: Decimal) -> bool:
@@ -712,13 +731,15 @@ def _submit(
 ) -> Project:
     regime = facts.regime
     year = on.year
-    size = _locked_size_class(organisation, year) or size_class
+    locked_size = _locked_size_class(organisation, year)
+    size = locked_size or size_class
     budget: YearBudget | None = None
     if size in regime.size_classes:
         budget = _lock_budget(organisation, year, regime.yearly_cap(size))
         # from here on this enterprise's applications of the year wait for us: read again what may have
         # changed while we judged (the size class locked by an application that committed meanwhile, the key)
-        size = _locked_size_class(organisation, year) or size
+        locked_size = _locked_size_class(organisation, year)
+        size = locked_size or size
         existing = _existing(organisation, key)
         if existing is not None:
             return existing
@@ -749,16 +770,8 @@ def _submit(
     if not _take_budget(budget, calc.subsidy):  # cannot happen under the row lock; the database says no
         raise ApplicationRefused([_cap_refusal(budget.cap, year)])
     now = timezone.now()
-    size_row, created = SizeClassYear.objects.get_or_create(
-        organisation=organisation,
-        year=year,
-        defaults={"size_class": size, "confirmed_at": now, "locked_at": now},
-    )
-    if not created and size_row.locked_at is None:
-        size_row.size_class = size
-        size_row.locked_at = now
-        size_row.confirmed_at = size_row.confirmed_at or now
-        size_row.save(update_fields=["size_class", "locked_at", "confirmed_at"])
+    if locked_size is None:  # the year's first successful application locks the size class
+        _lock_size_class(organisation, year, size, now)
     number, reference = next_project_number(year)
     project = Project.objects.create(
         number=number,
@@ -823,10 +836,28 @@ def send_project_mail(project_id: int, name: str, **extra: Any) -> bool:
     """Send ``projects/mail/<name>_<lang>.txt`` (+ ``_subject``) to the enterprise's contact; False when the
     enterprise has no contact e-mail address or the mail could not be sent (logged, never raised: the
     project's change stands)."""
+    project = Project.objects.select_related("organisation", "registration__provider").get(pk=project_id)
+    return _send_mail(project, _profile(project.organisation), name, **extra)
+
+
+def send_project_mails(project_ids: list[int], name: str) -> int:
+    """``send_project_mail`` for many projects (the daily jobs): the projects and the profiles read in two
+    queries; returns how many were sent."""
+    projects = list(
+        Project.objects.filter(pk__in=project_ids)
+        .select_related("organisation", "registration__provider")
+        .order_by("pk")
+    )
+    profiles = {
+        p.organisation_id: p
+        for p in EnterpriseProfile.objects.filter(organisation_id__in={p.organisation_id for p in projects})
+    }
+    return sum(_send_mail(p, profiles.get(p.organisation_id), name) for p in projects)
+
+
+def _send_mail(project: Project, profile: EnterpriseProfile | None, name: str, **extra: Any) -> bool:
     from django.core.mail import EmailMessage
 
-    project = Project.objects.select_related("organisation", "registration__provider").get(pk=project_id)
-    profile = _profile(project.organisation)
     if profile is None or not profile.contact_email:
         logger.info("project %s: no contact e-mail for the %s mail", project.number, name)
         return False
@@ -1171,19 +1202,20 @@ def expire_deposits_bulk(*, actor: Actor, day: date, batch_size: int = 1000) -> 
                 )
                 .filter(status=ProjectStatus.BEVESTIGD, deposit_deadline__lt=day)
                 .order_by("deposit_deadline", "id")
-                .values_list("id", "organisation_id", "application_date", "budget_held")[:batch_size]
+                .values_list("id", "organisation_id", "application_date", "budget_held", "status")[
+                    :batch_size
+                ]
             )
             if not batch:
                 return total
             _bulk_transition(actor, batch, "deposit_expired", note, release=True)
         total += len(batch)
-        for project_id, *_rest in batch:
-            send_project_mail(project_id, "deposit_expired")
+        send_project_mails([row[0] for row in batch], "deposit_expired")
 
 
 def close_expired_bulk(*, actor: Actor, day: date, batch_size: int = 1000) -> int:
     """Lopend or StopzettingAangevraagd projects of an application year before ``day.year - 1``: Afgewerkt
-    with the note (RULES.md §3), the wallet told per project; set-based in batches, idempotent."""
+    with the note (RULES.md §3), the wallet told; set-based in batches, idempotent."""
     total = 0
     limit = date(day.year - 1, 1, 1)
     sources = TRANSITIONS["close_expired"].sources
@@ -1195,7 +1227,9 @@ def close_expired_bulk(*, actor: Actor, day: date, batch_size: int = 1000) -> in
                 )
                 .filter(status__in=sources, application_date__lt=limit)
                 .order_by("application_date", "id")
-                .values_list("id", "organisation_id", "application_date", "budget_held")[:batch_size]
+                .values_list("id", "organisation_id", "application_date", "budget_held", "status")[
+                    :batch_size
+                ]
             )
             if not batch:
                 return total
@@ -1203,39 +1237,51 @@ def close_expired_bulk(*, actor: Actor, day: date, batch_size: int = 1000) -> in
         total += len(batch)
 
 
+def _release_budgets(per_budget: dict[tuple[int, int], Decimal]) -> None:
+    """``used = used - held`` for many enterprise-years in one statement (``WITH v AS (VALUES ...) UPDATE ...
+    FROM v``, PostgreSQL and SQLite >= 3.33)."""
+    rows = [(organisation_id, year, held) for (organisation_id, year), held in per_budget.items() if held > 0]
+    table = YearBudget._meta.db_table
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        if connection.vendor == "postgresql":
+            values = ", ".join(["(%s::bigint, %s::integer, %s::numeric)"] * len(chunk))
+        else:
+            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH v (organisation_id, year, held) AS (VALUES {values}) "
+                f"UPDATE {table} SET used = {table}.used - v.held FROM v "
+                f"WHERE {table}.organisation_id = v.organisation_id AND {table}.year = v.year",
+                [value for row in chunk for value in row],
+            )
+
+
 def _bulk_transition(
-    actor: Actor, batch: list[tuple[int, int, date, Decimal]], action: str, note: str, *, release: bool
+    actor: Actor, batch: list[tuple[int, int, date, Decimal, str]], action: str, note: str, *, release: bool
 ) -> None:
-    """One action on a batch of locked projects: one UPDATE of the statuses, one UPDATE per enterprise-year
-    for the budget, bulk history and audit, the wallet per project."""
+    """One action on a batch of locked projects (id, organisation, application date, budget held, status): one
+    UPDATE of the statuses per note, one UPDATE of the budgets, bulk history and audit, the wallet told."""
     transition = TRANSITIONS[action]
     now = timezone.now()
     ids = [row[0] for row in batch]
-    statuses = dict(Project.objects.filter(pk__in=ids).values_list("id", "status"))
+    statuses = {row[0]: row[4] for row in batch}
     notes: dict[int, str] = {}
     if action == "close_expired":
         notes = {row[0]: close_note_for_year(row[2].year) for row in batch}
+    fields: dict[str, Any] = {"status": transition.target, "status_changed_at": now, "updated_at": now}
     if release:
         per_budget: dict[tuple[int, int], Decimal] = {}
-        for _id, organisation_id, application_date, held in batch:
+        for _id, organisation_id, application_date, held, _status in batch:
             key = (organisation_id, application_date.year)
             per_budget[key] = per_budget.get(key, Decimal("0.00")) + held
-        for (organisation_id, year), held in per_budget.items():
-            if held > 0:
-                YearBudget.objects.filter(organisation_id=organisation_id, year=year).update(
-                    used=F("used") - held
-                )
-        Project.objects.filter(pk__in=ids).update(
-            status=transition.target, status_changed_at=now, budget_held=Decimal("0.00"), updated_at=now
-        )
-    else:
-        Project.objects.filter(pk__in=ids).update(
-            status=transition.target, status_changed_at=now, updated_at=now
-        )
-    if note or notes:
-        for project_id in ids:
-            text = notes.get(project_id, note)
-            Project.objects.filter(pk=project_id).update(note=text)
+        _release_budgets(per_budget)
+        fields["budget_held"] = Decimal("0.00")
+    by_note: dict[str, list[int]] = {}
+    for project_id in ids:
+        by_note.setdefault(notes.get(project_id, note), []).append(project_id)
+    for text, members in by_note.items():
+        Project.objects.filter(pk__in=members).update(**fields, **({"note": text} if text else {}))
     ProjectStatusChange.objects.bulk_create(
         [
             ProjectStatusChange(
@@ -1260,11 +1306,125 @@ def _bulk_transition(
                 before={"status": statuses[project_id], "budget_held": str(held)},
                 after={"status": transition.target, "budget_held": "0.00" if release else str(held)},
             )
-            for project_id, _org, _day, held in batch
+            for project_id, _org, _day, held, _status in batch
         ),
         reason=note or transition.label,
     )
-    hook = wallet_hook("release_on_cancel" if action == "deposit_expired" else "settle_close")
-    if hook is not None:
-        for project in Project.objects.filter(pk__in=ids).select_related("organisation"):
-            hook(project, actor=actor)
+    _tell_wallet_bulk(actor, ids, "release_on_cancel" if action == "deposit_expired" else "settle_close")
+
+
+def _wallet_balances(ids: list[int]) -> dict[int, Decimal] | None:
+    """The wallet balance of each project that has money in its wallet (one query), or None without the
+    wallet app."""
+    try:
+        from kmop.wallet.models import Entry
+    except ImportError:  # pragma: no cover - the wallet app is installed
+        return None
+    from django.db.models import Sum
+
+    rows = (
+        Entry.objects.filter(account__kind="project", account__project_id__in=ids)
+        .values("account__project_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account__project_id", "total")
+    )
+    return {pk: Decimal(total).quantize(CENT) for pk, total in rows if total and Decimal(total) > 0}
+
+
+def _tell_wallet_bulk(actor: Actor, ids: list[int], name: str) -> None:
+    """The wallet's reaction ``name`` (``release_on_cancel``, ``settle_close``) for a batch of projects. Both
+    book nothing for an empty wallet, so only the projects with money in their wallet are handed over (one
+    query finds them): to ``kmop.wallet.services.<name>_many(projects, actor=...)`` when the wallet has it,
+    else, for ``settle_close``, settled together here with the wallet's own ``split_remaining`` and one
+    ``book_many`` (the rule of ``settle_close``: the rest split pro rata, the subsidy part back to the budget,
+    the own contribution refunded to the enterprise's IBAN), else one call per project."""
+    hook = wallet_hook(name)
+    if hook is None:
+        return
+    balances = _wallet_balances(ids)
+    if balances is None:
+        targets = list(Project.objects.filter(pk__in=ids).select_related("organisation").order_by("pk"))
+    else:
+        if not balances:
+            return
+        targets = list(
+            Project.objects.filter(pk__in=list(balances)).select_related("organisation").order_by("pk")
+        )
+    many = wallet_hook(f"{name}_many")
+    if many is not None:
+        many(targets, actor=actor)
+        return
+    if name == "settle_close" and balances is not None and _settle_close_together(actor, targets, balances):
+        return
+    for project in targets:
+        hook(project, actor=actor)
+
+
+def _settle_close_together(actor: Actor, projects: list[Project], balances: dict[int, Decimal]) -> bool:
+    """What ``kmop.wallet.services.settle_close`` books, for many projects at once (False when the wallet
+    does not offer what it needs: then each project is settled by itself)."""
+    wallet = importlib.import_module("kmop.wallet.services")
+    needed = ("Booking", "book_many", "split_remaining", "project_accounts", "system_account")
+    if not all(hasattr(wallet, name) for name in needed):
+        return False
+    from kmop.registers.numbers import ValidationError as NumberError
+    from kmop.registers.numbers import validate_iban
+    from kmop.wallet.models import AccountKind, Payout, TransactionKind
+
+    accounts = wallet.project_accounts(projects)
+    budget = wallet.system_account(AccountKind.SUBSIDY)
+    refunds = wallet.system_account(AccountKind.REFUNDS)
+    ibans = dict(
+        EnterpriseProfile.objects.filter(
+            organisation_id__in={p.organisation_id for p in projects}
+        ).values_list("organisation_id", "iban")
+    )
+    bookings = []
+    refunded: list[tuple[Project, Decimal, str]] = []
+    for project in projects:
+        back, own = wallet.split_remaining(project, balances[project.pk])
+        account = accounts[project.pk]
+        if back > 0:
+            bookings.append(
+                wallet.Booking(
+                    kind=TransactionKind.SUBSIDY_RETURN,
+                    project=project,
+                    lines=[(account, -back), (budget, back)],
+                    reference=f"close:subsidy:{project.number}",
+                    memo=_("Ongebruikte steun terug, %(number)s") % {"number": project.number},
+                )
+            )
+        if own > 0:
+            memo = _("Terugbetaling ongebruikte eigen bijdrage %(number)s") % {"number": project.number}
+            bookings.append(
+                wallet.Booking(
+                    kind=TransactionKind.REFUND,
+                    project=project,
+                    lines=[(account, -own), (refunds, own)],
+                    reference=f"close:refund:{project.number}",
+                    memo=memo,
+                )
+            )
+            refunded.append((project, own, memo))
+    booked = {t.reference: t for t in wallet.book_many(actor=actor, bookings=bookings)}
+    payouts = []
+    for project, amount, memo in refunded:
+        iban = ibans.get(project.organisation_id, "")
+        try:
+            iban = validate_iban(iban) if iban else ""
+        except NumberError:
+            iban = ""
+        payouts.append(
+            Payout(
+                kind=Payout.Kind.REFUND,
+                project=project,
+                transaction=booked[f"close:refund:{project.number}"],
+                amount=amount,
+                iban=iban,
+                name=(project.organisation.name or "?")[:140],
+                remittance=memo[:140],
+                created_by=actor.label[:200],
+            )
+        )
+    Payout.objects.bulk_create(payouts)
+    return True
