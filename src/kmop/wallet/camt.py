@@ -801,6 +801,20 @@ FROM camt_out WHERE outcome NOT IN ('deposit', 'booked') ORDER BY seq
 """
 
 
+_STEPS = {
+    _LOCK_PROJECTS: "lock the projects named",
+    _CLASSIFY: "classify the credits",
+    _DEPOSITS: "number the deposits' transactions",
+    _DEPOSIT_ACCOUNTS: "wallet accounts of the projects",
+    _DEPOSIT_TRANSACTIONS: "insert the ledger transactions",
+    _DEPOSIT_ENTRIES: "insert the entries",
+    _DEPOSIT_AUDIT: "insert the audit events",
+    _DEPOSIT_PROJECTS: "update the projects: Lopend",
+    _DEPOSIT_HISTORY: "insert the status history",
+    _NOT_DEPOSITED: "read the refunds and manual lines",
+}
+
+
 def _tables() -> dict[str, str]:
     quote = connection.ops.quote_name
     return {
@@ -901,10 +915,10 @@ class _SetBased:
             "subsidy_memo": _("Steun kmo-portefeuille %(number)s"),
         }
 
-    def sql(self, cursor: Any, statement: str, params: dict[str, Any] | None = None) -> int:
+    def sql(self, cursor: Any, statement: str) -> int:
         start = time.perf_counter()
-        cursor.execute(statement.format(**self.tables), params if params is not None else self.params)
-        self.lap(statement.split("\n", 2)[1][:40], start)
+        cursor.execute(statement.format(**self.tables), self.params)
+        self.lap(_STEPS[statement], start)
         return int(cursor.rowcount)
 
     @staticmethod
@@ -973,7 +987,7 @@ class _SetBased:
             deposits = self._deposits(cursor) if counts.get(DEPOSIT) else 0
             start = time.perf_counter()
             self._not_deposited(cursor)
-            self.lap("refunds and report lines", start)
+            self.lap("refunds: transactions, entries, payouts, audit (COPY)", start)
         except IntegrityError:  # a reference booked by another way meanwhile (subsidy:<project>)
             raise AlreadyBooked(_("Dit werd al geboekt.")) from None
         self.report.deposits += deposits
