@@ -670,12 +670,9 @@ PER_ORGANISATION_PAGES = 50
 type GrantCursor = tuple[date, int]
 
 
-def grant_search_page(
-    grants: QuerySet[RightGrant], *, after: GrantCursor | None = None, size: int = 50
-) -> tuple[list[RightGrant], GrantCursor | None]:
-    """One page of a ``grant_search`` result, soonest end first, by keyset on (end date, id) — the index
-    ``idm_grant_end_id_idx`` — so every page costs one query whatever its number (no OFFSET, no COUNT).
-    Returns the grants and the cursor of the next page (None on the last page)."""
+def _page(grants: QuerySet[RightGrant], after: GrantCursor | None, size: int) -> QuerySet[RightGrant] | None:
+    """The grants of one page of a ``grant_search`` result (at most ``size + 1``: the one more tells there is
+    a next page), soonest end first, by keyset on (end date, id); None when there are none."""
     ids: list[int] | None = getattr(grants, SEARCH_ORGANISATIONS, None)
     unscoped: QuerySet[RightGrant] | None = getattr(grants, SEARCH_UNSCOPED, None)
 
@@ -704,12 +701,54 @@ def grant_search_page(
         parts = [base.filter(organisation_id=pk).values_list("end_date", "id")[: size + 1] for pk in ids]
         keys = sorted(parts[0].union(*parts[1:], all=True).order_by())[: size + 1]
         if not keys:
-            return [], None
+            return None
         wanted = [pk for _day, pk in keys]
         grants = RightGrant.objects.select_related(*GRANT_SEARCH_RELATED).filter(pk__in=wanted)
         grants = grants.order_by("end_date", "id")
-    rows = list(grants[: size + 1])
+    return grants
+
+
+def grant_search_page(
+    grants: QuerySet[RightGrant], *, after: GrantCursor | None = None, size: int = 50
+) -> tuple[list[RightGrant], GrantCursor | None]:
+    """One page of a ``grant_search`` result, soonest end first, by keyset on (end date, id) — the index
+    ``idm_grant_end_id_idx``, or per organisation ``idm_grant_org_end_id_idx`` — so every page costs the
+    same whatever its number (no OFFSET, no COUNT): one query, or two for several organisations on
+    PostgreSQL. Returns the grants and the cursor of the next page (None on the last page)."""
+    page = _page(grants, after, size)
+    rows = list(page[: size + 1]) if page is not None else []
     if len(rows) > size:
         last = rows[size - 1]
         return rows[:size], (last.end_date, last.pk)
+    return rows, None
+
+
+#: the columns of a row of "toekenning opzoeken" (``grant_search_rows``)
+GRANT_ROW_FIELDS = (
+    "id",
+    "begin_date",
+    "end_date",
+    "ended_at",
+    "context_value",
+    "right__label_nl",
+    "department__name",
+    "work_relation__person_id",
+    "work_relation__person__first_name",
+    "work_relation__person__last_name",
+    "work_relation__organisation__name",
+    "work_relation__organisation__code",
+    "work_relation__organisation__target_group",
+)
+
+
+def grant_search_rows(
+    grants: QuerySet[RightGrant], *, after: GrantCursor | None = None, size: int = 50
+) -> tuple[list[Any], GrantCursor | None]:
+    """``grant_search_page`` as rows of ``GRANT_ROW_FIELDS`` (named tuples) instead of five model instances
+    per grant: what the search page shows, and only that."""
+    page = _page(grants, after, size)
+    rows = list(page.values_list(*GRANT_ROW_FIELDS, named=True)[: size + 1]) if page is not None else []
+    if len(rows) > size:
+        last = rows[size - 1]
+        return rows[:size], (last.end_date, last.id)
     return rows, None
