@@ -852,10 +852,18 @@ def send_project_mails(project_ids: list[int], name: str) -> int:
         p.organisation_id: p
         for p in EnterpriseProfile.objects.filter(organisation_id__in={p.organisation_id for p in projects})
     }
-    return sum(_send_mail(p, profiles.get(p.organisation_id), name) for p in projects)
+    templates: dict[str, Any] = {}  # each template looked up once for the batch
+    return sum(_send_mail(p, profiles.get(p.organisation_id), name, templates=templates) for p in projects)
 
 
-def _send_mail(project: Project, profile: EnterpriseProfile | None, name: str, **extra: Any) -> bool:
+def _send_mail(
+    project: Project,
+    profile: EnterpriseProfile | None,
+    name: str,
+    *,
+    templates: dict[str, Any] | None = None,
+    **extra: Any,
+) -> bool:
     from django.core.mail import EmailMessage
 
     if profile is None or not profile.contact_email:
@@ -863,11 +871,16 @@ def _send_mail(project: Project, profile: EnterpriseProfile | None, name: str, *
         return False
     language = profile.language if profile.language in ("nl", "en") else "nl"
     context = {"project": project, "profile": profile, **extra}
+    found = {} if templates is None else templates
+
+    def render(template_name: str) -> str:
+        if template_name not in found:
+            found[template_name] = loader.get_template(template_name)
+        return str(found[template_name].render(context))
+
     with translation.override(language):
-        subject = " ".join(
-            loader.render_to_string(f"projects/mail/{name}_subject_{language}.txt", context).split()
-        )
-        body = loader.render_to_string(f"projects/mail/{name}_{language}.txt", context)
+        subject = " ".join(render(f"projects/mail/{name}_subject_{language}.txt").split())
+        body = render(f"projects/mail/{name}_{language}.txt")
     message = EmailMessage(subject=subject, body=body, to=[profile.contact_email])
     message.kmop_organisation = project.organisation  # type: ignore[attr-defined]
     message.kmop_language = language  # type: ignore[attr-defined]
