@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
 
 from kmop.audit.models import AuditEvent
+from kmop.projects import services as project_services
 from kmop.projects.models import EnterpriseProfile, ProjectStatus, YearBudget
 from kmop.wallet import services as wallet_services
 from kmop.wallet.models import Payout
-from tests.backoffice.conftest import Setting, stop_requested
+from tests.backoffice.conftest import Setting, deposited, stop_requested
 
 LIST = "/backoffice/stopzettingen/"
 
@@ -97,3 +100,31 @@ def test_a_request_decided_meanwhile_is_not_decided_again(staff: Client, setting
 
 def test_an_unknown_project_is_404(staff: Client, setting: Setting) -> None:
     assert staff.get(url("2025KMO999999")).status_code == 404
+
+
+def test_staff_download_the_proof_document(staff: Client, setting: Setting, settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    project = deposited(setting)
+    stored = default_storage.save(
+        f"bewijsstukken/{project.number}/t/attest.pdf", ContentFile(b"%PDF-1.7 proof")
+    )
+    project_services.project_request_stop(
+        actor=setting.els, project=project, reason="De opleiding gaat niet door.", proof=stored
+    )
+    page = staff.get(url(project.number)).content.decode()
+    assert f'href="{url(project.number)}bewijsstuk/"' in page
+    assert ">attest.pdf</a>" in page
+    response = staff.get(f"{url(project.number)}bewijsstuk/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="attest.pdf"'
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 proof"
+
+
+def test_the_proof_is_for_staff_only(els: Client, setting: Setting) -> None:
+    project = stop_requested(setting)
+    assert els.get(f"{url(project.number)}bewijsstuk/").status_code == 403
+
+
+def test_no_proof_no_download(staff: Client, setting: Setting) -> None:
+    project = stop_requested(setting)  # the enterprise's request without a document
+    assert staff.get(f"{url(project.number)}bewijsstuk/").status_code == 404

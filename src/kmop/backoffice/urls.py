@@ -11,5 +11,6 @@ urlpatterns = [
     path("uitbetalingen/bestanden/<int:pk>/", views.payout_batch, name="payout-batch"),
     path("stopzettingen/", views.stop_requests, name="stop-requests"),
     path("stopzettingen/<str:number>/", views.stop_decide, name="stop-decide"),
+    path("stopzettingen/<str:number>/bewijsstuk/", views.stop_proof, name="stop-proof"),
     path("boekingen/", views.ledger, name="ledger"),
 ]

@@ -17,14 +17,16 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import PurePath
 from typing import IO, Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
@@ -384,7 +386,15 @@ def stop_decide(request: HttpRequest, number: str) -> HttpResponse:
                 return redirect("backoffice:stop-requests")
     else:
         form = StopDecisionForm()
-    context = _context(request, project=project, form=form, may_decide=may_decide, settlement=settlement)
+    proof_label = PurePath(project.stop_proof).name if project.stop_proof else ""
+    context = _context(
+        request,
+        project=project,
+        form=form,
+        may_decide=may_decide,
+        settlement=settlement,
+        proof_label=proof_label,
+    )
     return render(request, "backoffice/stop_decide.html", context)
 
 
@@ -410,3 +420,17 @@ def ledger(request: HttpRequest) -> HttpResponse:
         has_next=len(rows) > PAGE,
     )
     return render(request, "backoffice/ledger.html", context)
+
+
+@staff_required
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def stop_proof(request: HttpRequest, number: str) -> HttpResponse:
+    """The proof document (bewijsstuk) of an open stop request, as a download (never shown inline: it is
+    whatever the enterprise or provider uploaded)."""
+    project = selectors.stop_request(number)
+    proof = getattr(project, "stop_proof", "") if project is not None else ""
+    if not proof or not default_storage.exists(proof):
+        raise Http404
+    name = PurePath(proof).name
+    return FileResponse(default_storage.open(proof, "rb"), as_attachment=True, filename=name)
