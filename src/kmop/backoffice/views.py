@@ -386,7 +386,8 @@ def stop_decide(request: HttpRequest, number: str) -> HttpResponse:
                 return redirect("backoffice:stop-requests")
     else:
         form = StopDecisionForm()
-    proof_label = PurePath(project.stop_proof).name if project.stop_proof else ""
+    proof = getattr(project, "stop_proof", "")  # annotated by selectors.stop_requests
+    proof_label = PurePath(proof).name if proof else ""
     context = _context(
         request,
         project=project,
@@ -433,4 +434,5 @@ def stop_proof(request: HttpRequest, number: str) -> HttpResponse:
     if not proof or not default_storage.exists(proof):
         raise Http404
     name = PurePath(proof).name
-    return FileResponse(default_storage.open(proof, "rb"), as_attachment=True, filename=name)
+    # a streaming response where the decorators expect a plain one: they only pass it on
+    return cast(HttpResponse, FileResponse(default_storage.open(proof, "rb"), as_attachment=True, filename=name))
