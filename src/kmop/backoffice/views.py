@@ -435,4 +435,5 @@ def stop_proof(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404
     name = PurePath(proof).name
     # a streaming response where the decorators expect a plain one: they only pass it on
-    return cast(HttpResponse, FileResponse(default_storage.open(proof, "rb"), as_attachment=True, filename=name))
+    download = FileResponse(default_storage.open(proof, "rb"), as_attachment=True, filename=name)
+    return cast(HttpResponse, download)
