@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from kmop.audit.models import AuditEvent
+from kmop.idm.errors import NotAllowed
 from kmop.projects.models import Project, ProjectStatus, ProjectStatusChange
 from kmop.wallet import camt, services
 from kmop.wallet.models import Account, AccountKind, Entry, LedgerTransaction, Payout, TransactionKind
@@ -490,3 +491,17 @@ def test_two_imports_of_the_same_file_at_once_book_it_once(setting: Setting) -> 
     assert LedgerTransaction.objects.count() == 10
     assert ProjectStatusChange.objects.filter(action="deposit").count() == 3
     assert_balanced()
+
+
+@pytest.mark.parametrize("set_based", [None, False], ids=["default", "batched"])
+def test_an_enterprise_cannot_import_a_statement(setting: Setting, set_based: bool | None) -> None:
+    project = setting.submit()
+    with pytest.raises(NotAllowed):
+        camt.import_statement(
+            stream(statement(Credit("700.00", ogm(project)), Credit("5.00"))),
+            actor=setting.els,
+            set_based=set_based,
+        )
+    assert not LedgerTransaction.objects.exists()
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.BEVESTIGD
