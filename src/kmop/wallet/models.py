@@ -89,18 +89,21 @@ class LedgerTransaction(models.Model):
         null=True,
         blank=True,
         related_name="ledger_transactions",
+        db_index=False,  # wallet_tx_project_idx (project, created_at) serves it
     )
     memo = models.CharField(_("omschrijving"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("geboekt op"), default=timezone.now)
     actor_label = models.CharField(_("door"), max_length=200)
     #: what the transaction books, unique: the bank entry's reference, ``subsidy:<project>``, ...
-    reference = models.CharField(_("referentie"), max_length=200, null=True, blank=True, unique=True)
+    reference = models.CharField(_("referentie"), max_length=200, null=True, blank=True)
 
     class Meta:
         verbose_name = _("boeking")
         verbose_name_plural = _("boekingen")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["project", "created_at"], name="wallet_tx_project_idx")]
+        # a constraint, not ``unique=True``: on PostgreSQL that adds a pattern-ops twin nobody searches with
+        constraints = [models.UniqueConstraint(fields=["reference"], name="wallet_tx_reference_uniq")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reference or self.pk}"
@@ -118,7 +121,6 @@ class Entry(models.Model):
     class Meta:
         verbose_name = _("boekingslijn")
         verbose_name_plural = _("boekingslijnen")
-        indexes = [models.Index(fields=["account"], name="wallet_entry_account_idx")]
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="wallet_entry_not_zero")]
 
     def __str__(self) -> str:
