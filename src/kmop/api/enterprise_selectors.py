@@ -17,22 +17,10 @@ from django.utils import timezone
 from kmop.idm.models import Organisation
 from kmop.projects import selectors as project_selectors
 from kmop.projects.models import EnterpriseProfile, Project, ProjectStatusChange, SizeClassYear
-from kmop.registers.models import Address, Enterprise, KboCode
-from kmop.registers.numbers import format_enterprise_number
-from kmop.registers.selectors import enterprise_name
+from kmop.registers import selectors as registers_selectors
+from kmop.registers.selectors import EnterpriseIdentity
 from kmop.wallet.models import AccountKind, Entry, Payout
 from kmop.wallet.services import project_balance
-
-
-@dataclass(frozen=True)
-class EnterpriseIdentity:
-    enterprise_number: str
-    display_number: str
-    name: str
-    legal_form: str
-    registered_office: str
-    establishments: int
-    in_register: bool
 
 
 @dataclass(frozen=True)
@@ -58,37 +46,7 @@ class ProjectDetail:
 
 
 def enterprise_identity(organisation: Organisation) -> EnterpriseIdentity:
-    code = organisation.code
-    display = format_enterprise_number(code) if len(code) == 10 and code.isdigit() else code
-    enterprise = Enterprise.objects.filter(pk=code).first()
-    if enterprise is None:
-        return EnterpriseIdentity(code, display, organisation.name, "", "", 0, in_register=False)
-    form_code = enterprise.juridical_form_cac or enterprise.juridical_form or ""
-    legal_form = ""
-    if form_code:
-        rows = dict(
-            KboCode.objects.filter(category="JuridicalForm", code=form_code).values_list(
-                "language", "description"
-            )
-        )
-        legal_form = rows.get("NL") or next(iter(rows.values()), form_code)
-    address = Address.objects.filter(entity_number=code, type_of_address="REGO").first()
-    office = ""
-    if address is not None:
-        street = " ".join(p for p in (address.street_nl, address.house_number) if p)
-        if address.box:
-            street = f"{street} bus {address.box}"
-        town = " ".join(p for p in (address.zipcode, address.municipality_nl) if p)
-        office = ", ".join(p for p in (street, town) if p)
-    return EnterpriseIdentity(
-        enterprise_number=code,
-        display_number=display,
-        name=enterprise_name(code) or organisation.name,
-        legal_form=legal_form,
-        registered_office=office,
-        establishments=enterprise.establishments.count(),
-        in_register=True,
-    )
+    return registers_selectors.enterprise_identity(organisation.code, fallback_name=organisation.name)
 
 
 def enterprise_snapshot(organisation: Organisation, today: date | None = None) -> EnterpriseSnapshot:

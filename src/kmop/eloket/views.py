@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -32,62 +31,14 @@ from kmop.projects.models import EnterpriseProfile
 from kmop.projects.profile_services import complete_profile
 from kmop.providers.models import Service
 from kmop.providers.selectors import providers_for_application, registration_for_application
-from kmop.registers.models import Address, Enterprise, KboCode
-from kmop.registers.numbers import format_enterprise_number, format_iban, format_structured_reference
-from kmop.registers.selectors import enterprise_name
+from kmop.registers.numbers import format_iban, format_structured_reference
+from kmop.registers.selectors import EnterpriseIdentity, enterprise_identity
 from kmop.schemes.errors import SchemeError
 from kmop.schemes.services import eligibility, themes_on
 
 
-@dataclass(frozen=True)
-class Identity:
-    """The enterprise as the KBO knows it (empty fields when the KBO does not)."""
-
-    name: str
-    number: str
-    legal_form: str
-    address: str
-    establishments: int
-    known: bool
-
-
-def _identity(organisation: Organisation) -> Identity:
-    code = organisation.code
-    enterprise = Enterprise.objects.filter(pk=code).first()
-    if enterprise is None:
-        return Identity(organisation.name, _formatted(code), "", "", 0, known=False)
-    form_code = enterprise.juridical_form_cac or enterprise.juridical_form or ""
-    legal_form = ""
-    if form_code:
-        rows = dict(
-            KboCode.objects.filter(category="JuridicalForm", code=form_code).values_list(
-                "language", "description"
-            )
-        )
-        legal_form = rows.get("NL") or next(iter(rows.values()), form_code)
-    elif enterprise.is_natural_person:
-        legal_form = "natuurlijk persoon"
-    address = Address.objects.filter(entity_number=code, type_of_address="REGO").first()
-    text = ""
-    if address is not None:
-        street = " ".join(p for p in (address.street_nl, address.house_number) if p)
-        if address.box:
-            street = f"{street} bus {address.box}"
-        text = ", ".join(
-            p for p in (street, " ".join(p for p in (address.zipcode, address.municipality_nl) if p)) if p
-        )
-    return Identity(
-        name=enterprise_name(code) or organisation.name,
-        number=_formatted(code),
-        legal_form=legal_form,
-        address=text,
-        establishments=enterprise.establishments.count(),
-        known=True,
-    )
-
-
-def _formatted(code: str) -> str:
-    return format_enterprise_number(code) if len(code) == 10 and code.isdigit() else code
+def _identity(organisation: Organisation) -> EnterpriseIdentity:
+    return enterprise_identity(organisation.code, fallback_name=organisation.name)
 
 
 def profile_completed(organisation: Organisation) -> EnterpriseProfile | None:

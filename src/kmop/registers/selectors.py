@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from kmop.registers.models import Denomination, LegalFunction
+from kmop.registers.models import Address, Denomination, Enterprise, KboCode, LegalFunction
+from kmop.registers.numbers import format_enterprise_number
 
 #: TypeOfDenomination: the name (001), not an abbreviation (002) or a commercial name (003).
 NAME = "001"
@@ -63,4 +65,56 @@ def legal_representatives(enterprise_number: str, *, on: date | None = None) -> 
     """Who represents the enterprise on day ``on`` (today): current functions whose kind represents."""
     return current_legal_functions(enterprise_number=enterprise_number, on=on).filter(
         function__represents=True
+    )
+
+
+@dataclass(frozen=True)
+class EnterpriseIdentity:
+    """An enterprise as the KBO knows it (the ondernemingsfoto's identity); empty fields and
+    ``in_register=False`` when the KBO does not know the number."""
+
+    enterprise_number: str
+    display_number: str
+    name: str
+    legal_form: str
+    registered_office: str
+    establishments: int
+    in_register: bool
+
+
+def enterprise_identity(enterprise_number: str, *, fallback_name: str = "") -> EnterpriseIdentity:
+    """Name, legal form (Dutch description of the KBO code), registered office (the REGO address) and the
+    number of establishments of an enterprise."""
+    code = enterprise_number
+    display = format_enterprise_number(code) if len(code) == 10 and code.isdigit() else code
+    enterprise = Enterprise.objects.filter(pk=code).first()
+    if enterprise is None:
+        return EnterpriseIdentity(code, display, fallback_name, "", "", 0, in_register=False)
+    form_code = enterprise.juridical_form_cac or enterprise.juridical_form or ""
+    legal_form = ""
+    if form_code:
+        rows = dict(
+            KboCode.objects.filter(category="JuridicalForm", code=form_code).values_list(
+                "language", "description"
+            )
+        )
+        legal_form = rows.get("NL") or next(iter(rows.values()), form_code)
+    elif enterprise.is_natural_person:
+        legal_form = "natuurlijk persoon"
+    address = Address.objects.filter(entity_number=code, type_of_address="REGO").first()
+    office = ""
+    if address is not None:
+        street = " ".join(p for p in (address.street_nl, address.house_number) if p)
+        if address.box:
+            street = f"{street} bus {address.box}"
+        town = " ".join(p for p in (address.zipcode, address.municipality_nl) if p)
+        office = ", ".join(p for p in (street, town) if p)
+    return EnterpriseIdentity(
+        enterprise_number=code,
+        display_number=display,
+        name=enterprise_name(code) or fallback_name,
+        legal_form=legal_form,
+        registered_office=office,
+        establishments=enterprise.establishments.count(),
+        in_register=True,
     )
