@@ -26,6 +26,7 @@ def test_without_data_the_photo_renders(els: Client, setting: Setting) -> None:
     assert 'id="projects-none"' in html
     assert 'id="budget-none"' in html
     assert "Er zijn geen eigen bijdragen te storten." in html
+    assert 'href="/e-loket/api-sleutels/"' in html  # the enterprise's own software: its API keys
 
 
 def test_enterprise_without_profile_goes_to_first_use(els: Client, setting: Setting) -> None:
