@@ -28,6 +28,8 @@ def test_iam_benchmark_runs_end_to_end(tmp_path: Path, worker_id: str) -> None:
         "10",
         "--search-requests",
         "16",
+        "--search-seconds",
+        "2",
         "--clients",
         "2",
         "--repeats",
@@ -51,5 +53,8 @@ def test_iam_benchmark_runs_end_to_end(tmp_path: Path, worker_id: str) -> None:
     assert "the floor (target ≤ 3×)" in out
     assert "p95 at 2 concurrent clients" in out
     assert "the floor's p95" in out
+    assert "Load generator: " in out  # wrk, or one Python process per client without it
+    assert "pausing 1 s after each answer" in out
+    assert "server median" in out  # the server's own time, from gunicorn's access log
     report = (tmp_path / "bench" / "iam.md").read_text()
     assert report.count("Execution Time") == 3  # the plans of the check, the reminder floor and the search
