@@ -1327,21 +1327,31 @@ def _bulk_transition(
 
 
 def _wallet_balances(ids: list[int]) -> dict[int, Decimal] | None:
-    """The wallet balance of each project that has money in its wallet (one query), or None without the
-    wallet app."""
+    """The wallet balance of each project that has money in its wallet, or None without the wallet app. Two
+    indexed queries: the projects' accounts, then their entries by account (a join of the entries with the
+    accounts made PostgreSQL read every entry of the ledger)."""
     try:
-        from kmop.wallet.models import Entry
+        from kmop.wallet.models import Account, Entry
     except ImportError:  # pragma: no cover - the wallet app is installed
         return None
     from django.db.models import Sum
 
-    rows = (
-        Entry.objects.filter(account__kind="project", account__project_id__in=ids)
-        .values("account__project_id")
-        .annotate(total=Sum("amount"))
-        .values_list("account__project_id", "total")
+    accounts = dict(
+        Account.objects.filter(kind="project", project_id__in=ids).values_list("id", "project_id")
     )
-    return {pk: Decimal(total).quantize(CENT) for pk, total in rows if total and Decimal(total) > 0}
+    if not accounts:
+        return {}
+    rows = (
+        Entry.objects.filter(account_id__in=list(accounts))
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "total")
+    )
+    return {
+        accounts[account_id]: Decimal(total).quantize(CENT)
+        for account_id, total in rows
+        if total and Decimal(total) > 0
+    }
 
 
 def _tell_wallet_bulk(actor: Actor, ids: list[int], name: str) -> None:
