@@ -257,8 +257,9 @@ def test_htmx_requests_are_sent_to_the_choice(client: Client, world: World) -> N
 def test_the_check_costs_one_query(client: Client, world: World, django_assert_num_queries) -> None:
     simulator_login(client, SOFIE)
     client.get("/toegankelijkheid/")
-    # the session, the user, the check (one query), and the session's save (savepoint, update, release)
-    with django_assert_num_queries(6):
+    # the session, the user and the check (one query); no save of the session within the minute
+    # (IdleSessionMiddleware moves the idle timeout on at most once a minute)
+    with django_assert_num_queries(3):
         assert client.get("/toegankelijkheid/").status_code == 200
 
 

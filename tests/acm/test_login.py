@@ -237,3 +237,27 @@ def test_demo_persons_page_links_to_the_simulator(client: Client, world: World) 
 def test_simulator_prefills_a_demo_person(client: Client, world: World) -> None:
     html = client.get("/aanmelden/simulator/eid/?persoon=legal_representative").content.decode()
     assert 'value="79.05.14-998.82"' in html
+
+
+def _expiry(client: Client) -> datetime.datetime:
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_idle_timeout_moves_on_without_a_write_per_request(client: Client, world: World, clock) -> None:
+    simulator_login(client, SOFIE)
+    client.get("/")
+    first = _expiry(client)
+    clock.shift(datetime.timedelta(seconds=30))
+    client.get("/")  # within the minute: the session is not written
+    assert _expiry(client) == first
+    clock.shift(datetime.timedelta(seconds=31))
+    client.get("/")  # a minute after the last move: written, the expiry 30 minutes from now
+    assert _expiry(client) == first + datetime.timedelta(seconds=61)
+
+
+def test_the_session_ends_after_30_idle_minutes(client: Client, world: World, clock) -> None:
+    simulator_login(client, SOFIE)
+    clock.shift(datetime.timedelta(minutes=29))
+    assert "Sofie Verhaeghe" in client.get("/").content.decode()
+    clock.shift(datetime.timedelta(minutes=31))
+    assert "Sofie Verhaeghe" not in client.get("/").content.decode()

@@ -60,6 +60,7 @@ def main(report_path: str) -> None:
                 "SESSION_COOKIE_PATH",
                 "SESSION_COOKIE_AGE",
                 "SESSION_SAVE_EVERY_REQUEST",
+                "MIDDLEWARE",
                 "CSRF_COOKIE_NAME",
                 "CSRF_COOKIE_SECURE",
                 "CSRF_COOKIE_DOMAIN",

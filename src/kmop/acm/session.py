@@ -22,6 +22,7 @@ ORG_NAME = "acm_org_name"
 ROLES = "acm_roles"
 NEXT = "acm_next"
 LOGIN_HINT = "acm_login_hint"
+TOUCHED_AT = "acm_touched_at"  # a POSIX timestamp (seconds): the last time the idle timeout was moved on
 
 ACTING_KEYS = (ORG_ID, ORG_CODE, ORG_NAME, ROLES)
 

@@ -77,7 +77,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # The login's session rules: absolute lifetime, then the per-request check of the organisation acted for.
+    # The login's session rules: idle and absolute lifetime, then the per-request check of the organisation
+    # acted for.
+    "kmop.acm.middleware.IdleSessionMiddleware",
     "kmop.acm.middleware.AbsoluteSessionTimeoutMiddleware",
     "kmop.acm.middleware.ActingOrganisationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -182,12 +184,13 @@ if not PRODUCTION:
 
 # --- Security -------------------------------------------------------------------------------------
 CSRF_FAILURE_VIEW = "kmop.web.views.csrf_failure"
-# Sessions end after KMOP_SESSION_IDLE_MINUTES without a request (ASVS 7.3.1): every request saves the session
-# and so moves its expiry; the cookie itself lives until the browser closes.
+# Sessions end after KMOP_SESSION_IDLE_MINUTES without a request (ASVS 7.3.1): kmop.acm.middleware's
+# IdleSessionMiddleware saves the session again (moving its expiry) once a minute while requests come, instead
+# of on every request; the cookie itself lives until the browser closes.
 SESSION_COOKIE_AGE = env_int("KMOP_SESSION_IDLE_MINUTES", 30) * 60
 if SESSION_COOKIE_AGE <= 0:
     raise ImproperlyConfiguredEnv("KMOP_SESSION_IDLE_MINUTES must be a positive number of minutes")
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 # A login lasts at most this many hours, whatever the activity (kmop.acm.middleware; ASVS 7.3.2).
 KMOP_SESSION_ABSOLUTE_HOURS = env_int("KMOP_SESSION_ABSOLUTE_HOURS", 12)
 if KMOP_SESSION_ABSOLUTE_HOURS <= 0:
