@@ -94,8 +94,9 @@ class LedgerTransaction(models.Model):
     memo = models.CharField(_("omschrijving"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("geboekt op"), default=timezone.now)
     actor_label = models.CharField(_("door"), max_length=200)
-    #: what the transaction books, unique: the bank entry's reference, ``subsidy:<project>``, ...
-    reference = models.CharField(_("referentie"), max_length=200, null=True, blank=True)
+    #: what the transaction books, unique: the bank entry's reference, ``subsidy:<project>``, ...; NULL (not
+    #: "", which would be one value) for a transaction without one
+    reference = models.CharField(_("referentie"), max_length=200, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         verbose_name = _("boeking")
