@@ -28,6 +28,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.functions import Round
 from django.template import loader
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -625,8 +626,14 @@ def _take_budget(budget: YearBudget, amount: Decimal) -> bool:
     exceed the cap (the CHECK constraint ``used <= cap`` backs it)."""
     if amount <= 0:
         return True
+    # rounded to the cent: SQLite computes with floats (960.03 + 6539.97 is not 7500.00 there); on
+    # PostgreSQL, exact numerics, the rounding changes nothing
+    after = Round(F("used") + amount, 2)
     return (
-        YearBudget.objects.filter(pk=budget.pk, used__lte=F("cap") - amount).update(used=F("used") + amount)
+        YearBudget.objects.filter(pk=budget.pk)
+        .alias(after=after)
+        .filter(after__lte=F("cap"))
+        .update(used=after)
         == 1
     )
 
@@ -1006,9 +1013,14 @@ def _release_budget(project: Project) -> Decimal:
     """Give the project's held subsidy back to its year's budget (``used = used - held``); returns it."""
     held = project.budget_held
     if held > 0:
-        updated = YearBudget.objects.filter(
-            organisation_id=project.organisation_id, year=project.application_date.year, used__gte=held
-        ).update(used=F("used") - held)
+        updated = (
+            YearBudget.objects.filter(
+                organisation_id=project.organisation_id, year=project.application_date.year
+            )
+            .alias(after=Round(F("used") - held, 2))
+            .filter(after__gte=0)
+            .update(used=Round(F("used") - held, 2))
+        )
         if updated != 1:
             raise ProjectError(
                 _("Het jaarbudget van project %(number)s klopt niet: neem contact op met de helpdesk."),
@@ -1264,7 +1276,7 @@ def _release_budgets(per_budget: dict[tuple[int, int], Decimal]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"WITH v (organisation_id, year, held) AS (VALUES {values}) "
-                f"UPDATE {table} SET used = {table}.used - v.held FROM v "
+                f"UPDATE {table} SET used = ROUND({table}.used - v.held, 2) FROM v "
                 f"WHERE {table}.organisation_id = v.organisation_id AND {table}.year = v.year",
                 [value for row in chunk for value in row],
             )
