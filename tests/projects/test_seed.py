@@ -49,6 +49,18 @@ def test_seed_demo_makes_projects_in_every_status_and_is_idempotent(tmp_path: Pa
             organisation_id=budget.organisation_id, application_date__year=budget.year
         ).aggregate(s=Sum("budget_held"))["s"]
         assert budget.used == held
+    # the wallets as the life cycle left them: deposit and subsidy in, the invoice paid out of Afgewerkt
+    from kmop.wallet.models import Payout
+    from kmop.wallet.services import project_balance
+
+    for project in Project.objects.filter(organisation__code=HOUTATELIER):
+        expected = {
+            ProjectStatus.LOPEND: project.amount,
+            ProjectStatus.STOPZETTING_AANGEVRAAGD: project.amount,
+        }.get(ProjectStatus(project.status), Decimal("0.00"))
+        assert project_balance(project) == expected, project.status
+        if project.status == ProjectStatus.AFGEWERKT:
+            assert Payout.objects.get(project=project, kind=Payout.Kind.PROVIDER).amount == project.amount
 
 
 def _snapshot() -> list[tuple[object, ...]]:

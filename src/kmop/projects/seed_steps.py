@@ -112,9 +112,22 @@ def _go(actor: Actor, project: Project, target: str) -> None:
             actor=actor, project=project, reason="De onderneming trekt de aanvraag in (demo)."
         )
         return
+    from kmop.wallet import services as wallet
+
+    # the own contribution comes in as from the bank, the subsidy is added: the wallet as after a camt.053
+    wallet.book_deposit(
+        actor=actor, project=project, amount=project.own_contribution, reference=f"demo:{project.number}"
+    )
+    wallet.book_subsidy(actor=actor, project=project)
     project = services.project_mark_deposited(actor=actor, project=project, reason=REASON)
     if target == S.AFGEWERKT:
-        services.project_mark_finished(actor=actor, project=project, reason=REASON)
+        # the provider's invoice paid from the wallet: the project is Afgewerkt when the wallet is empty
+        wallet.payment_order_create(
+            actor=actor,
+            project=project,
+            invoice_number=f"F-{project.number[-6:]}",
+            amount=wallet.project_balance(project),
+        )
     elif target in (S.STOPZETTING_AANGEVRAAGD, S.GESTOPT):
         project = services.project_request_stop(
             actor=actor, project=project, reason="De deelnemer heeft het bedrijf verlaten (demo)."
