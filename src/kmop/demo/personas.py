@@ -235,8 +235,8 @@ PERSONS: tuple[DemoPerson, ...] = (
     ),
     DemoPerson(
         key="vlaio_staff",
-        role_nl="VLAIO-personeel: Medewerker",
-        role_en="VLAIO staff: Medewerker (officer)",
+        role_nl="VLAIO-personeel: Medewerker (backoffice: bankafschriften, uitbetalingen, stopzettingen)",
+        role_en="VLAIO staff: Medewerker (officer; back office: bank statements, payouts, stop requests)",
         first_name="An",
         last_name="Wouters",
         national_number="83041899839",
