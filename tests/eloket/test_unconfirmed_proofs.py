@@ -1,5 +1,5 @@
-"""``eloket.unconfirmed_proofs``: proof documents of stop requests that were never confirmed are deleted after a
-day; a confirmed request's document and a recent one stay."""
+"""``eloket.unconfirmed_proofs``: proof documents of stop requests that were never confirmed are deleted after
+a day; a confirmed request's document and a recent one stay."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ KEEP = timedelta(days=1)
 def _stored_proofs() -> list[str]:
     if not default_storage.exists(PROOF_ROOT):
         return []
-    paths = []
+    paths: list[str] = []
     numbers, _files = default_storage.listdir(PROOF_ROOT)
     for number in numbers:
         tokens, _files = default_storage.listdir(f"{PROOF_ROOT}/{number}")
