@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.test import Client
 from django.urls import reverse
 
-from kmop.projects.models import EnterpriseProfile
+from kmop.eloket.views import IDENTITY_CACHE_SECONDS, PROJECTS_SHOWN
+from kmop.projects.models import EnterpriseProfile, Project, ProjectStatus
+from kmop.registers.models import Address
 from tests.eloket.conftest import Setting
+from tests.projects.conftest import B
 
 URL = "/e-loket/"
 
@@ -81,3 +86,70 @@ def test_earlier_years_are_listed(els: Client, setting: Setting) -> None:
     plain = html.replace(".", "").replace("\u202f", "")
     assert "1234,50" in plain
     assert "6265,50" in plain
+
+
+def _many_projects(template: Project, count: int, start: date) -> list[Project]:
+    """``count`` running projects of the template's enterprise, one a day from ``start`` on (newer than the
+    template), made in one statement."""
+    made = []
+    for i in range(count):
+        copy = Project.objects.get(pk=template.pk)
+        copy.pk = None
+        copy.number = f"{start.year}KMO{900000 + i:06d}"
+        copy.structured_reference = f"{900000000000 + i:012d}"
+        copy.idempotency_key = ""
+        copy.title = f"Bulkproject {i}"
+        copy.status = ProjectStatus.LOPEND
+        copy.application_date = start + timedelta(days=i)
+        made.append(copy)
+    return Project.objects.bulk_create(made)
+
+
+def test_every_deposit_owed_is_shown_also_behind_many_newer_projects(els: Client, setting: Setting) -> None:
+    """An old project still waiting for its deposit, behind 210 newer ones: the foto lists only the newest
+    projects, but every deposit owed (the view once took them from the first 200 projects only)."""
+    old = setting.submit(idempotency_key="old", title="Oude opleiding")
+    _many_projects(old, 210, old.application_date + timedelta(days=1))
+    html = els.get(URL).content.decode()
+    deposits = html[html.index("Te storten eigen bijdragen") : html.index('id="projects-caption"')]
+    assert old.number in deposits
+    ref = old.structured_reference
+    assert f"+++{ref[:3]}/{ref[3:7]}/{ref[7:]}+++" in deposits
+    assert old.deposit_deadline.strftime("%d/%m/%Y") in deposits
+    assert deposits.count("<tr>") == 2  # the head and the one deposit owed: running projects owe none
+    projects = html[html.index('id="projects-caption"') :]
+    assert f"Uw {PROJECTS_SHOWN} nieuwste projecten" in projects
+    assert "Bulkproject 209" in projects  # the newest
+    assert old.number not in projects  # too old to be among the newest
+    assert projects.count('<strong class="tag">Lopend</strong>') == PROJECTS_SHOWN
+    assert 'href="/e-loket/projecten/"' in projects  # all of them, with filters
+
+
+def test_project_rows_link_to_each_project(els: Client, setting: Setting) -> None:
+    project = setting.submit(idempotency_key="a")
+    html = els.get(URL).content.decode()
+    assert html.count(f'href="/e-loket/projecten/{project.number}/"') == 2  # deposits owed and projects
+    assert '<strong class="tag">Bevestigd</strong>' in html
+    assert "nieuwste projecten" not in html  # all of them are shown
+
+
+def test_kbo_identity_is_cached_a_few_minutes(
+    els: Client, setting: Setting, clock, django_assert_max_num_queries
+) -> None:
+    """The foto keeps the KBO identity IDENTITY_CACHE_SECONDS (5 minutes): a change in the KBO shows after
+    at most that long, and the first use still reads the KBO afresh."""
+    assert IDENTITY_CACHE_SECONDS <= 300
+    html = els.get(URL).content.decode()
+    assert "9000 X" in html
+    Address.objects.filter(entity_number=B, type_of_address="REGO").update(
+        zipcode="9050", municipality_nl="Gentbrugge"
+    )
+    with django_assert_max_num_queries(25) as cached:
+        html = els.get(URL).content.decode()
+    assert "9000 X" in html  # from the cache: the documented delay
+    clock.shift(IDENTITY_CACHE_SECONDS + 1)
+    with django_assert_max_num_queries(40) as fresh:
+        html = els.get(URL).content.decode()
+    assert "9050 Gentbrugge" in html
+    assert "9000 X" not in html
+    assert len(fresh.captured_queries) >= len(cached.captured_queries) + 4  # the KBO read again

@@ -13,10 +13,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +29,7 @@ from kmop.idm.models import Organisation
 from kmop.projects import selectors as project_selectors
 from kmop.projects import services as project_services
 from kmop.projects.errors import ApplicationRefused, InvalidInput, NotAllowed, ProjectError
-from kmop.projects.models import EnterpriseProfile
+from kmop.projects.models import EnterpriseProfile, ProjectStatus
 from kmop.projects.profile_services import complete_profile
 from kmop.providers.models import Service
 from kmop.providers.selectors import providers_for_application, registration_for_application
@@ -36,9 +38,29 @@ from kmop.registers.selectors import EnterpriseIdentity, enterprise_identity
 from kmop.schemes.errors import SchemeError
 from kmop.schemes.services import eligibility, themes_on
 
+#: how long the ondernemingsfoto keeps an enterprise's KBO identity (name, legal form, registered office,
+#: establishments) in Django's cache: the KBO changes at most daily (the import), so a change shows on the
+#: photo at most 5 minutes late; it saves the photo five of its queries
+IDENTITY_CACHE_SECONDS = 300
+
+
+def _identity_key(code: str) -> str:
+    return f"eloket:identity:{code}"
+
 
 def _identity(organisation: Organisation) -> EnterpriseIdentity:
     return enterprise_identity(organisation.code, fallback_name=organisation.name)
+
+
+def _cached_identity(organisation: Organisation) -> EnterpriseIdentity:
+    """``_identity``, kept ``IDENTITY_CACHE_SECONDS`` per enterprise (the ondernemingsfoto only; the first use
+    and the eligibility check read the KBO afresh)."""
+    key = _identity_key(organisation.code)
+    identity = cache.get(key)
+    if not isinstance(identity, EnterpriseIdentity):
+        identity = _identity(organisation)
+        cache.set(key, identity, IDENTITY_CACHE_SECONDS)
+    return identity
 
 
 def profile_completed(organisation: Organisation) -> EnterpriseProfile | None:
@@ -46,8 +68,24 @@ def profile_completed(organisation: Organisation) -> EnterpriseProfile | None:
     return profile if profile is not None and profile.completed_at is not None else None
 
 
+#: the ondernemingsfoto shows the newest projects; all of them are on /e-loket/projecten/ (with filters)
+PROJECTS_SHOWN = 20
+_PROJECT_COLUMNS = (
+    "number",
+    "title",
+    "registration__provider__legal_name",
+    "application_date",
+    "subsidy",
+    "status",
+)
+_DEPOSIT_COLUMNS = ("number", "own_contribution", "structured_reference", "deposit_deadline")
+
+
 @acting_required
 def enterprise_profile(request: HttpRequest) -> HttpResponse:
+    """The ondernemingsfoto. Cheap by design (it is the e-loket's landing page): the projects as plain
+    rows (``values()``), only the newest ``PROJECTS_SHOWN`` (one more is read to know whether there are
+    more), every deposit owed (not only those among the projects shown), the KBO identity from the cache."""
     organisation = request.acting.organisation  # type: ignore[attr-defined]
     profile = profile_completed(organisation)
     if profile is None:
@@ -56,11 +94,24 @@ def enterprise_profile(request: HttpRequest) -> HttpResponse:
     years = project_selectors.budget_years(organisation)
     this_year = next((b for b in years if b.year == today.year), None)
     size = project_selectors.size_class_of_year(organisation, today)
-    projects = list(project_selectors.projects_of(organisation)[:200])
-    deposits = [p for p in projects if p.status == "Bevestigd"]
-    deposits.sort(key=lambda p: (p.deposit_deadline, p.number))
+    # one reverse for every row: the project's number takes the placeholder's place
+    link = reverse("eloket:project", args=["NUMMER"])
+    labels = dict(ProjectStatus.choices)
+    projects = list(
+        project_selectors.projects_of(organisation).values(*_PROJECT_COLUMNS)[: PROJECTS_SHOWN + 1]
+    )
+    more = len(projects) > PROJECTS_SHOWN
+    projects = projects[:PROJECTS_SHOWN]
+    for p in projects:
+        p["url"] = link.replace("NUMMER", p["number"])
+        p["provider"] = p["registration__provider__legal_name"]
+        p["status_label"] = labels.get(p["status"], p["status"])
+    deposits = list(project_selectors.deposits_owed(organisation).values(*_DEPOSIT_COLUMNS))
+    for d in deposits:
+        d["url"] = link.replace("NUMMER", d["number"])
+        d["reference"] = format_structured_reference(d["structured_reference"])
     context: dict[str, Any] = {
-        "identity": _identity(organisation),
+        "identity": _cached_identity(organisation),
         "profile": profile,
         "iban": format_iban(profile.iban) if profile.iban else "",
         "year": today.year,
@@ -68,7 +119,9 @@ def enterprise_profile(request: HttpRequest) -> HttpResponse:
         "earlier_years": [b for b in years if b.year != today.year],
         "size": size,
         "projects": projects,
-        "deposits": [(p, format_structured_reference(p.structured_reference)) for p in deposits],
+        "more_projects": more,
+        "projects_shown": PROJECTS_SHOWN,
+        "deposits": deposits,
     }
     return render(request, "eloket/enterprise_profile.html", context)
 
