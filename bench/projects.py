@@ -643,6 +643,12 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--concurrency", type=int, default=8, help="worker processes submitting at once")
     parser.add_argument("--requests", type=int, default=640, help="HTTP requests per measurement")
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--foto-seconds",
+        type=float,
+        default=FOTO_SECONDS,
+        help="seconds of each wrk run of the ondernemingsfoto",
+    )
     parser.add_argument("--skip", action="append", default=[], choices=["submission", "foto", "daily"])
     args = parser.parse_args(argv)
     url = projects_url()
@@ -661,7 +667,9 @@ def main(argv: list[str] | None = None) -> str:
     submission = (
         bench_submission(url, args.applications, args.concurrency) if "submission" not in args.skip else None
     )
-    foto = bench_foto(url, args.requests, args.clients) if "foto" not in args.skip else None
+    foto = (
+        bench_foto(url, args.requests, args.clients, args.foto_seconds) if "foto" not in args.skip else None
+    )
     daily = None
     if "daily" not in args.skip:
         from django.utils import timezone
@@ -719,8 +727,8 @@ def main(argv: list[str] | None = None) -> str:
             "each "
             f"acting for another enterprise (projects: {', '.join(str(n) for n in foto['projects'])}), one "
             f"request at a time, load generator: {foto['page'].tool} (wrk: two alternated runs of "
-            f"{FOTO_SECONDS:.0f} s each, the server saturated); the floor `/health/` on the same server with "
-            "the same sessions.",
+            f"{args.foto_seconds:g} s each, the server saturated); the floor `/health/` on the same server "
+            "with the same sessions.",
             "",
             "| measurement | requests | requests/s | median | p95 |",
             "|---|---:|---:|---:|---:|",
