@@ -1307,19 +1307,22 @@ def _bulk_transition(
         by_note.setdefault(notes.get(project_id, note), []).append(project_id)
     for text, members in by_note.items():
         Project.objects.filter(pk__in=members).update(**fields, **({"note": text} if text else {}))
-    ProjectStatusChange.objects.bulk_create(
+    _insert_rows(
+        ProjectStatusChange,
+        ("project_id", "from_status", "to_status", "action", "at", "actor_label", "reason", "proof_name"),
         [
-            ProjectStatusChange(
-                project_id=project_id,
-                from_status=statuses[project_id],
-                to_status=transition.target,
-                action=action,
-                at=now,
-                actor_label=actor.label[:200],
-                reason=notes.get(project_id, note),
+            (
+                project_id,
+                statuses[project_id],
+                transition.target,
+                action,
+                now,
+                actor.label[:200],
+                notes.get(project_id, note),
+                "",
             )
             for project_id in ids
-        ]
+        ],
     )
     audit_record_many(
         actor=actor,
@@ -1442,24 +1445,67 @@ def _settle_close_together(actor: Actor, projects: list[Project], balances: dict
             )
             refunded.append((project, own, memo))
     booked = {t.reference: t for t in wallet.book_many(actor=actor, bookings=bookings)}
-    payouts = []
-    for project, amount, memo in refunded:
-        iban = ibans.get(project.organisation_id, "")
-        try:
-            iban = validate_iban(iban) if iban else ""
-        except NumberError:
-            iban = ""
-        payouts.append(
-            Payout(
-                kind=Payout.Kind.REFUND,
-                project=project,
-                transaction=booked[f"close:refund:{project.number}"],
-                amount=amount,
-                iban=iban,
-                name=(project.organisation.name or "?")[:140],
-                remittance=memo[:140],
-                created_by=actor.label[:200],
+    checked: dict[str, str] = {}  # each IBAN checked once
+
+    def clean(iban: str) -> str:
+        if iban not in checked:
+            try:
+                checked[iban] = validate_iban(iban) if iban else ""
+            except NumberError:
+                checked[iban] = ""
+        return checked[iban]
+
+    now = timezone.now()
+    _insert_rows(
+        Payout,
+        (
+            "kind",
+            "project_id",
+            "transaction_id",
+            "invoice_number",
+            "amount",
+            "iban",
+            "bic",
+            "name",
+            "remittance",
+            "created_at",
+            "created_by",
+            "batch_id",
+        ),
+        [
+            (
+                Payout.Kind.REFUND.value,
+                project.pk,
+                booked[f"close:refund:{project.number}"].pk,
+                "",
+                amount,
+                clean(ibans.get(project.organisation_id) or ""),
+                "",
+                (project.organisation.name or "?")[:140],
+                memo[:140],
+                now,
+                actor.label[:200],
+                None,
             )
-        )
-    Payout.objects.bulk_create(payouts)
+            for project, amount, memo in refunded
+        ],
+    )
     return True
+
+
+def _insert_rows(model: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert rows (values of the columns, by their database names) of a model without its instances: with
+    ``COPY`` on PostgreSQL, else with ``bulk_create``."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        with (
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    names = [model._meta.get_field(c[:-3] if c.endswith("_id") else c).attname for c in columns]
+    model.objects.bulk_create([model(**dict(zip(names, row, strict=True))) for row in rows])

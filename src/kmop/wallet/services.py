@@ -19,7 +19,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -253,34 +253,10 @@ def book_many(*, actor: Actor, bookings: Sequence[Booking]) -> list[LedgerTransa
                     )
         now = timezone.now()
         label = actor.label[:200]
-        try:
-            with transaction.atomic():
-                transactions = LedgerTransaction.objects.bulk_create(
-                    [
-                        LedgerTransaction(
-                            kind=b.kind,
-                            project=b.project,
-                            memo=b.memo[:500],
-                            created_at=now,
-                            actor_label=label,
-                            reference=b.reference or None,
-                        )
-                        for b in bookings
-                    ]
-                )
-        except IntegrityError:
-            raise AlreadyBooked(_("Dit werd al geboekt.")) from None
-        if any(t.pk is None for t in transactions):  # a database that returns no ids from a bulk insert
-            transactions = list(
-                LedgerTransaction.objects.filter(reference__in=references).order_by("id")
-            )  # pragma: no cover
-        Entry.objects.bulk_create(
-            [
-                Entry(transaction=t, account=account, amount=amount)
-                for t, (_b, lines) in zip(transactions, checked, strict=True)
-                for account, amount in lines
-            ]
-        )
+        if connection.vendor == "postgresql":
+            transactions = _insert_copy(bookings, checked, now, label)
+        else:
+            transactions = _insert_orm(bookings, checked, references, now, label)
         audit_record_many(
             actor=actor,
             changes=(
@@ -301,6 +277,115 @@ def book_many(*, actor: Actor, bookings: Sequence[Booking]) -> list[LedgerTransa
             reason=bookings[0].memo[:500] if len(bookings) == 1 else "",
         )
     return transactions
+
+
+def _insert_orm(
+    bookings: Sequence[Booking],
+    checked: list[tuple[Booking, list[Line]]],
+    references: list[str],
+    now: Any,
+    label: str,
+) -> list[LedgerTransaction]:
+    """The transactions and their entries with ``bulk_create`` (any database)."""
+    try:
+        with transaction.atomic():
+            transactions = LedgerTransaction.objects.bulk_create(
+                [
+                    LedgerTransaction(
+                        kind=b.kind,
+                        project=b.project,
+                        memo=b.memo[:500],
+                        created_at=now,
+                        actor_label=label,
+                        reference=b.reference or None,
+                    )
+                    for b in bookings
+                ]
+            )
+    except IntegrityError:
+        raise AlreadyBooked(_("Dit werd al geboekt.")) from None
+    if any(t.pk is None for t in transactions):  # a database that returns no ids from a bulk insert
+        transactions = list(
+            LedgerTransaction.objects.filter(reference__in=references).order_by("id")
+        )  # pragma: no cover
+    Entry.objects.bulk_create(
+        [
+            Entry(transaction=t, account=account, amount=amount)
+            for t, (_b, lines) in zip(transactions, checked, strict=True)
+            for account, amount in lines
+        ]
+    )
+    return transactions
+
+
+def _insert_copy(
+    bookings: Sequence[Booking], checked: list[tuple[Booking, list[Line]]], now: Any, label: str
+) -> list[LedgerTransaction]:
+    """The transactions and their entries with ``COPY`` (PostgreSQL), as the camt import does: the ids taken
+    from the sequence first, the entries of every transaction in one statement, so that migration 0003 checks
+    the balance of each transaction once for the statement (the deferred row trigger skips them)."""
+    tx_table = LedgerTransaction._meta.db_table
+    rows = [
+        (b.kind, b.project.pk if b.project else None, b.memo[:500], now, label, b.reference or None)
+        for b in bookings
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [tx_table, len(rows)],
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute("SELECT current_setting('kmop.wallet_statement_check', true)")
+        setting = cursor.fetchone()[0]
+        try:
+            with transaction.atomic(), connection.wrap_database_errors:
+                _copy(
+                    cursor,
+                    tx_table,
+                    ("id", "kind", "project_id", "memo", "created_at", "actor_label", "reference"),
+                    ((pk, *row) for pk, row in zip(ids, rows, strict=True)),
+                )
+        except IntegrityError:
+            raise AlreadyBooked(_("Dit werd al geboekt.")) from None
+        cursor.execute("SELECT set_config('kmop.wallet_statement_check', 'on', true)")
+        with connection.wrap_database_errors:
+            _copy(
+                cursor,
+                Entry._meta.db_table,
+                ("transaction_id", "account_id", "amount"),
+                (
+                    (pk, account.pk, amount)
+                    for pk, (_b, lines) in zip(ids, checked, strict=True)
+                    for account, amount in lines
+                ),
+            )
+        cursor.execute("SELECT set_config('kmop.wallet_statement_check', %s, true)", [setting or ""])
+    transactions = []
+    for pk, b, (kind, project_id, memo, created_at, actor_label, reference) in zip(
+        ids, bookings, rows, strict=True
+    ):
+        t = LedgerTransaction(
+            id=pk,
+            kind=kind,
+            project_id=project_id,
+            memo=memo,
+            created_at=created_at,
+            actor_label=actor_label,
+            reference=reference,
+        )
+        if b.project is not None:
+            t.project = b.project
+        t._state.adding = False
+        t._state.db = connection.alias
+        transactions.append(t)
+    return transactions
+
+
+def _copy(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """``COPY table (columns) FROM STDIN`` of the rows (PostgreSQL)."""
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def book(
