@@ -153,3 +153,27 @@ def test_kbo_identity_is_cached_a_few_minutes(
     assert "9050 Gentbrugge" in html
     assert "9000 X" not in html
     assert len(fresh.captured_queries) >= len(cached.captured_queries) + 4  # the KBO read again
+
+
+def _size_row(html: str) -> str:
+    start = html.index("Ondernemingsgrootte")
+    return html[start : html.index("</div>", start)]
+
+
+def test_size_class_of_the_year(els: Client, setting: Setting, django_assert_max_num_queries) -> None:
+    """Not confirmed yet, confirmed (from the size class alone) and locked by the first application (read
+    along with the year's budget, one statement fewer)."""
+    from kmop.projects.models import SizeClassYear
+
+    assert "nog niet bevestigd" in _size_row(els.get(URL).content.decode())
+    SizeClassYear.objects.create(organisation=setting.enterprise, year=2025, size_class="KO")
+    with django_assert_max_num_queries(25) as without_budget:
+        row = _size_row(els.get(URL).content.decode())
+    assert "kleine onderneming" in row
+    assert "vastgelegd" not in row
+    SizeClassYear.objects.filter(organisation=setting.enterprise).delete()
+    project = setting.submit(idempotency_key="a")
+    with django_assert_max_num_queries(len(without_budget.captured_queries) - 1):  # no size class query
+        row = _size_row(els.get(URL).content.decode())
+    assert str(project.get_size_class_display()) in row
+    assert "(vastgelegd)" in row

@@ -29,7 +29,7 @@ from kmop.idm.models import Organisation
 from kmop.projects import selectors as project_selectors
 from kmop.projects import services as project_services
 from kmop.projects.errors import ApplicationRefused, InvalidInput, NotAllowed, ProjectError
-from kmop.projects.models import EnterpriseProfile, ProjectStatus
+from kmop.projects.models import EnterpriseProfile, ProjectStatus, SizeClass
 from kmop.projects.profile_services import complete_profile
 from kmop.providers.models import Service
 from kmop.providers.selectors import providers_for_application, registration_for_application
@@ -93,7 +93,12 @@ def enterprise_profile(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     years = project_selectors.budget_years(organisation)
     this_year = next((b for b in years if b.year == today.year), None)
-    size = project_selectors.size_class_of_year(organisation, today)
+    if this_year is not None and this_year.size_class:  # the year's size class came with its budget
+        size_label, size_locked = dict(SizeClass.choices).get(this_year.size_class, ""), this_year.locked
+    else:
+        size = project_selectors.size_class_of_year(organisation, today)
+        size_label = size.get_size_class_display() if size is not None else ""
+        size_locked = size is not None and size.locked_at is not None
     # one reverse for every row: the project's number takes the placeholder's place
     link = reverse("eloket:project", args=["NUMMER"])
     labels = dict(ProjectStatus.choices)
@@ -117,7 +122,8 @@ def enterprise_profile(request: HttpRequest) -> HttpResponse:
         "year": today.year,
         "this_year": this_year,
         "earlier_years": [b for b in years if b.year != today.year],
-        "size": size,
+        "size_label": size_label,
+        "size_locked": size_locked,
         "projects": projects,
         "more_projects": more,
         "projects_shown": PROJECTS_SHOWN,
