@@ -11,11 +11,13 @@ import pytest
 from django.db import connection, transaction
 
 from kmop.audit.models import AuditEvent
+from kmop.projects.models import Project
 from kmop.wallet import services
-from kmop.wallet.models import AccountKind, Entry, LedgerTransaction, TransactionKind
+from kmop.wallet.models import AccountKind, Entry, LedgerTransaction, Payout, TransactionKind
 from tests.idm.conftest import SYSTEM
 from tests.projects.conftest import Setting
 from tests.wallet.conftest import assert_balanced
+from tests.wallet.test_seed import seeded  # noqa: F401  (fixture)
 
 POSTGRES = pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY: PostgreSQL")
 
@@ -153,3 +155,72 @@ def test_copy_duplicate_reference_in_the_database_is_already_booked(
         services.book_many(actor=SYSTEM, bookings=bookings[:1])
     monkeypatch.undo()
     assert (LedgerTransaction.objects.count(), Entry.objects.count(), AuditEvent.objects.count()) == count
+
+
+def _settled(settle: Any) -> dict[str, Any]:
+    """What a settlement writes (transactions by reference, their lines, the payouts), then rolled back."""
+    with transaction.atomic():
+        first_tx = LedgerTransaction.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        first_payout = Payout.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        returned = settle()
+        result = {
+            "returned": returned,
+            "transactions": sorted(
+                LedgerTransaction.objects.filter(id__gt=first_tx).values_list(
+                    "reference", "kind", "project_id", "memo", "actor_label"
+                )
+            ),
+            "entries": sorted(
+                Entry.objects.filter(transaction_id__gt=first_tx).values_list(
+                    "transaction__reference", "account_id", "amount"
+                )
+            ),
+            "payouts": sorted(
+                Payout.objects.filter(id__gt=first_payout).values_list(
+                    "transaction__reference",
+                    "kind",
+                    "project_id",
+                    "amount",
+                    "iban",
+                    "bic",
+                    "name",
+                    "remittance",
+                    "invoice_number",
+                    "created_by",
+                    "batch_id",
+                )
+            ),
+            "audit": sorted(
+                (e.after["reference"], e.action, e.after["entries"], e.actor_label)
+                for e in AuditEvent.objects.filter(
+                    object_type="wallet.LedgerTransaction",
+                    object_id__in=[
+                        str(i)
+                        for i in LedgerTransaction.objects.filter(id__gt=first_tx).values_list(
+                            "id", flat=True
+                        )
+                    ],
+                )
+            ),
+        }
+        assert_balanced()
+        transaction.set_rollback(True)
+    return result
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded")
+def test_settle_close_many_books_what_settle_close_books_per_project() -> None:
+    """On the seeded ledger (projects with a subsidy, deposits, paid invoices, with and without an IBAN), one
+    ``settle_close_many`` writes the same transactions, lines, payouts and audit events as ``settle_close``
+    for each project; projects with an empty wallet or none get nothing."""
+    projects = list(Project.objects.select_related("organisation").order_by("pk"))
+    with_money = [p for p in projects if services.project_balance(p) > 0]
+    assert len(with_money) > 3
+    assert len(with_money) < len(projects)
+    one_by_one = _settled(lambda: {p.pk: services.settle_close(p, actor=SYSTEM) for p in projects})
+    together = _settled(lambda: services.settle_close_many(projects, actor=SYSTEM))
+    assert together == one_by_one
+    assert together["payouts"]
+    assert {r[1] for r in together["transactions"]} == {"subsidy_return", "refund"}
+    assert services.settle_close_many([], actor=SYSTEM) == {}

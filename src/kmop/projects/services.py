@@ -1370,14 +1370,22 @@ def _wallet_balances(ids: list[int]) -> dict[int, Decimal] | None:
 
 
 def _tell_wallet_bulk(actor: Actor, ids: list[int], name: str) -> None:
-    """The wallet's reaction ``name`` (``release_on_cancel``, ``settle_close``) for a batch of projects. Both
-    book nothing for an empty wallet, so only the projects with money in their wallet are handed over (one
-    query finds them): to ``kmop.wallet.services.<name>_many(projects, actor=...)`` when the wallet has it,
-    else, for ``settle_close``, settled together here with the wallet's own ``split_remaining`` and one
-    ``book_many`` (the rule of ``settle_close``: the rest split pro rata, the subsidy part back to the budget,
-    the own contribution refunded to the enterprise's IBAN), else one call per project."""
+    """The wallet's reaction ``name`` (``release_on_cancel``, ``settle_close``) for a batch of projects:
+    all of them to ``kmop.wallet.services.<name>_many(projects, actor=...)`` when the wallet has it (it sums
+    their balances under its lock and books nothing for an empty wallet). Else only the projects with money
+    in their wallet (one query finds them): for ``settle_close``, settled together here with the wallet's own
+    ``split_remaining`` and one ``book_many`` (the rule of ``settle_close``: the rest split pro rata, the
+    subsidy part back to the budget, the own contribution refunded to the enterprise's IBAN), else one call
+    per project."""
     hook = wallet_hook(name)
     if hook is None:
+        return
+    many = wallet_hook(f"{name}_many")
+    if many is not None:  # it sums the balances itself, under its lock: no need to find them here first
+        many(
+            list(Project.objects.filter(pk__in=ids).select_related("organisation").order_by("pk")),
+            actor=actor,
+        )
         return
     balances = _wallet_balances(ids)
     if balances is None:
@@ -1388,10 +1396,6 @@ def _tell_wallet_bulk(actor: Actor, ids: list[int], name: str) -> None:
         targets = list(
             Project.objects.filter(pk__in=list(balances)).select_related("organisation").order_by("pk")
         )
-    many = wallet_hook(f"{name}_many")
-    if many is not None:
-        many(targets, actor=actor)
-        return
     if name == "settle_close" and balances is not None and _settle_close_together(actor, targets, balances):
         return
     for project in targets:

@@ -56,6 +56,7 @@ __all__ = [
     "project_balance",
     "release_on_cancel",
     "settle_close",
+    "settle_close_many",
     "settle_stop",
     "system_account",
 ]
@@ -221,6 +222,15 @@ def book_many(*, actor: Actor, bookings: Sequence[Booking]) -> list[LedgerTransa
     least two lines, exact amounts, sum zero), the project accounts that lose money locked and checked for a
     negative balance, inserted in bulk and audited. A reference that exists raises ``AlreadyBooked`` and
     nothing is booked."""
+    return _book_many(actor, bookings, None)
+
+
+def _book_many(
+    actor: Actor, bookings: Sequence[Booking], locked: dict[int, Decimal] | None
+) -> list[LedgerTransaction]:
+    """``book_many``; ``locked``: the balances of project accounts that the caller locked (``SELECT ... FOR
+    UPDATE``) in this transaction and summed since, used for the negative-balance check instead of locking
+    and summing them again."""
     if not bookings:
         return []
     checked = [(booking, _check(booking)) for booking in bookings]
@@ -236,7 +246,9 @@ def book_many(*, actor: Actor, bookings: Sequence[Booking]) -> list[LedgerTransa
                 if account.kind == AccountKind.PROJECT:
                     change[account.pk] = change.get(account.pk, ZERO) + amount
         losing = sorted(pk for pk, delta in change.items() if delta < 0)
-        if losing:
+        if losing and locked is not None and locked.keys() >= set(losing):
+            balances = locked
+        elif losing:
             list(Account.objects.select_for_update().filter(pk__in=losing).order_by("pk").values_list("pk"))
             balances = dict(
                 Entry.objects.filter(account_id__in=losing)
@@ -796,3 +808,124 @@ def settle_stop(project: Project, *, actor: Actor | None = None) -> tuple[Decima
 def settle_close(project: Project, *, actor: Actor | None = None) -> tuple[Decimal, Decimal]:
     """A project closed after its term (31 December of the year after the application): as a stop."""
     return _settle(project, actor or _system(WALLET), "close")
+
+
+def settle_close_many(
+    projects: Sequence[Project], *, actor: Actor | None = None
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """``settle_close`` for many projects (the daily close pass; ``organisation`` selected with them): the
+    same transactions, refunds and payouts as one ``settle_close`` per project, with one lock of their wallet
+    accounts, one sum of their balances and one bulk booking. Returns (subsidy returned, refund) per project
+    id; idempotent (a settled wallet is empty)."""
+    return _settle_many(projects, actor or _system(WALLET), "close")
+
+
+def _settle_many(projects: Sequence[Project], actor: Actor, label: str) -> dict[int, tuple[Decimal, Decimal]]:
+    from kmop.projects.models import EnterpriseProfile
+
+    result: dict[int, tuple[Decimal, Decimal]] = {}
+    if not projects:
+        return result
+    with transaction.atomic():
+        accounts = {
+            a.project_id: a
+            for a in Account.objects.select_for_update()
+            .filter(kind=AccountKind.PROJECT, project_id__in=[p.pk for p in projects])
+            .order_by("pk")
+        }
+        balances: dict[int, Decimal] = {
+            pk: Decimal(total)
+            for pk, total in Entry.objects.filter(account_id__in=[a.pk for a in accounts.values()])
+            .values("account_id")
+            .annotate(total=Sum("amount"))
+            .values_list("account_id", "total")
+        }
+        budget = system_account(AccountKind.SUBSIDY)
+        refunds = system_account(AccountKind.REFUNDS)
+        bookings: list[Booking] = []
+        refunded: list[tuple[Project, Decimal, str]] = []
+        for project in projects:
+            account = accounts.get(project.pk)
+            remaining = (balances.get(account.pk) or ZERO).quantize(CENT) if account is not None else ZERO
+            subsidy, own = split_remaining(project, remaining)
+            result[project.pk] = (subsidy, own)
+            if account is None:
+                continue
+            if subsidy > 0:
+                bookings.append(
+                    Booking(
+                        kind=TransactionKind.SUBSIDY_RETURN,
+                        project=project,
+                        lines=[(account, -subsidy), (budget, subsidy)],
+                        reference=f"{label}:subsidy:{project.number}",
+                        memo=_("Ongebruikte steun terug, %(number)s") % {"number": project.number},
+                    )
+                )
+            if own > 0:
+                memo = _("Terugbetaling ongebruikte eigen bijdrage %(number)s") % {"number": project.number}
+                bookings.append(
+                    Booking(
+                        kind=TransactionKind.REFUND,
+                        project=project,
+                        lines=[(account, -own), (refunds, own)],
+                        reference=f"{label}:refund:{project.number}",
+                        memo=memo,
+                    )
+                )
+                refunded.append((project, own, memo))
+        if not bookings:
+            return result
+        booked = {t.reference: t for t in _book_many(actor, bookings, balances)}
+        ibans = dict(
+            EnterpriseProfile.objects.filter(
+                organisation_id__in={p.organisation_id for p, _own, _memo in refunded}
+            ).values_list("organisation_id", "iban")
+        )
+        checked: dict[str, str] = {}  # each IBAN checked once
+
+        def clean(iban: str) -> str:
+            if iban not in checked:
+                try:
+                    checked[iban] = validate_iban(iban) if iban else ""
+                except NumberError:
+                    checked[iban] = ""
+            return checked[iban]
+
+        now = timezone.now()
+        rows = [
+            (
+                Payout.Kind.REFUND.value,
+                project.pk,
+                booked[f"{label}:refund:{project.number}"].pk,
+                "",
+                amount,
+                clean(ibans.get(project.organisation_id) or ""),
+                "",
+                (project.organisation.name or "?")[:140],
+                (memo or _("Terugbetaling kmo-portefeuille"))[:140],
+                now,
+                actor.label[:200],
+                None,
+            )
+            for project, amount, memo in refunded
+        ]
+        columns = (
+            "kind",
+            "project_id",
+            "transaction_id",
+            "invoice_number",
+            "amount",
+            "iban",
+            "bic",
+            "name",
+            "remittance",
+            "created_at",
+            "created_by",
+            "batch_id",
+        )
+        if rows and connection.vendor == "postgresql":
+            with connection.cursor() as cursor, connection.wrap_database_errors:
+                _copy(cursor, Payout._meta.db_table, columns, rows)
+        elif rows:
+            Payout.objects.bulk_create([Payout(**dict(zip(columns, row, strict=True))) for row in rows])
+    return result
