@@ -224,3 +224,45 @@ def test_settle_close_many_books_what_settle_close_books_per_project() -> None:
     assert together["payouts"]
     assert {r[1] for r in together["transactions"]} == {"subsidy_return", "refund"}
     assert services.settle_close_many([], actor=SYSTEM) == {}
+
+
+def _iban(country: str, bban: str) -> str:
+    digits = "".join(str(int(c, 36)) for c in bban + country + "00")
+    return f"{country}{98 - int(digits) % 97:02d}{bban}"
+
+
+def test_the_payout_iban_is_what_validate_iban_accepts() -> None:
+    """The refund payouts' IBAN check (the Belgian bank-code lookup cached) gives what ``validate_iban``
+    gives, or "" where it raises: valid and invalid Belgian IBANs (check digits, account check, bank codes
+    given and not), foreign ones, spaces and lower case, nonsense."""
+    from kmop.registers.numbers import ValidationError, validate_iban
+
+    samples = [
+        "",
+        " ",
+        "BE",
+        "x",
+        "BE71 0961 2345 6769",
+        "be71096123456769",
+        "BE71096123456768",
+        "BE68539007547034",
+        "BE62510007547061",
+        "DE89370400440532013000",
+        "DE89370400440532013001",
+        "NL91ABNA0417164300",
+        "FR1420041010050500013M02606",
+        "GB82WEST12345698765432",
+        "XX00123",
+    ]
+    for bank in range(0, 1000, 7):
+        for account in (1234567, 7654321):
+            bban = f"{bank:03d}{account:07d}"
+            samples.append(_iban("BE", bban + f"{int(bban) % 97 or 97:02d}"))
+            samples.append(_iban("BE", bban + f"{(int(bban) + 1) % 97 or 97:02d}"))
+    for value in samples:
+        try:
+            expected = validate_iban(value)
+        except ValidationError:
+            expected = ""
+        assert services._payout_iban(value) == expected, value
+    assert sum(1 for v in samples if services._payout_iban(v)) > 20
