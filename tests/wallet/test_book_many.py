@@ -120,9 +120,9 @@ def test_copy_writes_exactly_what_the_orm_writes(setting: Setting, monkeypatch: 
     bookings = _bookings(setting)
     copied = _booked(bookings)
 
-    def orm(bookings: Any, checked: Any, now: Any, label: str) -> list[LedgerTransaction]:
+    def orm(bookings: Any, checked: Any, now: Any, label: str) -> list[int]:
         references = [b.reference for b in bookings if b.reference]
-        return services._insert_orm(bookings, checked, references, now, label)
+        return [t.pk for t in services._insert_orm(bookings, checked, references, now, label)]
 
     monkeypatch.setattr(services, "_insert_copy", orm)
     created = _booked(bookings)

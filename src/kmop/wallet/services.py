@@ -225,17 +225,20 @@ def book_many(*, actor: Actor, bookings: Sequence[Booking]) -> list[LedgerTransa
     least two lines, exact amounts, sum zero), the project accounts that lose money locked and checked for a
     negative balance, inserted in bulk and audited. A reference that exists raises ``AlreadyBooked`` and
     nothing is booked."""
-    return _book_many(actor, bookings, None)
+    _ids, transactions = _book_many(actor, bookings, None, build=True)
+    assert transactions is not None
+    return transactions
 
 
 def _book_many(
-    actor: Actor, bookings: Sequence[Booking], locked: dict[int, Decimal] | None
-) -> list[LedgerTransaction]:
+    actor: Actor, bookings: Sequence[Booking], locked: dict[int, Decimal] | None, *, build: bool
+) -> tuple[list[int], list[LedgerTransaction] | None]:
     """``book_many``; ``locked``: the balances of project accounts that the caller locked (``SELECT ... FOR
     UPDATE``) in this transaction and summed since, used for the negative-balance check instead of locking
-    and summing them again."""
+    and summing them again. Returns the ids of the transactions (in the order of the bookings) and, with
+    ``build`` (or when the insert made them), their instances."""
     if not bookings:
-        return []
+        return [], []
     checked = [(booking, _check(booking)) for booking in bookings]
     references = [b.reference for b in bookings if b.reference]
     if len(set(references)) != len(references):
@@ -268,30 +271,34 @@ def _book_many(
                     )
         now = timezone.now()
         label = actor.label[:200]
+        transactions: list[LedgerTransaction] | None = None
         if connection.vendor == "postgresql":
-            transactions = _insert_copy(bookings, checked, now, label)
+            ids = _insert_copy(bookings, checked, now, label)
         else:
             transactions = _insert_orm(bookings, checked, references, now, label)
+            ids = [t.pk for t in transactions]
         audit_record_many(
             actor=actor,
             changes=(
                 AuditChange(
-                    action=f"wallet.transaction.{t.kind}",
+                    action=f"wallet.transaction.{b.kind}",
                     object_type="wallet.LedgerTransaction",
-                    object_id=str(t.pk),
+                    object_id=str(pk),
                     after={
-                        "kind": t.kind,
+                        "kind": b.kind,
                         "project": b.project.number if b.project is not None else None,
-                        "reference": t.reference,
-                        "memo": t.memo,
+                        "reference": b.reference or None,
+                        "memo": b.memo[:500],
                         "entries": [[str(a), str(amount)] for a, amount in lines],
                     },
                 )
-                for t, (b, lines) in zip(transactions, checked, strict=True)
+                for pk, (b, lines) in zip(ids, checked, strict=True)
             ),
             reason=bookings[0].memo[:500] if len(bookings) == 1 else "",
         )
-    return transactions
+        if transactions is None and build:
+            transactions = _instances(ids, bookings, now, label)
+    return ids, transactions
 
 
 def _insert_orm(
@@ -335,7 +342,7 @@ def _insert_orm(
 
 def _insert_copy(
     bookings: Sequence[Booking], checked: list[tuple[Booking, list[Line]]], now: Any, label: str
-) -> list[LedgerTransaction]:
+) -> list[int]:
     """The transactions and their entries with ``COPY`` (PostgreSQL), as the camt import does: the ids taken
     from the sequence first, the entries of every transaction in one statement, so that migration 0003 checks
     the balance of each transaction once for the statement (the deferred row trigger skips them)."""
@@ -375,21 +382,22 @@ def _insert_copy(
                 ),
             )
         cursor.execute("SELECT set_config('kmop.wallet_statement_check', %s, true)", [setting or ""])
+    return ids
+
+
+def _instances(ids: list[int], bookings: Sequence[Booking], now: Any, label: str) -> list[LedgerTransaction]:
+    """The transactions that ``_insert_copy`` wrote, as saved instances (with the bookings' projects)."""
     transactions = []
-    for pk, b, (kind, project_id, memo, created_at, actor_label, reference) in zip(
-        ids, bookings, rows, strict=True
-    ):
+    for pk, b in zip(ids, bookings, strict=True):
         t = LedgerTransaction(
             id=pk,
-            kind=kind,
-            project_id=project_id,
-            memo=memo,
-            created_at=created_at,
-            actor_label=actor_label,
-            reference=reference,
+            kind=b.kind,
+            project=b.project,
+            memo=b.memo[:500],
+            created_at=now,
+            actor_label=label,
+            reference=b.reference or None,
         )
-        if b.project is not None:
-            t.project = b.project
         t._state.adding = False
         t._state.db = connection.alias
         transactions.append(t)
@@ -902,7 +910,8 @@ def _settle_many(projects: Sequence[Project], actor: Actor, label: str) -> dict[
                 refunded.append((project, own, memo))
         if not bookings:
             return result
-        booked = {t.reference: t for t in _book_many(actor, bookings, balances)}
+        ids, _none = _book_many(actor, bookings, balances, build=False)
+        booked = {b.reference: pk for pk, b in zip(ids, bookings, strict=True)}
         ibans = dict(
             EnterpriseProfile.objects.filter(
                 organisation_id__in={p.organisation_id for p, _own, _memo in refunded}
@@ -920,7 +929,7 @@ def _settle_many(projects: Sequence[Project], actor: Actor, label: str) -> dict[
             (
                 Payout.Kind.REFUND.value,
                 project.pk,
-                booked[f"{label}:refund:{project.number}"].pk,
+                booked[f"{label}:refund:{project.number}"],
                 "",
                 amount,
                 clean(ibans.get(project.organisation_id) or ""),
