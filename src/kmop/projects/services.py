@@ -1369,6 +1369,11 @@ def _wallet_balances(ids: list[int]) -> dict[int, Decimal] | None:
     }
 
 
+#: what the wallet's ``<name>_many`` reads of the projects it is handed (``settle_close_many``): only these
+#: loaded, the projects of a batch are several times cheaper to build
+WALLET_MANY_FIELDS = ("id", "number", "amount", "subsidy", "organisation_id", "organisation__name")
+
+
 def _tell_wallet_bulk(actor: Actor, ids: list[int], name: str) -> None:
     """The wallet's reaction ``name`` (``release_on_cancel``, ``settle_close``) for a batch of projects:
     all of them to ``kmop.wallet.services.<name>_many(projects, actor=...)`` when the wallet has it (it sums
@@ -1382,10 +1387,13 @@ def _tell_wallet_bulk(actor: Actor, ids: list[int], name: str) -> None:
         return
     many = wallet_hook(f"{name}_many")
     if many is not None:  # it sums the balances itself, under its lock: no need to find them here first
-        many(
-            list(Project.objects.filter(pk__in=ids).select_related("organisation").order_by("pk")),
-            actor=actor,
+        projects = (
+            Project.objects.filter(pk__in=ids)
+            .select_related("organisation")
+            .only(*WALLET_MANY_FIELDS)
+            .order_by("pk")
         )
+        many(list(projects), actor=actor)
         return
     balances = _wallet_balances(ids)
     if balances is None:

@@ -848,10 +848,11 @@ def _payout_iban(value: str) -> str:
 def settle_close_many(
     projects: Sequence[Project], *, actor: Actor | None = None
 ) -> dict[int, tuple[Decimal, Decimal]]:
-    """``settle_close`` for many projects (the daily close pass; ``organisation`` selected with them): the
-    same transactions, refunds and payouts as one ``settle_close`` per project, with one lock of their wallet
-    accounts, one sum of their balances and one bulk booking. Returns (subsidy returned, refund) per project
-    id; idempotent (a settled wallet is empty)."""
+    """``settle_close`` for many projects (the daily close pass): the same transactions, refunds and payouts
+    as one ``settle_close`` per project, with one lock of their wallet accounts, one sum of their balances and
+    one bulk booking. Of the projects it reads the number, amount, subsidy and the organisation's name only
+    (the pass loads just these: select ``organisation`` with them). Returns (subsidy returned, refund) per
+    project id; idempotent (a settled wallet is empty)."""
     return _settle_many(projects, actor or _system(WALLET), "close")
 
 
