@@ -24,6 +24,7 @@ CHANGES = [
         after={"entries": [["project:1", "-12.50"], ["refunds", "12.50"]], "memo": 'Terugbetaling é\t"x"\n'},
     ),
     AuditChange(action="x.y", object_type="t", object_id="a\\b", before={}, after={"none": None}),
+    AuditChange(action="x.z", object_type="t", object_id="2", reason="eigen reden"),
 ]
 
 COLUMNS = (
@@ -61,7 +62,7 @@ def test_records_every_change_in_order() -> None:
     assert [r[4:7] for r in rows] == [(c.action, c.object_type, c.object_id) for c in CHANGES]
     assert [(r[7], r[8]) for r in rows] == [(c.before, c.after) for c in CHANGES]
     assert {r[:4] for r in rows} == {(None, "kmop daily", "0123456789", "eidas-high")}
-    assert {r[9] for r in rows} == {"Jaareinde"}
+    assert [r[9] for r in rows] == ["Jaareinde"] * (len(CHANGES) - 1) + ["eigen reden"]
 
 
 def test_nothing_to_record_writes_nothing() -> None:
@@ -92,4 +93,4 @@ def test_copied_events_stay_append_only() -> None:
         connection.cursor() as cursor,
     ):
         cursor.execute("UPDATE audit_auditevent SET reason = 'changed'")
-    assert set(AuditEvent.objects.values_list("reason", flat=True)) == {""}
+    assert set(AuditEvent.objects.values_list("reason", flat=True)) == {"", "eigen reden"}

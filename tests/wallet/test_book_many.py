@@ -191,7 +191,7 @@ def _settled(settle: Any) -> dict[str, Any]:
                 )
             ),
             "audit": sorted(
-                (e.after["reference"], e.action, e.after["entries"], e.actor_label)
+                (e.after["reference"], e.action, e.after, e.actor_label, e.reason)
                 for e in AuditEvent.objects.filter(
                     object_type="wallet.LedgerTransaction",
                     object_id__in=[

@@ -51,6 +51,8 @@ class AuditChange:
     object_id: str
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    #: this change's reason, instead of the one of the call
+    reason: str | None = None
 
 
 def _require_transaction(function: str) -> None:
@@ -117,7 +119,7 @@ def _record_many_orm(actor: Actor, changes: Iterable[AuditChange], reason: str, 
             object_id=change.object_id,
             before=change.before,
             after=change.after,
-            reason=reason,
+            reason=reason if change.reason is None else change.reason,
         )
         for change in itertools.islice(changes, batch_size)
     ]:
@@ -163,7 +165,7 @@ def _record_many_copy(actor: Actor, changes: Iterable[AuditChange], reason: str)
             change.object_id,
             _json(change.before),
             _json(change.after),
-            reason,
+            reason if change.reason is None else change.reason,
         )
         for change in changes
     ]

@@ -231,12 +231,18 @@ def book_many(*, actor: Actor, bookings: Sequence[Booking]) -> list[LedgerTransa
 
 
 def _book_many(
-    actor: Actor, bookings: Sequence[Booking], locked: dict[int, Decimal] | None, *, build: bool
+    actor: Actor,
+    bookings: Sequence[Booking],
+    locked: dict[int, Decimal] | None,
+    *,
+    build: bool,
+    memo_reasons: bool = False,
 ) -> tuple[list[int], list[LedgerTransaction] | None]:
     """``book_many``; ``locked``: the balances of project accounts that the caller locked (``SELECT ... FOR
     UPDATE``) in this transaction and summed since, used for the negative-balance check instead of locking
     and summing them again. Returns the ids of the transactions (in the order of the bookings) and, with
-    ``build`` (or when the insert made them), their instances."""
+    ``build`` (or when the insert made them), their instances. ``memo_reasons``: each transaction audited with
+    its memo as the reason (as ``book`` does), not only a single one."""
     if not bookings:
         return [], []
     checked = [(booking, _check(booking)) for booking in bookings]
@@ -291,6 +297,7 @@ def _book_many(
                         "memo": b.memo[:500],
                         "entries": [[str(a), str(amount)] for a, amount in lines],
                     },
+                    reason=b.memo[:500] if memo_reasons else None,
                 )
                 for pk, (b, lines) in zip(ids, checked, strict=True)
             ),
@@ -911,7 +918,8 @@ def _settle_many(projects: Sequence[Project], actor: Actor, label: str) -> dict[
                 refunded.append((project, own, memo))
         if not bookings:
             return result
-        ids, _none = _book_many(actor, bookings, balances, build=False)
+        # each audited with its memo as its reason, as settle_close's one booking per call is
+        ids, _none = _book_many(actor, bookings, balances, build=False, memo_reasons=True)
         booked = {b.reference: pk for pk, b in zip(ids, bookings, strict=True)}
         ibans = dict(
             EnterpriseProfile.objects.filter(
