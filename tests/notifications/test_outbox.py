@@ -41,6 +41,18 @@ def test_the_backend_stores_text_and_html(settings) -> None:
     assert stored.sent_at is None
 
 
+def test_many_messages_are_stored_in_one_statement(django_assert_num_queries) -> None:
+    messages = [
+        EmailMessage(f"Project {i}", f"Beste klant {i}", "kmop@example.org", [f"klant{i}@example.org"])
+        for i in range(25)
+    ]
+    with django_assert_num_queries(1):  # a daily job queues thousands: one INSERT, not one per message
+        assert OutboxEmailBackend(alias="test").send_messages(messages) == 25
+    stored = OutboxMessage.objects.order_by("id")
+    assert [m.recipient for m in stored] == [f"klant{i}@example.org" for i in range(25)]
+    assert {m.state for m in stored} == {"pending"}
+
+
 def test_the_backend_links_organisation_and_person(world) -> None:
     from kmop.idm.models import Organisation, Person
 
