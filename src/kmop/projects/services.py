@@ -1400,11 +1400,8 @@ WALLET_MANY_FIELDS = ("id", "number", "amount", "subsidy", "organisation_id", "o
 def _tell_wallet_bulk(actor: Actor, ids: list[int], name: str) -> None:
     """The wallet's reaction ``name`` (``release_on_cancel``, ``settle_close``) for a batch of projects:
     all of them to ``kmop.wallet.services.<name>_many(projects, actor=...)`` when the wallet has it (it sums
-    their balances under its lock and books nothing for an empty wallet). Else only the projects with money
-    in their wallet (one query finds them): for ``settle_close``, settled together here with the wallet's own
-    ``split_remaining`` and one ``book_many`` (the rule of ``settle_close``: the rest split pro rata, the
-    subsidy part back to the budget, the own contribution refunded to the enterprise's IBAN), else one call
-    per project."""
+    their balances under its lock and books nothing for an empty wallet). Else one call per project with money
+    in its wallet (one query finds them)."""
     hook = wallet_hook(name)
     if hook is None:
         return
@@ -1427,105 +1424,8 @@ def _tell_wallet_bulk(actor: Actor, ids: list[int], name: str) -> None:
         targets = list(
             Project.objects.filter(pk__in=list(balances)).select_related("organisation").order_by("pk")
         )
-    if name == "settle_close" and balances is not None and _settle_close_together(actor, targets, balances):
-        return
     for project in targets:
         hook(project, actor=actor)
-
-
-def _settle_close_together(actor: Actor, projects: list[Project], balances: dict[int, Decimal]) -> bool:
-    """What ``kmop.wallet.services.settle_close`` books, for many projects at once (False when the wallet
-    does not offer what it needs: then each project is settled by itself)."""
-    wallet = importlib.import_module("kmop.wallet.services")
-    needed = ("Booking", "book_many", "split_remaining", "project_accounts", "system_account")
-    if not all(hasattr(wallet, name) for name in needed):
-        return False
-    from kmop.registers.numbers import ValidationError as NumberError
-    from kmop.registers.numbers import validate_iban
-    from kmop.wallet.models import AccountKind, Payout, TransactionKind
-
-    accounts = wallet.project_accounts(projects)
-    budget = wallet.system_account(AccountKind.SUBSIDY)
-    refunds = wallet.system_account(AccountKind.REFUNDS)
-    ibans = dict(
-        EnterpriseProfile.objects.filter(
-            organisation_id__in={p.organisation_id for p in projects}
-        ).values_list("organisation_id", "iban")
-    )
-    bookings = []
-    refunded: list[tuple[Project, Decimal, str]] = []
-    for project in projects:
-        back, own = wallet.split_remaining(project, balances[project.pk])
-        account = accounts[project.pk]
-        if back > 0:
-            bookings.append(
-                wallet.Booking(
-                    kind=TransactionKind.SUBSIDY_RETURN,
-                    project=project,
-                    lines=[(account, -back), (budget, back)],
-                    reference=f"close:subsidy:{project.number}",
-                    memo=_("Ongebruikte steun terug, %(number)s") % {"number": project.number},
-                )
-            )
-        if own > 0:
-            memo = _("Terugbetaling ongebruikte eigen bijdrage %(number)s") % {"number": project.number}
-            bookings.append(
-                wallet.Booking(
-                    kind=TransactionKind.REFUND,
-                    project=project,
-                    lines=[(account, -own), (refunds, own)],
-                    reference=f"close:refund:{project.number}",
-                    memo=memo,
-                )
-            )
-            refunded.append((project, own, memo))
-    booked = {t.reference: t for t in wallet.book_many(actor=actor, bookings=bookings)}
-    checked: dict[str, str] = {}  # each IBAN checked once
-
-    def clean(iban: str) -> str:
-        if iban not in checked:
-            try:
-                checked[iban] = validate_iban(iban) if iban else ""
-            except NumberError:
-                checked[iban] = ""
-        return checked[iban]
-
-    now = timezone.now()
-    _insert_rows(
-        Payout,
-        (
-            "kind",
-            "project_id",
-            "transaction_id",
-            "invoice_number",
-            "amount",
-            "iban",
-            "bic",
-            "name",
-            "remittance",
-            "created_at",
-            "created_by",
-            "batch_id",
-        ),
-        [
-            (
-                Payout.Kind.REFUND.value,
-                project.pk,
-                booked[f"close:refund:{project.number}"].pk,
-                "",
-                amount,
-                clean(ibans.get(project.organisation_id) or ""),
-                "",
-                (project.organisation.name or "?")[:140],
-                memo[:140],
-                now,
-                actor.label[:200],
-                None,
-            )
-            for project, amount, memo in refunded
-        ],
-    )
-    return True
 
 
 def _insert_rows(model: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
