@@ -34,15 +34,14 @@ SOFIE, ELS = "79051499882", "75093099831"
 HOUTATELIER, LEERWIJS = "0912345673", "0934567878"
 
 
-@pytest.fixture
-def eloket_world(transactional_db: None, settings) -> None:
-    """Sofie represents Houtatelier (a BV in Gent); Els's Leerwijs is a provider registered for opleiding."""
-    settings.DEMO_MODE = True
+def make_eloket_world(*persons: tuple[str, str, str]) -> None:
+    """Sofie represents Houtatelier (a BV in Gent); Els's Leerwijs is a provider registered for opleiding;
+    ``persons`` (number, first, last) are added to the national register too."""
     # a transactional test flushes what the migrations loaded
     idm_services.right_definitions_load(actor=SYSTEM)
     scheme_services.scheme_data_load(actor=SYSTEM)
     scheme_services.clear_cache()
-    for number, first, last in ((SOFIE, "Sofie", "Verhaeghe"), (ELS, "Els", "Maes")):
+    for number, first, last in ((SOFIE, "Sofie", "Verhaeghe"), (ELS, "Els", "Maes"), *persons):
         NationalRegisterPerson.objects.create(
             national_number=number, first_name=first, last_name=last, birth_date=date(1979, 5, 14), sex="F"
         )
@@ -76,6 +75,13 @@ def eloket_world(transactional_db: None, settings) -> None:
         actor=SYSTEM, **sign_up_data(enterprise_number=LEERWIJS, legal_name="Leerwijs BV")
     )
     make_registration(provider, "DV.O000001", "opleiding")
+
+
+@pytest.fixture
+def eloket_world(transactional_db: None, settings) -> None:
+    """Sofie represents Houtatelier (a BV in Gent); Els's Leerwijs is a provider registered for opleiding."""
+    settings.DEMO_MODE = True
+    make_eloket_world()
     yield
     scheme_services.clear_cache()
 

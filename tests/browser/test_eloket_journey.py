@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -30,30 +29,19 @@ from kmop.idm.models import Organisation
 from kmop.projects import services as project_services
 from kmop.projects.models import Project, ProjectStatus
 from kmop.projects.profile_services import complete_profile
-from kmop.providers import services as provider_services
-from kmop.registers.models import (
-    Activity,
-    Address,
-    Denomination,
-    LegalFunction,
-    LegalFunctionCode,
-    NationalRegisterPerson,
-)
 from kmop.schemes import services as scheme_services
 from kmop.wallet import camt
 from kmop.wallet import services as wallet_services
 from kmop.wallet.models import Payout
-from tests.idm.conftest import SYSTEM, make_enterprise
-from tests.projects.conftest import make_registration
-from tests.providers.conftest import sign_up_data
+from tests.idm.conftest import SYSTEM
 from tests.wallet.conftest import Credit, statement
 
 from .harness import DESKTOP, check_page
+from .test_eloket import HOUTATELIER, make_eloket_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-SOFIE, ELS, AN = "79051499882", "75093099831", "83041899839"
-HOUTATELIER, LEERWIJS = "0912345673", "0934567878"
+AN = "83041899839"
 VLAIO = "OVO003112"
 DEBTOR_IBAN = "BE71096123456769"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -68,44 +56,7 @@ def journey_world(transactional_db: None, settings, tmp_path: Path) -> Iterator[
     settings.WALLET_DEBTOR_IBAN = DEBTOR_IBAN
     settings.WALLET_DEBTOR_BIC = "GKCCBEBB"
     settings.WALLET_DEBTOR_NAME = "Agentschap Innoveren en Ondernemen"
-    # a transactional test flushes what the migrations loaded
-    idm_services.right_definitions_load(actor=SYSTEM)
-    scheme_services.scheme_data_load(actor=SYSTEM)
-    scheme_services.clear_cache()
-    for number, first, last in ((SOFIE, "Sofie", "Verhaeghe"), (ELS, "Els", "Maes"), (AN, "An", "Wouters")):
-        NationalRegisterPerson.objects.create(
-            national_number=number, first_name=first, last_name=last, birth_date=date(1979, 5, 14), sex="F"
-        )
-    LegalFunctionCode.objects.update_or_create(
-        code="10002", defaults={"label_nl": "Bestuurder", "label_en": "Director", "represents": True}
-    )
-    for number, name, person in ((HOUTATELIER, "Houtatelier Verhaeghe", SOFIE), (LEERWIJS, "Leerwijs", ELS)):
-        make_enterprise(number)
-        Denomination.objects.create(
-            entity_number=number, language="2", type_of_denomination="001", denomination=name
-        )
-        LegalFunction.objects.create(
-            enterprise_id=number, person_number=person, function_id="10002", start_date=date(2014, 3, 3)
-        )
-    Address.objects.create(
-        entity_number=HOUTATELIER,
-        type_of_address="REGO",
-        zipcode="9000",
-        municipality_nl="Gent",
-        street_nl="Veldstraat",
-        house_number="1",
-    )
-    Activity.objects.create(
-        entity_number=HOUTATELIER,
-        activity_group="001",
-        nace_version="2008",
-        nace_code="16230",
-        classification="MAIN",
-    )
-    provider = provider_services.provider_sign_up(
-        actor=SYSTEM, **sign_up_data(enterprise_number=LEERWIJS, legal_name="Leerwijs BV")
-    )
-    make_registration(provider, "DV.O000001", "opleiding")
+    make_eloket_world((AN, "An", "Wouters"))
     vlaio = idm_services.organisation_create_government(actor=SYSTEM, code=VLAIO, name="VLAIO")
     person = idm_services.person_add_by_number(actor=SYSTEM, organisation=vlaio, number=AN)
     relation = idm_services.work_relation_create(
