@@ -21,6 +21,9 @@ from django.utils import timezone
 from kmop.acm.models import User
 from kmop.audit.models import AuditEvent
 
+#: ``Actor.credential`` of a provider logged in with its own login and password
+PROVIDER_PASSWORD = "provider-password"  # noqa: S105  (a kind of credential, not a password)
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -30,10 +33,28 @@ class Actor:
     user: User | None = None
     organisation_code: str = ""
     acr: str = ""
+    #: how an actor without a user account proved who it is: empty for the system (a command, a job), which
+    #: the services trust; ``PROVIDER_PASSWORD`` for a provider's own login and password (seed 004), which
+    #: may act for ``organisation_code`` only and only where a service says so (docs/decisions/0017)
+    credential: str = ""
 
     @classmethod
     def system(cls, label: str) -> Actor:
         return cls(label=label)
+
+    @classmethod
+    def provider_password(cls, login: str, organisation_code: str) -> Actor:
+        """A provider organisation logged in with its own login and password (no person known)."""
+        return cls(
+            label=f"dienstverlener-login:{login}",
+            organisation_code=organisation_code,
+            credential=PROVIDER_PASSWORD,
+        )
+
+    @property
+    def is_system(self) -> bool:
+        """The trusted system: no user account, no credential of its own, and named."""
+        return self.user is None and not self.credential and self.label not in ("", "anonymous")
 
     @classmethod
     def from_user(cls, user: User | AnonymousUser, organisation_code: str = "") -> Actor:

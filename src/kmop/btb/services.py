@@ -35,6 +35,8 @@ Level = AdministratorAppointment.Level
 
 def _number(actor: Actor) -> str | None:
     if actor.user is None:
+        if not actor.is_system:
+            raise NotAllowed(_("U bent niet aangemeld."))
         return None  # the system
     if not actor.user.national_number:
         raise NotAllowed(_("Uw account is niet gekoppeld aan een rijksregisternummer of BIS-nummer."))

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kmop.wallet",
     "kmop.eloket",
     "kmop.backoffice",
+    "kmop.portal",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,8 @@ urlpatterns = [
     path("e-loket/api-sleutels/", include("kmop.api.token_urls")),
     path("e-loket/", include("kmop.eloket.urls")),
     path("backoffice/", include("kmop.backoffice.urls")),
+    path("dienstverlener/", include("kmop.portal.urls")),
+    path("zoek-een-dienstverlener/", include("kmop.portal.urls_search")),
     path("", include("kmop.oidc.urls")),
     path("", include("kmop.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -82,7 +82,7 @@ def _iso(value: date | datetime | None) -> str | None:
 def _acting_number(actor: Actor) -> str | None:
     """The national number of the person who acts; None for the system."""
     if actor.user is None:
-        if actor.label == "anonymous" or not actor.label:
+        if not actor.is_system:
             raise NotAllowed(_("U bent niet aangemeld."))
         return None
     number = actor.user.national_number

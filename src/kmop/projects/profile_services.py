@@ -47,7 +47,7 @@ def profile_snapshot(profile: EnterpriseProfile | None, size: SizeClassYear | No
 
 def _require(actor: Actor, organisation: Organisation) -> None:
     if actor.user is None:
-        if actor.label == "anonymous" or not actor.label:
+        if not actor.is_system:
             raise NotAllowed(_("U bent niet aangemeld."))
         return  # the system
     number = actor.user.national_number

@@ -34,7 +34,7 @@ from django.template import loader
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kmop.audit.services import Actor, AuditChange, audit_record, audit_record_many
+from kmop.audit.services import PROVIDER_PASSWORD, Actor, AuditChange, audit_record, audit_record_many
 from kmop.idm.models import Organisation
 from kmop.projects import permissions
 from kmop.projects.errors import (
@@ -110,9 +110,11 @@ def _for(actor: Actor, organisation: Organisation) -> Actor:
 
 
 def _acting_number(actor: Actor) -> str | None:
-    """The national number of the person who acts; None for the system (a command, a job, the wallet)."""
+    """The national number of the person who acts; None for the system (a command, a job, the wallet).
+    A provider logged in with its own password is refused here (``_require_enterprise_or_provider`` lets it
+    act on its own projects first)."""
     if actor.user is None:
-        if actor.label == "anonymous" or not actor.label:
+        if not actor.is_system:
             raise NotAllowed(_("U bent niet aangemeld."))
         return None
     number = actor.user.national_number
@@ -145,6 +147,13 @@ def _require_enterprise(actor: Actor, organisation: Organisation, *, staff_allow
 
 def _require_enterprise_or_provider(actor: Actor, project: Project) -> str:
     """``"enterprise"``, ``"provider"``, ``"staff"`` or ``"system"``: who acts; NotAllowed for anyone else."""
+    if actor.credential == PROVIDER_PASSWORD:  # a provider's own login: its own projects only
+        if (
+            actor.organisation_code
+            and actor.organisation_code == project.registration.provider.organisation.code
+        ):
+            return "provider"
+        raise NotAllowed(_("U mag dit project (%(number)s) niet wijzigen."), number=project.number)
     number = _acting_number(actor)
     if number is None:
         return "system"

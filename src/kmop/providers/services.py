@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from stdnum import bic as _bic
 from stdnum.exceptions import ValidationError as StdnumError
 
-from kmop.audit.services import Actor, AuditChange, audit_record, audit_record_many
+from kmop.audit.services import PROVIDER_PASSWORD, Actor, AuditChange, audit_record, audit_record_many
 from kmop.idm import services as idm_services
 from kmop.idm.dates import add_years
 from kmop.idm.errors import IdmError, InvalidNumber, NotAllowed
@@ -136,12 +136,23 @@ def _iso(value: date | datetime | None) -> str | None:
 
 
 def _acting_number(actor: Actor) -> str | None:
-    """The national number of the person who acts; None for the system (or a Django staff account)."""
+    """The national number of the person who acts; None for the system (or a Django staff account).
+
+    A provider logged in with its own password is no person: the callers that allow it check it first
+    (``_password_login_for``); anywhere else it is refused here."""
     if actor.user is None:
-        if actor.label == "anonymous" or not actor.label:
+        if not actor.is_system:
             raise NotAllowed(_("U bent niet aangemeld."))
         return None
     return actor.user.national_number or ""
+
+
+def _password_login_for(actor: Actor, organisation: Organisation) -> bool | None:
+    """For a provider logged in with its login and password: whether ``organisation`` is its own (None for
+    any other actor). That login is the registered office's: it manages the provider and its departments."""
+    if actor.credential != PROVIDER_PASSWORD:
+        return None
+    return bool(actor.organisation_code) and actor.organisation_code == organisation.code
 
 
 def _for(actor: Actor, organisation: Organisation) -> Actor:
@@ -172,6 +183,14 @@ def _audit(
 
 
 def _require_provider(actor: Actor, organisation: Organisation) -> None:
+    own = _password_login_for(actor, organisation)
+    if own is not None:
+        if not own:
+            raise NotAllowed(
+                _("U mag niet optreden als dienstverlener voor %(organisation)s."),
+                organisation=organisation.name,
+            )
+        return
     number = _acting_number(actor)
     if number is None:
         return
@@ -182,6 +201,13 @@ def _require_provider(actor: Actor, organisation: Organisation) -> None:
 
 
 def _require_department(actor: Actor, department: ProviderDepartment) -> None:
+    own = _password_login_for(actor, department.provider.organisation)
+    if own is not None:
+        if not own:
+            raise NotAllowed(
+                _("U mag niet optreden voor het departement %(department)s."), department=department.name
+            )
+        return
     number = _acting_number(actor)
     if number is None:
         return
