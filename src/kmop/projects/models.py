@@ -12,6 +12,8 @@
   97), the status of the life cycle (``ProjectStatus``) and ``budget_held``: what the project counts in its
   year's budget (its subsidy until the budget is released).
 * ``ProjectStatusChange``: the history of the statuses (the audit has the full record).
+* ``ProjectReport``: a provider's report ("melden", seed 004) on a finished project: a message to the
+  kmo-portefeuille service, kept as a case (open until the service closes it); ``report_services``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ __all__ = [
     "EnterpriseProfile",
     "Project",
     "ProjectNumberSequence",
+    "ProjectReport",
+    "ProjectReportStatus",
     "ProjectStatus",
     "ProjectStatusChange",
     "Service",
@@ -293,3 +297,60 @@ class ProjectStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class ProjectReportStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    CLOSED = "closed", _("afgesloten")
+
+
+class ProjectReport(models.Model):
+    """A provider's report ("melden") on one of its finished projects: why the project cannot be
+    supported; the kmo-portefeuille service is mailed and follows it up as a case."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="reports"
+    )
+    #: the provider's organisation that reported (the project's provider at the time)
+    provider_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("dienstverlener"),
+        on_delete=models.PROTECT,
+        related_name="project_reports",
+    )
+    message = models.TextField(_("bericht"))
+    actor_label = models.CharField(_("door"), max_length=200)
+    created_at = models.DateTimeField(_("gemeld op"))
+    status = models.CharField(
+        pgettext_lazy("project report", "status"),
+        max_length=10,
+        choices=ProjectReportStatus.choices,
+        default=ProjectReportStatus.OPEN,
+    )
+    closed_at = models.DateTimeField(_("afgesloten op"), null=True, blank=True)
+    closed_by = models.CharField(_("afgesloten door"), max_length=200, blank=True)
+    closing_note = models.TextField(_("opmerking bij het afsluiten"), blank=True)
+
+    class Meta:
+        verbose_name = _("melding over een project")
+        verbose_name_plural = _("meldingen over projecten")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="projects_report_status_idx"),
+            models.Index(
+                fields=["provider_organisation", "-created_at"], name="projects_report_provider_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in ProjectReportStatus]), name="projects_report_status"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True)
+                | Q(status="closed", closed_at__isnull=False),
+                name="projects_report_closed_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.get_status_display()}"
