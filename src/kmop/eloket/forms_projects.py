@@ -6,7 +6,6 @@ stopzetten, annuleren). They check the shape of the input with a clear message a
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import PurePath
 from typing import Any
 
 from django import forms
@@ -16,18 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kmop.eloket.forms import StyledForm
 from kmop.projects.models import ProjectStatus
+from kmop.projects.proofs import PROOF_MAX_BYTES, check_proof
 from kmop.wallet.services import WalletError
 from kmop.wallet.services import clean_amount as wallet_clean_amount
 
-#: a proof document (bewijsstuk) of a stop request: at most this many bytes
-PROOF_MAX_BYTES = 10 * 1024 * 1024
-#: accepted proof documents: extension → the file's first bytes (the content must match the name)
-PROOF_TYPES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF-",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-}
 REASON_MAX = 2000
 INVOICE_MAX = 35
 
@@ -146,20 +137,5 @@ class StopForm(ReasonForm):
 
     def clean_proof(self) -> UploadedFile:
         proof: UploadedFile = self.cleaned_data["proof"]
-        name = PurePath(proof.name or "").name
-        suffix = PurePath(name).suffix.lower()
-        if suffix not in PROOF_TYPES:
-            raise ValidationError(
-                _("Het bewijsstuk moet een PDF-bestand of een afbeelding (PNG of JPEG) zijn.")
-            )
-        if (proof.size or 0) > PROOF_MAX_BYTES:
-            raise ValidationError(_("Het bewijsstuk is te groot (ten hoogste 10 MB)."))
-        proof.seek(0)
-        head = proof.read(16)
-        proof.seek(0)
-        if not any(head.startswith(magic) for magic in PROOF_TYPES[suffix]):
-            raise ValidationError(
-                _("De inhoud van het bewijsstuk is geen %(kind)s: kies het juiste bestand."),
-                params={"kind": suffix.lstrip(".").upper()},
-            )
+        check_proof(proof, max_bytes=PROOF_MAX_BYTES)  # kmop.projects.proofs: type by content, at most 10 MB
         return proof

@@ -28,14 +28,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -45,7 +43,7 @@ from kmop.audit.services import audit_record
 from kmop.eloket.forms_projects import PaymentOrderForm, ProjectFilterForm, ReasonForm, StopForm
 from kmop.eloket.views import _actor
 from kmop.idm.errors import IdmError
-from kmop.projects import permissions
+from kmop.projects import permissions, proofs
 from kmop.projects import selectors as project_selectors
 from kmop.projects import services as project_services
 from kmop.projects.errors import NotAllowed
@@ -275,10 +273,7 @@ def _form_for(action: str, request: HttpRequest, wallet: Wallet, initial: dict[s
 
 def _save_proof(project: Project, token: str, proof: Any) -> tuple[str, str]:
     """Keep the proof document (bewijsstuk) under the project's number; returns (stored name, file name)."""
-    original = PurePath(proof.name or "bewijsstuk").name
-    safe = get_valid_filename(original)[-100:] or "bewijsstuk"
-    stored = default_storage.save(f"bewijsstukken/{project.number}/{token}/{safe}", proof)
-    return stored, original[:200]
+    return proofs.save_proof(project, token, proof)
 
 
 @acting_required

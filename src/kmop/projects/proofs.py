@@ -36,7 +36,7 @@ PROOF_TYPES: dict[str, tuple[bytes, ...]] = {
 PROOF_FOLDER = "bewijsstukken"
 
 
-def check_proof(proof: Any) -> None:
+def check_proof(proof: Any, *, max_bytes: int | None = None) -> None:
     """Refuse (``InvalidInput``, field ``proof``) a file that is not a PDF, PNG or JPEG of at most 10 MB,
     judged by its extension and its first bytes."""
     if proof is None or not hasattr(proof, "read"):
@@ -50,7 +50,7 @@ def check_proof(proof: Any) -> None:
             code="proof_type",
         )
     size = getattr(proof, "size", None) or 0
-    if size > PROOF_MAX_BYTES:
+    if size > (PROOF_MAX_BYTES if max_bytes is None else max_bytes):
         raise InvalidInput(
             _("Het bewijsstuk is te groot (ten hoogste 10 MB)."), field="proof", code="proof_too_large"
         )
