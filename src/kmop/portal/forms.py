@@ -1,8 +1,11 @@
-"""The portal's own forms (login, password)."""
+"""The portal's own forms: login and password, sign-up, the registered office, departments, establishments."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,3 +19,179 @@ class LoginForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+def put_error(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal (an ``IdmError``, ``ProviderError``, ``ProjectError``) at its field."""
+    field = getattr(error, "field", None)
+    form.add_error(field if field in form.fields else None, " ".join(error.messages))
+
+
+def _legal_form_choices() -> list[tuple[str, str]]:
+    from kmop.registers.models import KboCode
+
+    rows = KboCode.objects.filter(category="JuridicalForm", language="NL").order_by("description")
+    return [
+        ("", _("Zoals in de KBO")),
+        *((code, f"{text} ({code})") for code, text in rows.values_list("code", "description")),
+    ]
+
+
+class AddressForm(forms.Form):
+    street = forms.CharField(label=_("Straat"), max_length=200)
+    house_number = forms.CharField(label=_("Huisnummer"), max_length=20)
+    box = forms.CharField(label=_("Bus"), max_length=20, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=10)
+    municipality = forms.CharField(label=_("Gemeente"), max_length=200)
+
+
+class ProviderDataForm(AddressForm):
+    """The data of the sign-up (seed 004 §1), also "wijzigen" of the registered office."""
+
+    legal_name = forms.CharField(label=_("Maatschappelijke naam"), max_length=320)
+    legal_form = forms.ChoiceField(label=_("Rechtsvorm"), required=False)
+    country = forms.CharField(
+        label=_("Land"), max_length=2, initial="BE", help_text=_("ISO-landcode, bv. BE of DE.")
+    )
+    contact_name = forms.CharField(label=_("Contactpersoon"), max_length=200)
+    contact_email = forms.EmailField(
+        label=_("E-mailadres"),
+        help_text=_("Hierop ontvangt u de mails van de kmo-portefeuille, ook uw login en paswoord."),
+    )
+    contact_phone = forms.CharField(label=_("Telefoonnummer"), max_length=30, required=False)
+    website = forms.CharField(label=_("Website"), max_length=200, required=False)
+    iban = forms.CharField(
+        label=_("Rekeningnummer (IBAN) voor de betaling"),
+        max_length=42,
+        help_text=_("Bv. BE71 0961 2345 6769."),
+    )
+    bic = forms.CharField(label=_("BIC"), max_length=11, required=False)
+    fields_of_expertise = forms.CharField(
+        label=_("Vakgebieden waarin u actief bent"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    presentation = forms.CharField(
+        label=_("Voorstelling van u als dienstverlener"),
+        max_length=8000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    field_order = [
+        "legal_name",
+        "legal_form",
+        "street",
+        "house_number",
+        "box",
+        "postcode",
+        "municipality",
+        "country",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "website",
+        "iban",
+        "bic",
+        "fields_of_expertise",
+        "presentation",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["legal_form"].choices = _legal_form_choices()
+
+
+class SignUpForm(ProviderDataForm):
+    enterprise_number = forms.CharField(
+        label=_("Ondernemingsnummer"), max_length=20, help_text=_("Zoals in de KBO, bv. 0123.456.749.")
+    )
+
+    field_order = ["legal_name", "enterprise_number", *ProviderDataForm.field_order[1:]]
+
+
+class PasswordForgottenForm(forms.Form):
+    enterprise_number = forms.CharField(label=_("Ondernemingsnummer"), max_length=20)
+    email = forms.EmailField(
+        label=_("E-mailadres"), help_text=_("Het adres waarop u de mails van de kmo-portefeuille ontvangt.")
+    )
+
+
+class NewPasswordForm(forms.Form):
+    new_password = forms.CharField(
+        label=_("Nieuw paswoord"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_again = forms.CharField(
+        label=_("Verifieer nieuw paswoord"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", _("De twee nieuwe paswoorden zijn niet gelijk."))
+        return data
+
+
+class CredentialsForm(forms.Form):
+    """ "Maatschappelijke zetel: wijzig login" (every field required: "* verplicht veld")."""
+
+    new_login = forms.CharField(label=_("Nieuwe login*"), max_length=60)
+    old_password = forms.CharField(
+        label=_("Oud paswoord*"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("Nieuw paswoord*"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_again = forms.CharField(
+        label=_("Verifieer nieuw paswoord*"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class DepartmentForm(AddressForm):
+    name = forms.CharField(label=_("Naam"), max_length=200)
+    contact_name = forms.CharField(label=_("Contactpersoon"), max_length=200)
+    contact_email = forms.EmailField(label=_("E-mailadres"))
+    contact_phone = forms.CharField(label=_("Telefoonnummer"), max_length=30, required=False)
+    iban = forms.CharField(
+        label=_("Rekeningnummer (IBAN)"),
+        max_length=42,
+        help_text=_("De betalingen van de projecten van dit departement gaan naar deze rekening."),
+    )
+    bic = forms.CharField(label=_("BIC"), max_length=11, required=False)
+
+    field_order = ["name", "contact_name", "contact_email", "contact_phone", "iban", "bic"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("street", "house_number", "postcode", "municipality"):
+            self.fields[name].required = False
+
+
+class NewDepartmentForm(DepartmentForm):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_(
+            "Een korte, unieke code binnen uw organisatie, bv. ACADEMIE (zichtbaar in het Gebruikersbeheer)."
+        ),
+    )
+
+    field_order = ["name", "code", *DepartmentForm.field_order[1:]]
+
+
+class EstablishmentForm(AddressForm):
+    name = forms.CharField(label=_("Naam"), max_length=200, required=False, help_text=_("Bv. Campus Gent."))
+    country = forms.CharField(label=_("Land"), max_length=2, initial="BE")
+
+    field_order = ["name", "street", "house_number", "box", "postcode", "municipality", "country"]

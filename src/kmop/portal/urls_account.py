@@ -1,11 +1,14 @@
-"""The portal's account pages (included by ``kmop.portal.urls``, namespace ``portal``)."""
+"""Sign-up, forgotten password and "Login en paswoord wijzigen" (included by ``kmop.portal.urls``)."""
 
-from django.urls import URLPattern, path
+from django.urls import path
 
-from kmop.portal import views
+from kmop.portal import views_account
 
-urlpatterns: list[URLPattern] = [
-    path("login-wijzigen/", views.not_built, name="credentials"),
-    path("aanmelden/", views.not_built, name="sign-up"),
-    path("paswoord-vergeten/", views.not_built, name="password-forgotten"),
+urlpatterns = [
+    path("aanmelden/", views_account.sign_up, name="sign-up"),
+    path("aanmelden/bevestigen/", views_account.sign_up_confirm, name="sign-up-confirm"),
+    path("aanmelden/klaar/", views_account.sign_up_done, name="sign-up-done"),
+    path("paswoord-vergeten/", views_account.password_forgotten, name="password-forgotten"),
+    path("paswoord-vergeten/<str:token>/", views_account.password_reset, name="password-reset"),
+    path("login-wijzigen/", views_account.credentials, name="credentials"),
 ]

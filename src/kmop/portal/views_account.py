@@ -1,0 +1,228 @@
+"""Sign-up, forgotten password and "Login en paswoord wijzigen" (seed 004 §1 and §2.4).
+
+* ``sign_up``: "Aanmelden als dienstverlener" (anonymous, or a person acting for the enterprise): the form,
+  checked by a dry run of ``provider_sign_up`` (KBO, duplicate sign-up, IBAN...), an overview to confirm, then
+  the provider is made, given a random password and mailed its login and password. Nothing is written before
+  the confirmation.
+* ``password_forgotten``: enterprise number + the e-mail address the provider receives its mails on → a
+  one-time reset link (signed, ``RESET_HOURS`` valid, bound to the current password: once used, or once the
+  password changed, it stops working). The page says the same whether the data matched or not.
+* ``credentials``: "Maatschappelijke zetel: wijzig login".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kmop.acm import throttle
+from kmop.acm.network import client_address
+from kmop.audit.services import Actor
+from kmop.idm.views import dry_run
+from kmop.portal import access, mail
+from kmop.portal.access import provider_required
+from kmop.portal.forms import CredentialsForm, NewPasswordForm, PasswordForgottenForm, SignUpForm, put_error
+from kmop.providers import services
+from kmop.providers.errors import NotAllowed
+from kmop.providers.models import Provider
+from kmop.registers.numbers import ValidationError as NumberError
+from kmop.registers.numbers import format_enterprise_number, validate_enterprise_number
+
+SIGN_UP = "portal_sign_up"
+#: how long a reset link works
+RESET_HOURS = 2
+RESET_SALT = "kmop.portal.password-reset"
+
+
+def _sign_up_actor(request: HttpRequest) -> Actor:
+    """A person acting for an organisation signs up as that person; anyone else as the web sign-up (the
+    seed's anonymous sign-up: the audit keeps the client's address)."""
+    acting = getattr(request, "acting", None)
+    if acting is not None:
+        return Actor(
+            label=acting.user.get_username(),
+            user=acting.user,
+            organisation_code=acting.organisation_code,
+            acr=acting.acr,
+        )
+    return Actor.system(f"web: aanmelding dienstverlener vanaf {client_address(request)}")
+
+
+def _sign_up_data(form: SignUpForm) -> dict[str, Any]:
+    return {name: form.cleaned_data.get(name, "") for name in form.fields}
+
+
+def sign_up(request: HttpRequest) -> HttpResponse:
+    initial = request.session.get(SIGN_UP) if request.method == "GET" and "wijzigen" in request.GET else None
+    form = SignUpForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = _sign_up_data(form)
+        actor = _sign_up_actor(request)
+        try:
+            dry_run(lambda: services.provider_sign_up(actor=actor, **data), lambda provider: provider.pk)
+        except ValidationError as error:
+            put_error(form, error)
+        else:
+            request.session[SIGN_UP] = data
+            return redirect("portal:sign-up-confirm")
+    return render(request, "portal/account/sign_up.html", {"form": form})
+
+
+def sign_up_confirm(request: HttpRequest) -> HttpResponse:
+    data = request.session.get(SIGN_UP)
+    if not isinstance(data, dict):
+        return redirect("portal:sign-up")
+    form = SignUpForm(data)
+    if not form.is_valid():  # cannot happen for data we stored; start again rather than guess
+        return redirect("portal:sign-up")
+    if request.method == "POST":
+        actor = _sign_up_actor(request)
+        try:
+            with transaction.atomic():
+                provider = services.provider_sign_up(actor=actor, **_sign_up_data(form))
+                password = services.provider_password_set(
+                    actor=actor, provider=provider, reason=_("Aanmelding als dienstverlener")
+                )
+                login_url = request.build_absolute_uri(reverse("portal:login"))
+                transaction.on_commit(
+                    lambda: mail.send(
+                        "sign_up",
+                        provider.contact_email,
+                        {"provider": provider, "password": password, "login_url": login_url},
+                    )
+                )
+        except ValidationError as error:
+            put_error(form, error)
+            return render(request, "portal/account/sign_up.html", {"form": form})
+        del request.session[SIGN_UP]
+        request.session["portal_signed_up"] = {"name": provider.legal_name, "email": provider.contact_email}
+        return redirect("portal:sign-up-done")
+    rows = [(form[name].label, form.cleaned_data.get(name) or "") for name in form.fields]
+    for index, (label, value) in enumerate(rows):
+        if form.fields.get("legal_form") and label == form["legal_form"].label and value:
+            rows[index] = (label, dict(form.fields["legal_form"].choices).get(value, value))
+    return render(request, "portal/account/sign_up_confirm.html", {"rows": rows})
+
+
+def sign_up_done(request: HttpRequest) -> HttpResponse:
+    done = request.session.pop("portal_signed_up", None)
+    if not isinstance(done, dict):
+        return redirect("portal:login")
+    return render(request, "portal/account/sign_up_done.html", done)
+
+
+def _reset_token(provider: Provider) -> str:
+    return signing.dumps({"p": provider.pk, "f": access.password_fingerprint(provider)}, salt=RESET_SALT)
+
+
+def _provider_of_token(token: str) -> Provider | None:
+    try:
+        data = signing.loads(token, salt=RESET_SALT, max_age=RESET_HOURS * 3600)
+    except signing.BadSignature:
+        return None
+    provider = Provider.objects.select_related("organisation").filter(pk=data.get("p")).first()
+    if provider is None or data.get("f") != access.password_fingerprint(provider):
+        return None
+    return provider
+
+
+def password_forgotten(request: HttpRequest) -> HttpResponse:
+    """ "Login en paswoord vergeten?": the same answer whether the data matched or not (no way to learn which
+    enterprises are providers or which address they use); throttled per client address."""
+    form = PasswordForgottenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = client_address(request)
+        if throttle.check(account=None, address=address).blocked:
+            form.add_error(
+                None,
+                _("Te veel aanvragen. Probeer het binnen %(minutes)s minuten opnieuw.")
+                % {"minutes": throttle.MINUTES},
+            )
+            return render(request, "portal/account/password_forgotten.html", {"form": form})
+        try:
+            number = validate_enterprise_number(form.cleaned_data["enterprise_number"])
+        except NumberError:
+            form.add_error(
+                "enterprise_number",
+                _("%(value)s is geen geldig ondernemingsnummer.")
+                % {"value": form.cleaned_data["enterprise_number"]},
+            )
+            return render(request, "portal/account/password_forgotten.html", {"form": form})
+        provider = Provider.objects.filter(
+            enterprise_number=number, contact_email__iexact=form.cleaned_data["email"].strip()
+        ).first()
+        if provider is None:
+            throttle.failed(account=None, address=address)
+        else:
+            url = request.build_absolute_uri(reverse("portal:password-reset", args=[_reset_token(provider)]))
+            mail.send(
+                "password_reset",
+                provider.contact_email,
+                {"provider": provider, "reset_url": url, "hours": RESET_HOURS},
+            )
+        return render(
+            request,
+            "portal/account/password_forgotten_sent.html",
+            {"enterprise_number": format_enterprise_number(number), "email": form.cleaned_data["email"]},
+        )
+    return render(request, "portal/account/password_forgotten.html", {"form": form})
+
+
+def password_reset(request: HttpRequest, token: str) -> HttpResponse:
+    provider = _provider_of_token(token)
+    if provider is None:
+        return render(request, "portal/account/password_reset_invalid.html", status=400)
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actor = Actor.provider_password(provider.login, provider.organisation.code)
+        try:
+            services.provider_password_set(
+                actor=actor,
+                provider=provider,
+                password=form.cleaned_data["new_password"],
+                reason=_("Nieuw paswoord via de link 'Login en paswoord vergeten'"),
+            )
+        except ValidationError as error:
+            field = "new_password" if getattr(error, "field", None) == "password" else None
+            form.add_error(field, " ".join(error.messages))
+        else:
+            for key in access.KEYS:
+                request.session.pop(key, None)
+            messages.success(
+                request, _("Uw nieuw paswoord is bewaard. Log in met uw login en het nieuwe paswoord.")
+            )
+            return redirect("portal:login")
+    return render(request, "portal/account/password_reset.html", {"form": form, "provider": provider})
+
+
+@provider_required(whole_provider=True)
+def credentials(request: HttpRequest) -> HttpResponse:
+    portal = request.portal  # type: ignore[attr-defined]
+    form = CredentialsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            provider = services.provider_credentials_change(
+                actor=portal.actor, provider=portal.provider, **form.cleaned_data
+            )
+        except NotAllowed:
+            raise PermissionDenied from None
+        except ValidationError as error:
+            put_error(form, error)
+        else:
+            if portal.via == "password":  # this session stays logged in with the new password
+                request.session[access.PASSWORD_HASH] = access.password_fingerprint(provider)
+            messages.success(
+                request,
+                _("Uw login en paswoord zijn gewijzigd. Uw login is nu %(login)s.")
+                % {"login": provider.login},
+            )
+            return redirect("portal:menu")
+    return render(request, "portal/account/credentials.html", {"form": form, "login": portal.provider.login})
