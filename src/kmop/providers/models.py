@@ -13,6 +13,7 @@ of the overview: on that day it becomes L). See docs/decisions/0011-providers.md
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
@@ -241,6 +242,10 @@ class ProviderEstablishment(AddressMixin, models.Model):
     )
     is_registered_office = models.BooleanField(_("maatschappelijke zetel"), default=False)
     name = models.CharField(_("naam"), max_length=200, blank=True)
+    #: the point of the postcode (``kmop.registers.geo``), for "Zoek een dienstverlener" by distance; set by
+    #: ``save`` (and by the seed), empty for a postcode outside Belgium or unknown
+    latitude = models.FloatField(_("breedtegraad"), null=True, blank=True, editable=False)
+    longitude = models.FloatField(_("lengtegraad"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
 
@@ -251,6 +256,7 @@ class ProviderEstablishment(AddressMixin, models.Model):
         indexes = [
             models.Index(fields=["postcode"], name="prov_establishment_pc_idx"),
             models.Index(fields=["municipality"], name="prov_establishment_muni_idx"),
+            models.Index(fields=["latitude", "longitude"], name="prov_establishment_point_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -260,6 +266,22 @@ class ProviderEstablishment(AddressMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality_line}, {self.street_line}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"postcode", "country"} & set(update_fields):
+            self.locate()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "latitude", "longitude"}
+        super().save(*args, **kwargs)
+
+    def locate(self) -> None:
+        """Set ``latitude``/``longitude`` to the point of the postcode (Belgium only), else empty."""
+        from kmop.registers.geo import postcode_point
+
+        point = postcode_point(self.postcode) if (self.country or "BE").upper() == "BE" else None
+        self.latitude = point.latitude if point else None
+        self.longitude = point.longitude if point else None
 
 
 class NumberSequence(models.Model):

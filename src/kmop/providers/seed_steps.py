@@ -331,12 +331,19 @@ def seed_providers_at_scale(
     *, scale: int, seed: int, actor: Actor, today: date | None = None
 ) -> dict[str, int]:
     """Replace the providers by about ``scale / 100`` synthetic ones (see the module's docstring)."""
+    from kmop.registers.geo import postcode_point
     from kmop.registers.synthetic import Population, read_municipalities
 
     today = today or timezone.localdate()
     created = _moment(today - timedelta(days=1), 8)
     population = Population(seed=seed, size=max(scale, 1))
     places = [m for m in read_municipalities() if m.region == "2000"] or read_municipalities()
+
+    def point(postcode: str) -> tuple[float | None, float | None]:
+        """The establishment's point (``ProviderEstablishment.locate``, which the COPY does not call)."""
+        found = postcode_point(postcode)
+        return (found.latitude, found.longitude) if found else (None, None)
+
     with transaction.atomic():
         _clear()
         wanted = max(1, scale // ENTERPRISES_PER_PROVIDER)
@@ -415,6 +422,8 @@ def seed_providers_at_scale(
                     "postcode",
                     "municipality",
                     "country",
+                    "latitude",
+                    "longitude",
                     "created_at",
                     "updated_at",
                 ),
@@ -504,6 +513,7 @@ def seed_providers_at_scale(
                     postcode,
                     municipality,
                     "BE",
+                    *point(postcode),
                     created,
                     created,
                 )
@@ -521,6 +531,7 @@ def seed_providers_at_scale(
                         place.zipcode,
                         place.name_nl,
                         "BE",
+                        *point(place.zipcode),
                         created,
                         created,
                     )

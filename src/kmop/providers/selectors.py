@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 
 from kmop.idm.models import Organisation
 from kmop.providers.models import (
@@ -18,6 +19,13 @@ from kmop.providers.models import (
     ProviderEstablishment,
     Registration,
     RegistrationEvent,
+)
+from kmop.registers.geo import (
+    Point,
+    bounding_box,
+    distance_expression,
+    distance_km,
+    postcodes_of_municipality,
 )
 
 _NUMBER = re.compile(r"^DV\.?([OA])\s*(\d{6})$")
@@ -158,6 +166,14 @@ def registered_services(provider: Provider, department: ProviderDepartment | Non
     )
 
 
+@dataclass(frozen=True)
+class Near:
+    """ "Binnen een afstand van": a point (a postcode's, ``kmop.registers.geo``) and a distance in km."""
+
+    point: Point
+    km: float
+
+
 def search_providers(
     *,
     on: date,
@@ -166,9 +182,17 @@ def search_providers(
     field: str = "",
     postcode: str = "",
     municipality: str = "",
+    near: Near | None = None,
 ) -> QuerySet[Provider]:
-    """ "Zoek een dienstverlener" (public): providers with a valid registration on the day (for the service,
-    if given), by name, field of expertise, postcode or municipality of one of their establishments."""
+    """ "Zoek een dienstverlener" (public): providers with a registration valid on the day (for the service,
+    if given), by part of the name, part of the fields of expertise, the postcode or municipality of one of
+    their establishments (a municipality by its name as written on the establishment, or by the postcodes the
+    municipality has: "Gent" finds 9000 and 9030), and within ``near.km`` of ``near.point``.
+
+    Ordered by name; with ``near``, by distance (the nearest establishment's, annotated as ``distance`` in km)
+    and then by name. The distance: a bounding box on the establishments' indexed points, then the haversine
+    in the database for the establishments inside it.
+    """
     valid = Registration.objects.filter(valid_on_q(on))
     if service:
         valid = valid.filter(service=service)
@@ -182,6 +206,129 @@ def search_providers(
         if postcode.strip():
             places = places.filter(postcode=postcode.strip())
         if municipality.strip():
-            places = places.filter(municipality__iexact=municipality.strip())
+            codes = postcodes_of_municipality(municipality)
+            condition = Q(municipality__iexact=municipality.strip())
+            if codes:
+                condition |= Q(postcode__in=codes)
+            places = places.filter(condition)
         qs = qs.filter(pk__in=places.values("provider_id"))
+    if near is not None:
+        south, north, west, east = bounding_box(near.point, near.km)
+        return (
+            qs.filter(
+                establishments__latitude__range=(south, north),
+                establishments__longitude__range=(west, east),
+            )
+            .annotate(
+                distance=Min(
+                    distance_expression("establishments__latitude", "establishments__longitude", near.point)
+                )
+            )
+            .filter(distance__lte=near.km)
+            .order_by("distance", "legal_name", "enterprise_number")
+        )
     return qs.order_by("legal_name", "enterprise_number")
+
+
+@dataclass
+class SearchHit:
+    """One provider of a result page, with what the public may see of it."""
+
+    provider: Provider
+    registrations: list[Registration]
+    establishments: list[tuple[ProviderEstablishment, float | None]]
+    distance: float | None = None
+
+
+def search_hits(
+    providers: list[Provider],
+    *,
+    on: date,
+    postcode: str = "",
+    municipality: str = "",
+    near: Near | None = None,
+) -> list[SearchHit]:
+    """The registrations valid on the day and the establishments of the providers of a page, in two
+    statements: the establishments that match the place (or are within the distance, nearest first, with
+    their distance), else all of them (the registered office first)."""
+    ids = [p.pk for p in providers]
+    registrations: dict[int, list[Registration]] = {pk: [] for pk in ids}
+    for registration in (
+        Registration.objects.filter(valid_on_q(on), provider_id__in=ids)
+        .select_related("department__department")
+        .order_by("service", "department_id", "number")
+    ):
+        registrations[registration.provider_id].append(registration)
+    places: dict[int, list[ProviderEstablishment]] = {pk: [] for pk in ids}
+    for establishment in ProviderEstablishment.objects.filter(provider_id__in=ids).order_by(
+        "-is_registered_office", "postcode", "id"
+    ):
+        places[establishment.provider_id].append(establishment)
+    codes = set(postcodes_of_municipality(municipality)) if municipality.strip() else set()
+    hits = []
+    for provider in providers:
+        rows: list[tuple[ProviderEstablishment, float | None]] = []
+        for establishment in places[provider.pk]:
+            far: float | None = None
+            if near is not None:
+                if establishment.latitude is None or establishment.longitude is None:
+                    continue
+                far = distance_km(near.point, Point(establishment.latitude, establishment.longitude))
+                if far > near.km:
+                    continue
+            elif not _at_place(establishment, postcode.strip(), municipality.strip(), codes):
+                continue
+            rows.append((establishment, far))
+        if near is not None:
+            rows.sort(key=lambda row: row[1] if row[1] is not None else 0.0)
+        hits.append(
+            SearchHit(
+                provider=provider,
+                registrations=registrations[provider.pk],
+                establishments=rows,
+                distance=getattr(provider, "distance", None),
+            )
+        )
+    return hits
+
+
+def _at_place(
+    establishment: ProviderEstablishment, postcode: str, municipality: str, codes: set[str]
+) -> bool:
+    if postcode and establishment.postcode != postcode:
+        return False
+    return not municipality or (
+        establishment.postcode in codes or establishment.municipality.casefold() == municipality.casefold()
+    )
+
+
+def public_provider(pk: int, on: date) -> Provider | None:
+    """The provider of the public detail page: only while it has a registration valid on the day."""
+    return (
+        Provider.objects.filter(
+            pk=pk, pk__in=Registration.objects.filter(valid_on_q(on)).values("provider_id")
+        )
+        .only(*PUBLIC_PROVIDER_FIELDS)
+        .first()
+    )
+
+
+#: what the public pages show of a provider (never the bank account, the login or the password)
+PUBLIC_PROVIDER_FIELDS = (
+    "id",
+    "legal_name",
+    "enterprise_number",
+    "street",
+    "house_number",
+    "box",
+    "postcode",
+    "municipality",
+    "country",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "website",
+    "fields_of_expertise",
+    "presentation",
+    "is_foreign",
+)

@@ -353,3 +353,30 @@ class LegalFunction(models.Model):
             f"{self.function_id} {format_national_number(self.person_number)}"
             f" @ {format_enterprise_number(self.enterprise_id)}"
         )
+
+
+class Postcode(models.Model):
+    """A Belgian postcode with the municipality it belongs to and one point (WGS 84) for distances.
+
+    One row per postcode and municipality (``data/postcodes.csv``: 1804 is in Vilvoorde and in Zemst), the
+    point of the postcode's locality (``data/postcode_coordinates.csv``, ODbL; see data/NOTICE.md). Loaded by
+    the migration ``0005_postcode``; read through ``kmop.registers.geo``.
+    """
+
+    code = models.CharField(_("postcode"), max_length=4)
+    refnis = models.CharField(_("NIS-code van de gemeente"), max_length=5)
+    municipality_nl = models.CharField(_("gemeente (Nederlands)"), max_length=100)
+    municipality_fr = models.CharField(_("gemeente (Frans)"), max_length=100)
+    region = models.CharField(_("gewest"), max_length=3)
+    latitude = models.FloatField(_("breedtegraad"))
+    longitude = models.FloatField(_("lengtegraad"))
+
+    class Meta:
+        verbose_name = _("postcode")
+        verbose_name_plural = _("postcodes")
+        ordering = ["code", "refnis"]
+        constraints = [models.UniqueConstraint(fields=["code", "refnis"], name="reg_postcode_code_refnis")]
+        indexes = [models.Index(fields=["code"], name="reg_postcode_code_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.municipality_nl}"
