@@ -45,7 +45,7 @@ from kmop.api.enterprise_serializers import (
     ReasonRequestSerializer,
     StopRequestSerializer,
 )
-from kmop.api.models import ApiIdempotencyKey, ApiToken
+from kmop.api.models import ApiIdempotencyKey, ApiToken, TokenScope
 from kmop.api.pagination import KeysetPagination
 from kmop.api.permissions import ActsForEnterprise
 from kmop.api.problems import (
@@ -178,6 +178,15 @@ class EnterpriseApiView(ApiGenericView):
             raise AuthenticationProblem(
                 _("Geef een API-sleutel van de onderneming mee: 'Authorization: Bearer <sleutel>'."),
                 code="token_missing",
+            )
+        if getattr(request.user, "scope", "") == TokenScope.PROVIDER:
+            raise ApiProblem(
+                _(
+                    "Dit is een API-sleutel van een dienstverlener: die geeft geen toegang tot de API voor "
+                    "ondernemingen."
+                ),
+                status=403,
+                code="token_scope_mismatch",
             )
         raise ApiProblem(_("Deze API-sleutel mag dit niet."), status=403, code="not_allowed")
 

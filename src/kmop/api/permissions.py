@@ -24,10 +24,27 @@ def can_read_register(actor: Any) -> bool:
 
 
 def can_use_enterprise_api(actor: Any) -> bool:
-    """The enterprise endpoints: an API token that acts for an enterprise (the token's checks passed)."""
+    """The enterprise endpoints: an API token of an enterprise (scope ``enterprise``; its checks passed)."""
+    from kmop.api.models import TokenScope
     from kmop.api.services import ApiActor
 
-    return isinstance(actor, ApiActor) and bool(actor.organisation_code) and actor.user is not None
+    return (
+        isinstance(actor, ApiActor)
+        and actor.scope == TokenScope.ENTERPRISE
+        and bool(actor.organisation_code)
+        and actor.user is not None
+    )
+
+
+def can_use_provider_api(actor: Any) -> bool:
+    """The provider endpoints (``/api/v1/provider/``): an API token of a provider (scope ``provider``; its
+    checks passed). Its actor is a person or, for a token made with the password login, no person."""
+    from kmop.api.models import TokenScope
+    from kmop.api.services import ApiActor
+
+    return (
+        isinstance(actor, ApiActor) and actor.scope == TokenScope.PROVIDER and bool(actor.organisation_code)
+    )
 
 
 class DenyAll(BasePermission):
@@ -45,3 +62,8 @@ class CanReadRegister(BasePermission):
 class ActsForEnterprise(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         return can_use_enterprise_api(request.user)
+
+
+class ActsForProvider(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return can_use_provider_api(request.user)

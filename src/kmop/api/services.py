@@ -1,4 +1,15 @@
-"""API tokens: made and revoked by a person acting for an enterprise, audited; checked on every API call.
+"""API tokens: made and revoked by a person acting for an enterprise or a provider (or by a provider logged in
+with its own login and password), audited; checked on every API call.
+
+A token has a ``scope``: ``enterprise`` (the e-loket's page, the enterprise endpoints) or ``provider`` (the
+portal's page, ``/api/v1/provider/``). Whose right keeps a token working (checked on every request):
+
+* an enterprise's token: its creator may still act for the enterprise (``can_act_for_enterprise``);
+* a provider's token made by a person: that person may still manage the whole provider
+  (``kmop.providers.permissions.can_manage_provider``: the profile Dienstverlener kmo-portefeuille or a legal
+  representative);
+* a provider's token made with the provider's own login and password (no person): the provider's password is
+  still the one it was made with (``password_fingerprint``); a new or removed password stops it.
 
 A token is ``kmop_`` + a 12-hex key id + ``_`` + 43 characters of ``secrets.token_urlsafe(32)`` (256 bits).
 Only the SHA-256 of the whole token is stored: the secret has enough entropy that a slow password hash adds
@@ -17,14 +28,17 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from kmop.acm.models import User
-from kmop.api.models import ApiToken
-from kmop.audit.services import Actor, audit_record
+from kmop.api.models import ApiToken, TokenScope
+from kmop.audit.services import PROVIDER_PASSWORD, Actor, audit_record
 from kmop.idm.errors import IdmError, NotAllowed
 from kmop.idm.models import Organisation
 from kmop.projects import permissions as project_permissions
+from kmop.providers import permissions as provider_permissions
+from kmop.providers.models import Provider
 
 PREFIX = "kmop_"
 KEY_ID_LENGTH = 12
@@ -47,6 +61,8 @@ class ApiActor(Actor):
     ``is_authenticated`` lets DRF (throttling, permissions) treat it as a logged-in user."""
 
     token_id: int = 0
+    #: the token's scope (``TokenScope``): which endpoints it may call
+    scope: str = TokenScope.ENTERPRISE
 
     is_authenticated = True
 
@@ -71,6 +87,43 @@ def can_manage_api_tokens(person_number: str, organisation: Organisation) -> boo
     return bool(person_number) and project_permissions.can_act_for_enterprise(person_number, organisation)
 
 
+def can_manage_provider_api_tokens(person_number: str, organisation: Organisation) -> bool:
+    """Who may make and revoke a provider's tokens as a person, and whose tokens keep working: whoever may
+    manage the whole provider (the portal's registered office; not a person with the departments right)."""
+    return (
+        bool(person_number)
+        and Provider.objects.filter(organisation=organisation).exists()
+        and provider_permissions.can_manage_provider(person_number, organisation)
+    )
+
+
+def provider_password_fingerprint(provider: Provider) -> str:
+    """A keyed hash of the provider's stored password hash: a token made with the password login keeps it and
+    stops when it no longer matches (a new password, or none)."""
+    return salted_hmac("kmop.api.provider-password", provider.password or "", algorithm="sha256").hexdigest()
+
+
+def _require_provider_manager(actor: Actor, organisation: Organisation) -> tuple[User | None, Provider]:
+    """The maker of a provider's token: a person who may manage the whole provider (returned), or the
+    provider's own login (``Actor.provider_password``, no person: None). Anyone else: NotAllowed."""
+    refusal = NotAllowed(_("U mag geen API-sleutels beheren voor deze dienstverlener."))
+    provider = Provider.objects.filter(organisation=organisation).first()
+    if provider is None or actor.organisation_code != organisation.code:
+        raise refusal
+    if actor.credential == PROVIDER_PASSWORD:
+        if actor.user is not None or not provider.password:
+            raise refusal
+        return None, provider
+    user = actor.user
+    if (
+        user is None
+        or not user.national_number
+        or not can_manage_provider_api_tokens(user.national_number, organisation)
+    ):
+        raise refusal
+    return user, provider
+
+
 def _require_manager(actor: Actor, organisation: Organisation) -> User:
     user = actor.user
     if (
@@ -86,9 +139,12 @@ def _require_manager(actor: Actor, organisation: Organisation) -> User:
 def _snapshot(token: ApiToken) -> dict[str, object]:
     return {
         "organisation": token.organisation.code,
+        "scope": token.scope,
         "name": token.name,
         "key_id": token.key_id,
-        "created_by": token.created_by.get_username(),
+        "created_by": (
+            token.created_by.get_username() if token.created_by is not None else token.created_by_label
+        ),
         "created_at": token.created_at.isoformat(),
         "expires_at": token.expires_at.isoformat(),
         "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
@@ -96,11 +152,24 @@ def _snapshot(token: ApiToken) -> dict[str, object]:
 
 
 def api_token_create(
-    *, actor: Actor, organisation: Organisation, name: str, validity_days: int
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    name: str,
+    validity_days: int,
+    scope: str = TokenScope.ENTERPRISE,
 ) -> tuple[ApiToken, str]:
-    """A new token for the organisation, made by the acting person; returns it and its secret (shown once,
-    never stored). Audited."""
-    user = _require_manager(actor, organisation)
+    """A new token for the organisation with the scope, made by the acting person (or, for a provider, the
+    provider's own login); returns it and its secret (shown once, never stored). Audited."""
+    fingerprint = ""
+    if scope == TokenScope.ENTERPRISE:
+        user: User | None = _require_manager(actor, organisation)
+    elif scope == TokenScope.PROVIDER:
+        user, provider = _require_provider_manager(actor, organisation)
+        if user is None:
+            fingerprint = provider_password_fingerprint(provider)
+    else:
+        raise TokenError(_("Onbekend bereik van de API-sleutel."), field="scope")
     text = " ".join((name or "").split())
     if not text:
         raise TokenError(_("Geef de API-sleutel een naam."), field="name", code="name_required")
@@ -117,7 +186,10 @@ def api_token_create(
             name=text,
             key_id=key_id,
             token_hash=token_hash(secret),
+            scope=scope,
             created_by=user,
+            created_by_label=(user.get_username() if user is not None else actor.label)[:200],
+            password_fingerprint=fingerprint,
             created_at=now,
             expires_at=now + timedelta(days=validity_days),
         )
@@ -134,7 +206,10 @@ def api_token_create(
 
 def api_token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     """Revoke the token (it stops working at once); revoking it again changes nothing. Audited."""
-    _require_manager(actor, token.organisation)
+    if token.scope == TokenScope.PROVIDER:
+        _require_provider_manager(actor, token.organisation)
+    else:
+        _require_manager(actor, token.organisation)
     with transaction.atomic():
         token = (
             ApiToken.objects.select_for_update().select_related("organisation", "created_by").get(pk=token.pk)
@@ -175,7 +250,8 @@ class TokenCheck:
 
 def api_token_check(secret: str, *, at: datetime | None = None) -> TokenCheck:
     """Find the token and check that it may act now: known (hash compared in constant time), not revoked,
-    not expired, its creator active and still allowed to act for the enterprise."""
+    not expired, its creator active and still allowed to act for the enterprise or the provider (or, for a
+    provider's password-login token, the provider's password unchanged)."""
     now = at or timezone.now()
     key_id = parse_key_id(secret)
     token = (
@@ -192,7 +268,15 @@ def api_token_check(secret: str, *, at: datetime | None = None) -> TokenCheck:
     if token.expires_at <= now:
         return TokenCheck(token, None, "token_expired", _("De API-sleutel is vervallen."))
     user = token.created_by
-    if not user.is_active or not can_manage_api_tokens(user.national_number or "", token.organisation):
+    if token.scope == TokenScope.PROVIDER:
+        refusal = _provider_maker_refusal(token)
+        if refusal is not None:
+            return refusal
+    elif (
+        user is None
+        or not user.is_active
+        or not can_manage_api_tokens(user.national_number or "", token.organisation)
+    ):
         return TokenCheck(
             token,
             None,
@@ -204,11 +288,45 @@ def api_token_check(secret: str, *, at: datetime | None = None) -> TokenCheck:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+    maker = user.get_username() if user is not None else token.created_by_label
     actor = ApiActor(
-        label=f"{user.get_username()} (API-sleutel {token.key_id})",
+        label=f"{maker} (API-sleutel {token.key_id})"[:200],
         user=user,
         organisation_code=token.organisation.code,
         acr="api-token",
+        # no person: the provider's own login, which the services let act for that provider only
+        credential=PROVIDER_PASSWORD if user is None else "",
         token_id=token.pk,
+        scope=token.scope,
     )
     return TokenCheck(token, actor)
+
+
+def _provider_maker_refusal(token: ApiToken) -> TokenCheck | None:
+    """Why a provider's token may no longer act (its maker lost the right, or the password changed)."""
+    user = token.created_by
+    if user is not None:
+        if user.is_active and can_manage_provider_api_tokens(user.national_number or "", token.organisation):
+            return None
+        return TokenCheck(
+            token,
+            None,
+            "token_creator_not_allowed",
+            _("Wie deze API-sleutel maakte, mag niet meer optreden voor deze dienstverlener."),
+        )
+    provider = Provider.objects.filter(organisation=token.organisation).only("password").first()
+    if (
+        provider is not None
+        and provider.password
+        and constant_time_compare(token.password_fingerprint, provider_password_fingerprint(provider))
+    ):
+        return None
+    return TokenCheck(
+        token,
+        None,
+        "token_password_changed",
+        _(
+            "Het paswoord van de dienstverlener werd gewijzigd sinds deze API-sleutel werd gemaakt: maak een "
+            "nieuwe sleutel."
+        ),
+    )

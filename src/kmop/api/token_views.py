@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 
 from kmop.acm.decorators import acting_required
 from kmop.api import services
-from kmop.api.models import ApiToken
+from kmop.api.models import ApiToken, TokenScope
 from kmop.audit.services import Actor
 from kmop.idm.models import Organisation
 
@@ -85,14 +85,16 @@ def _status(token: ApiToken, now: Any) -> tuple[str, str]:
 
 def _rows(organisation: Organisation) -> list[dict[str, Any]]:
     now = timezone.now()
-    tokens = ApiToken.objects.filter(organisation=organisation).select_related("created_by")[:200]
+    tokens = ApiToken.objects.filter(organisation=organisation, scope=TokenScope.ENTERPRISE).select_related(
+        "created_by"
+    )[:200]
     return [
         {
             "token": token,
             "status": _status(token, now)[0],
             "colour": _status(token, now)[1],
             "active": token.is_active(now),
-            "creator": token.created_by.get_full_name() or token.created_by.get_username(),
+            "creator": token.maker_label,
         }
         for token in tokens
     ]
@@ -136,7 +138,11 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 @acting_required
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = _organisation(request)
-    token = ApiToken.objects.filter(pk=pk, organisation=organisation).select_related("created_by").first()
+    token = (
+        ApiToken.objects.filter(pk=pk, organisation=organisation, scope=TokenScope.ENTERPRISE)
+        .select_related("created_by")
+        .first()
+    )
     if token is None:
         raise Http404
     if request.method == "POST":

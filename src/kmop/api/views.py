@@ -90,6 +90,12 @@ class ApiRootView(ApiView):
                 "projects": serializers.URLField(
                     help_text="The token's enterprise's projects (an API token)."
                 ),
+                "provider_registrations": serializers.URLField(
+                    help_text="The token's provider's registrations (an API token of a provider)."
+                ),
+                "provider_projects": serializers.URLField(
+                    help_text="The token's provider's projects (an API token of a provider)."
+                ),
             },
         ),
     )
@@ -101,6 +107,8 @@ class ApiRootView(ApiView):
                 "enterprises": reverse("api-v1:enterprise-list", request=request),
                 "enterprise": reverse("api-v1:enterprise", request=request),
                 "projects": reverse("api-v1:project-list", request=request),
+                "provider_registrations": reverse("api-v1:provider-registration-list", request=request),
+                "provider_projects": reverse("api-v1:provider-project-list", request=request),
             }
         )
 

@@ -14,4 +14,5 @@ urlpatterns = [
     path("registraties/", include("kmop.portal.urls_registrations")),
     path("", include("kmop.portal.urls_organisation")),
     path("projecten/", include("kmop.portal.urls_projects")),
+    path("api-sleutels/", include("kmop.portal.urls_api")),
 ]
