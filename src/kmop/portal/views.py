@@ -49,6 +49,9 @@ MENU = (
     ("portal:credentials", _l("Login en paswoord wijzigen"), _l("Uw logingegevens wijzigen.")),
 )
 
+#: the menu items for the whole provider only (not for a person with the departments right)
+WHOLE_PROVIDER_ONLY = ("portal:establishments", "portal:credentials")
+
 
 def _safe_next(request: HttpRequest, value: str) -> str:
     if value and url_has_allowed_host_and_scheme(
@@ -119,7 +122,7 @@ def menu(request: HttpRequest) -> HttpResponse:
     portal = request.portal  # type: ignore[attr-defined]
     items: list[dict[str, Any]] = []
     for name, label, hint in MENU:
-        if name == "portal:credentials" and not portal.whole_provider:
+        if name in WHOLE_PROVIDER_ONLY and not portal.whole_provider:
             continue
         items.append({"url": reverse(name), "label": label, "hint": hint})
     return render(request, "portal/menu.html", {"items": items})

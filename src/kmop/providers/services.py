@@ -763,7 +763,7 @@ def department_create(
     # The provider's permission is checked above; the IDM department is part of this change (the IDM's own
     # check is for its administrators, a provider's user need not be one).
     idm_actor = dataclasses.replace(
-        _for(actor, provider.organisation), user=None, label=f"providers: {actor.label}"
+        _for(actor, provider.organisation), user=None, credential="", label=f"providers: {actor.label}"
     )
     try:
         department = idm_services.department_create(
@@ -1275,7 +1275,7 @@ def registration_decide(
             # a starter's follow-up audit gives the 3 more years; anyone else 5 more
             extra = VALIDITY_YEARS - STARTER_VALIDITY_YEARS if registration.is_starter else VALIDITY_YEARS
             registration.is_starter = False
-            return _change(
+            approved = _change(
                 actor,
                 registration,
                 "approve",
@@ -1284,17 +1284,24 @@ def registration_decide(
                 valid_until=add_years(registration.valid_until, extra),
                 decided=True,
             )
-        start = valid_from or today
-        return _change(
-            actor,
-            registration,
-            "approve",
-            to_status,
-            reason,
-            valid_from=start,
-            valid_until=add_years(start, years),
-            decided=True,
-        )
+        else:
+            start = valid_from or today
+            approved = _change(
+                actor,
+                registration,
+                "approve",
+                to_status,
+                reason,
+                valid_from=start,
+                valid_until=add_years(start, years),
+                decided=True,
+            )
+        # the certificate goes to the provider by mail once the decision is committed (a failing mail is
+        # logged and leaves the decision as it is)
+        from kmop.portal.certificates import send_certificate_on_commit
+
+        send_certificate_on_commit(approved)
+        return approved
     if decision == Decision.LIFT:
         to_status = _lifted_status(registration, today)
     return _change(actor, registration, decision, to_status, reason, decided=True)
