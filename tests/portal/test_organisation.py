@@ -140,3 +140,64 @@ def test_another_providers_establishment_and_department_are_not_found(
     other_department.refresh_from_db()
     assert other_department.name == "Ander departement"
     assert ProviderEstablishment.objects.filter(pk=establishment.pk).exists()
+
+
+@pytest.fixture
+def department_user(client: Client, provider: Provider, world: World, app_manager):  # noqa: F811
+    """Jonas with the departments right for "Leerwijs Academie" only (the right activated for A)."""
+    from kmop.idm import services as idm_services
+    from tests.eloket.conftest import login
+    from tests.portal.conftest import JONAS
+
+    idm_services.organisation_departments_right_set(actor=app_manager, organisation=world.a, activated=True)
+    academie = services.department_create(
+        actor=SYSTEM,
+        provider=provider,
+        code="ACADEMIE",
+        name="Leerwijs Academie",
+        contact_name="Bart",
+        contact_email="academie@leerwijs.example",
+        iban=IBAN_2,
+    )
+    services.department_create(
+        actor=SYSTEM,
+        provider=provider,
+        code="LABO",
+        name="Leerwijs Labo",
+        contact_name="Sofie",
+        contact_email="labo@leerwijs.example",
+        iban=IBAN_2,
+    )
+    idm_services.right_grant_create(
+        actor=SYSTEM,
+        work_relation=world.relation(JONAS, world.a),
+        right_code="DienstverlenerKmoPortefeuilleDepartementen",
+        context_values=["ACADEMIE"],
+    )
+    login(client, JONAS)
+    return academie
+
+
+def test_departments_right_sees_and_changes_only_its_department(client: Client, department_user) -> None:
+    menu = client.get("/dienstverlener/")
+    assert menu.status_code == 200
+    assert "Vestigingen beheren" not in menu.content.decode()
+    page = client.get("/dienstverlener/dienstverleners/").content.decode()
+    assert "Leerwijs Academie" in page
+    assert "Leerwijs Labo" not in page
+    assert "Klik hier voor een nieuwe dienstverlener" not in page
+    labo = ProviderDepartment.objects.get(department__code="LABO")
+    assert client.get(f"/dienstverlener/dienstverleners/{labo.pk}/").status_code == 404
+    assert client.get("/dienstverlener/dienstverleners/zetel/wijzigen/").status_code == 403
+    assert (
+        client.post("/dienstverlener/dienstverleners/nieuw/", _department_form(code="NIEUW")).status_code
+        == 403
+    )
+    assert client.get("/dienstverlener/vestigingen/").status_code == 403
+    response = client.post(
+        f"/dienstverlener/dienstverleners/{department_user.pk}/wijzigen/",
+        _department_form(contact_name="Jonas Janssens"),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    department_user.refresh_from_db()
+    assert department_user.contact_name == "Jonas Janssens"

@@ -112,12 +112,13 @@ def _acting_access(request: HttpRequest) -> PortalAccess | None:
         permissions.can_manage_provider(acting.national_number, provider.organisation)
     ):
         return PortalAccess(provider=provider, actor=actor, via="gebruikersbeheer")
-    if acting.has_role(permissions.DEPARTMENTS_RIGHT):
+    right = permissions.DEPARTMENTS_RIGHT
+    if any(role == right or role.startswith(f"{right}-") for role in acting.roles):
         department_ids = frozenset(
             ProviderDepartment.objects.filter(
                 provider=provider,
                 department__in=idm_selectors.effective_grants_of(acting.national_number)
-                .filter(right__code=permissions.DEPARTMENTS_RIGHT, department__isnull=False)
+                .filter(right__code=right, department__isnull=False)
                 .values("department"),
             ).values_list("pk", flat=True)
         )
