@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from kmop.audit.models import AuditEvent
 from kmop.audit.services import Actor
@@ -77,6 +77,20 @@ def test_seed_demo_makes_the_demo_providers_and_is_idempotent(tmp_path: Path) ->
     assert selectors.registration_for_application(department_registration.number, "opleiding", date.today())
     assert AuditEvent.objects.filter(action="providers.provider.sign_up").count() == 2
     assert [e.is_registered_office for e in selectors.provider_establishments(leerwijs)] == [True, False]
+    # "Login dienstverleners" works for the demo providers, and the demo page says how
+    from kmop.providers.seed_steps import DEMO_PROVIDER_PASSWORD
+    from kmop.providers.services import provider_check_password
+
+    assert provider_check_password(leerwijs, DEMO_PROVIDER_PASSWORD)
+    with override_settings(DEMO_MODE=True):
+        page = Client().get("/demo/personen/").content.decode()
+    assert f"<code>{leerwijs.login}</code>" in page and DEMO_PROVIDER_PASSWORD in page
+    client = Client()
+    response = client.post(
+        "/dienstverlener/login/", {"login": leerwijs.login, "password": DEMO_PROVIDER_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert "Dienstverlener: menu" in client.get("/dienstverlener/").content.decode()
 
 
 def test_seed_at_scale_has_the_scale_is_consistent_and_deterministic(tmp_path: Path) -> None:

@@ -137,6 +137,11 @@ DEMO: dict[str, dict[str, Any]] = {
 }
 
 
+#: the demo providers' password for "Login dienstverleners" (their login is their enterprise number); shown
+#: on the demo page, never used outside the demo
+DEMO_PROVIDER_PASSWORD = "demo-dienstverlener-kmop"  # noqa: S105
+
+
 def _demo_provider(actor: Actor, key: str) -> Provider | None:
     from kmop.demo.personas import ORGANISATIONS_BY_KEY
 
@@ -144,6 +149,8 @@ def _demo_provider(actor: Actor, key: str) -> Provider | None:
     extra = DEMO[key]
     existing = Provider.objects.filter(enterprise_number=demo.code).first()
     if existing is not None:
+        if not existing.password:  # a demo seeded before the portal had its login
+            services.provider_password_set(actor=actor, provider=existing, password=DEMO_PROVIDER_PASSWORD)
         return None
     foreign = demo.kind == "foreign"
     provider = services.provider_sign_up(
@@ -166,6 +173,9 @@ def _demo_provider(actor: Actor, key: str) -> Provider | None:
         presentation=extra["presentation"],
         is_foreign=foreign,
         reason="kmop seed (demo)",
+    )
+    services.provider_password_set(
+        actor=actor, provider=provider, password=DEMO_PROVIDER_PASSWORD, reason="kmop seed (demo)"
     )
     departments: dict[str, ProviderDepartment] = {}
     if extra["departments"]:

@@ -93,11 +93,29 @@ def demo_persons(request: HttpRequest) -> HttpResponse:
         if User.objects.filter(username=username, is_staff=True, is_active=True).exists()
         else None
     )
+    from kmop.providers.models import Provider
+    from kmop.providers.seed_steps import DEMO_PROVIDER_PASSWORD
+    from kmop.providers.services import provider_check_password
+
+    # the demo providers whose password is still the demo's ("Login dienstverleners")
+    providers = [
+        {"name": p.legal_name, "login": p.login, "password": DEMO_PROVIDER_PASSWORD}
+        for p in Provider.objects.filter(enterprise_number__in=_demo_provider_numbers()).order_by(
+            "legal_name"
+        )
+        if provider_check_password(p, DEMO_PROVIDER_PASSWORD)
+    ]
     return render(
         request,
         "web/demo_persons.html",
-        {"personas": personas_with_register_data(), "staff_account": staff_account},
+        {"personas": personas_with_register_data(), "staff_account": staff_account, "providers": providers},
     )
+
+
+def _demo_provider_numbers() -> list[str]:
+    from kmop.demo.personas import ORGANISATIONS_BY_KEY, PROVIDER_ORGANISATIONS
+
+    return [ORGANISATIONS_BY_KEY[key].code for key in PROVIDER_ORGANISATIONS]
 
 
 @never_cache
