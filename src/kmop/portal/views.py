@@ -47,10 +47,15 @@ MENU = (
         _l("De steundossiers van uw klanten bekijken en erop reageren."),
     ),
     ("portal:credentials", _l("Login en paswoord wijzigen"), _l("Uw logingegevens wijzigen.")),
+    (
+        "portal:api-tokens",
+        _l("API-sleutels"),
+        _l("Sleutels voor uw eigen software: registraties en projecten opvragen en erop reageren."),
+    ),
 )
 
 #: the menu items for the whole provider only (not for a person with the departments right)
-WHOLE_PROVIDER_ONLY = ("portal:establishments", "portal:credentials")
+WHOLE_PROVIDER_ONLY = ("portal:establishments", "portal:credentials", "portal:api-tokens")
 
 
 def _safe_next(request: HttpRequest, value: str) -> str:
