@@ -129,7 +129,8 @@ def test_a_person_with_the_provider_profile_makes_a_token_that_stops_with_the_ri
     assert response.status_code == 200, response.content.decode()[:2000]
     secret = _secret(response.content.decode())
     token = ApiToken.objects.get()
-    assert token.created_by is not None and token.created_by.national_number == JONAS
+    assert token.created_by is not None
+    assert token.created_by.national_number == JONAS
     assert token.password_fingerprint == ""
     assert token.scope == TokenScope.PROVIDER
     assert AuditEvent.objects.get(action="api.token.create").actor_label == token.created_by.get_username()

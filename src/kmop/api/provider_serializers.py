@@ -57,7 +57,7 @@ class ProviderProjectFilterSerializer(serializers.Serializer[Any]):
     """The filters of the provider's project list: every one given narrows the list (they combine)."""
 
     number = serializers.RegexField(
-        r"^[0-9]{4}(KMO[0-9]{0,6})?$",
+        r"(?i)^(?:[0-9]{1,4}|[0-9]{4}(?:K|KM|KMO[0-9]{0,6}))$",
         required=False,
         help_text="The project number or its beginning, e.g. `2025KMO000123` or `2025KMO0001`.",
         error_messages={
