@@ -3,25 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.http import HttpRequest, HttpResponse
-from django.urls import NoReverseMatch, include, path, reverse
-
-from kmop.conf import urls as project_urls
-from kmop.web import views
+from django.urls import reverse
 
 from .helpers import h1, html, html_lang, parse
-
-
-def _search(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("search")
-
-
-# A URLconf with a provider search page, for test_quick_link_becomes_a_link_once_its_page_exists.
-urlpatterns = [
-    *project_urls.urlpatterns,
-    path("dienstverleners/", include(([path("zoeken/", _search, name="search")], "providers"))),
-]
-handler403, handler404, handler500 = project_urls.handler403, project_urls.handler404, project_urls.handler500
 
 
 def test_home_in_dutch_by_default(client):
@@ -75,29 +59,28 @@ def test_language_switch_offers_dutch_in_english(client):
     assert 'name="language" value="en"' not in page
 
 
-def test_quick_links_are_links_only_when_their_page_exists(client):
-    response = client.get("/")
-    collector = parse(response)
-    soon = 0
-    for label, url_name in views.QUICK_LINKS:
-        assert str(label) in html(response)
-        try:
-            url = reverse(url_name)
-        except NoReverseMatch:
-            soon += 1
-            assert str(label) not in collector.link_texts, f"{label}: a link to a page that does not exist"
-        else:
-            assert url in collector.hrefs
-    assert soon > 0
-    assert html(response).count('<strong class="tag tag--grey">binnenkort</strong>') == soon
-    assert "Hoe registreren en aanmelden?" in collector.link_texts
-
-
-@pytest.mark.urls(__name__)
-def test_quick_link_becomes_a_link_once_its_page_exists(client):
+def test_quick_links_are_the_six_of_seed_004(client):
+    """The green "snelle links" box of the real site (seed 004), each a link to its page."""
     collector = parse(client.get("/"))
-    assert "Zoek een dienstverlener" in collector.link_texts
-    assert "/dienstverleners/zoeken/" in collector.hrefs
+    for label in (
+        "Login kmo-portefeuille",
+        "Zoek een dienstverlener",
+        "Bekijk uw ondernemingsfoto",
+        "Login dienstverleners",
+        "Login individuele dienstverleners/departementen",
+        "Hoe registreren en aanmelden?",
+    ):
+        assert label in collector.link_texts
+    for url in (
+        reverse("acm:login"),
+        reverse("search:search"),
+        reverse("eloket:enterprise-profile"),
+        reverse("portal:login"),
+        f"{reverse('acm:login')}?next={reverse('portal:menu')}",
+        reverse("search:how-to-register"),
+    ):
+        assert url in collector.hrefs
+    assert "binnenkort" not in html(client.get("/"))
 
 
 @pytest.mark.django_db
