@@ -49,7 +49,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path: Path) -> None:
+def _media(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
@@ -101,7 +101,7 @@ def url(project: Project, action: str = "") -> str:
 def react(
     api: APIClient, project: Project, action: str, data: dict[str, Any], key: str = "k-1", **kw: Any
 ) -> Any:
-    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    headers: dict[str, Any] = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
     fmt = "multipart" if action == "stop" else "json"
     return api.post(url(project, action), data, format=kw.get("format", fmt), **headers)
 
@@ -343,7 +343,7 @@ def test_another_providers_project_is_a_404_for_every_endpoint_nothing_changed(
 
 
 def test_cancel_a_confirmed_project_audited_and_idempotent(
-    api: APIClient, setting: Setting, token: tuple[ApiToken, str], django_capture_on_commit_callbacks
+    api: APIClient, setting: Setting, token: tuple[ApiToken, str], django_capture_on_commit_callbacks: Any
 ) -> None:
     project = setting.submit()
     mail.outbox.clear()
@@ -447,7 +447,9 @@ def test_a_wrong_proof_is_refused_at_its_field(
     unchanged(project)
 
 
-def test_a_proof_too_large_is_refused(api: APIClient, setting: Setting, monkeypatch) -> None:
+def test_a_proof_too_large_is_refused(
+    api: APIClient, setting: Setting, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(proofs, "PROOF_MAX_BYTES", 64)
     project = running(setting)
     body = assert_problem(

@@ -82,6 +82,7 @@ def test_only_a_hash_is_kept_and_the_secret_is_audited_nowhere(setting: Setting)
     assert event.after["key_id"] == token.key_id
     assert event.after["name"] == "Boekhouding"
     assert secret not in json.dumps(event.after)
+    assert token.created_by is not None
     assert token.created_by.national_number == ELS
     assert token.expires_at - token.created_at == timedelta(days=90)
     # two tokens never share a secret or key id
@@ -182,6 +183,7 @@ def test_creator_lost_the_right(setting: Setting, token: tuple[ApiToken, str]) -
 
 def test_creator_account_disabled(setting: Setting, token: tuple[ApiToken, str]) -> None:
     user = token[0].created_by
+    assert user is not None
     user.is_active = False
     user.save()
     assert assert_problem(bearer(token[1]).get(ENTERPRISE), 401)["code"] == "token_creator_not_allowed"

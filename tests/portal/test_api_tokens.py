@@ -69,7 +69,7 @@ def test_password_login_makes_a_provider_token_shown_once_and_audited(
     assert event.object_id == str(token.pk)
     assert event.actor_label == f"dienstverlener-login:{provider_with_password.login}"
     assert event.organisation_code == provider_with_password.organisation.code
-    assert event.after["scope"] == "provider"
+    assert (event.after or {})["scope"] == "provider"
     assert secret not in str(event.after)
     # shown once: the list shows only the beginning
     again = portal.get(PAGE).content.decode()
@@ -122,7 +122,7 @@ def test_a_new_password_stops_the_password_login_tokens(
 
 
 def test_a_person_with_the_provider_profile_makes_a_token_that_stops_with_the_right(
-    client: Client, provider_user, provider: Provider
+    client: Client, provider_user: Actor, provider: Provider
 ) -> None:
     login(client, JONAS)
     response = client.post(PAGE, {"name": "ERP", "validity_days": "365"})
@@ -143,7 +143,7 @@ def test_a_person_with_the_provider_profile_makes_a_token_that_stops_with_the_ri
 
 
 def test_only_the_providers_own_provider_tokens_are_listed_and_revocable(
-    portal: Client, provider_with_password: Provider, provider_user
+    portal: Client, provider_with_password: Provider, provider_user: Actor
 ) -> None:
     # an enterprise token of the same organisation (its e-loket) is not on the portal's page
     other = ApiToken.objects.create(

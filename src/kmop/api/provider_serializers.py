@@ -280,7 +280,7 @@ class ProviderProjectDetailSerializer(ProviderProjectSerializer):
 
     @extend_schema_field(ReportSerializer(many=True))
     def get_reports(self, obj: Project) -> list[Any]:
-        return list(ReportSerializer(self._detail().reports, many=True).data)
+        return list(ReportSerializer(self._detail().reports, many=True).data)  # type: ignore[arg-type]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, obj: Project) -> list[str]:
