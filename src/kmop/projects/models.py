@@ -227,7 +227,13 @@ class Project(models.Model):
             models.Index(fields=["organisation", "-application_date"], name="projects_org_date_idx"),
             models.Index(fields=["status", "deposit_deadline"], name="projects_status_deadline_idx"),
             models.Index(fields=["status", "application_date"], name="projects_status_date_idx"),
-            models.Index(fields=["registration"], name="projects_registration_idx"),
+            # the providers' overview (``provider_selectors``): a provider's projects by registration and
+            # application date, carrying the list's columns so the count and a page are index-only scans
+            models.Index(
+                fields=["registration", "application_date"],
+                include=["number", "amount", "service", "status", "organisation"],
+                name="projects_provider_list_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
