@@ -25,6 +25,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("backoffice:payouts", _("Uitbetalingen")),
     NavItem("backoffice:stop-requests", _("Stopzettingen")),
     NavItem("backoffice:ledger", _("Boekingen")),
+    NavItem("backoffice:registrations", _("Registraties")),
 )
 
 

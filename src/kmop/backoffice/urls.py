@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kmop.backoffice import views
+from kmop.backoffice import views, views_registrations
 
 app_name = "backoffice"
 
@@ -13,4 +13,10 @@ urlpatterns = [
     path("stopzettingen/<str:number>/", views.stop_decide, name="stop-decide"),
     path("stopzettingen/<str:number>/bewijsstuk/", views.stop_proof, name="stop-proof"),
     path("boekingen/", views.ledger, name="ledger"),
+    path("registraties/", views_registrations.registrations, name="registrations"),
+    path(
+        "registraties/<str:number>/",
+        views_registrations.registration_decide_view,
+        name="registration-decide",
+    ),
 ]

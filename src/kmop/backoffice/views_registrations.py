@@ -1,0 +1,170 @@
+"""The back office's registration decisions (seed 004, 2.1; decision 0011): thin views over
+``kmop.providers.services.registration_decide``.
+
+* ``registrations``: the work queue — requests (A), extension requests (G/V) and renewal requests (L/H), the
+  oldest first (``selectors.pending_registrations``);
+* ``registration_decide``: one registration with its history, and two forms: approve (the first day of the
+  validity, for a new approval; the provider gets the certificate by mail) or refuse (a reason is required).
+  The decision is taken on the version the staff member saw: if the registration changed since, the service
+  refuses it and the page says so. Deciding needs a login of level high (``can_act_in_backoffice``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from kmop.backoffice.decorators import staff_required
+from kmop.backoffice.permissions import can_act_in_backoffice
+from kmop.backoffice.views import _actor, _context
+from kmop.idm.errors import IdmError
+from kmop.providers import selectors
+from kmop.providers.models import (
+    PENDING_STATUSES,
+    STARTER_VALIDITY_YEARS,
+    VALIDITY_YEARS,
+    Registration,
+    RegistrationStatus,
+)
+from kmop.providers.services import Decision, registration_decide
+
+QUEUE_LIMIT = 200
+APPROVE, REFUSE = "goedkeuren", "weigeren"
+
+
+class ApproveForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    valid_from = forms.DateField(
+        label=_l("Geldig vanaf"),
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        help_text=_l(
+            "dd/mm/jjjj; leeg: vandaag. Niet voor een verlenging: die loopt door vanaf de vervaldag."
+        ),
+        widget=forms.TextInput(attrs={"class": "input", "autocomplete": "off"}),
+        error_messages={"invalid": _l("Geef de datum als dd/mm/jjjj, bijvoorbeeld 10/03/2025.")},
+    )
+    reason = forms.CharField(
+        label=_l("Opmerking (niet verplicht)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "textarea", "rows": 3}),
+        error_messages={"max_length": _l("De opmerking is te lang (ten hoogste 2000 tekens).")},
+    )
+
+
+class RefuseForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_l("Reden van de weigering"),
+        help_text=_l("Verplicht; de dienstverlener krijgt deze reden te zien."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "textarea", "rows": 4}),
+        error_messages={
+            "required": _l("Geef een reden voor de weigering."),
+            "max_length": _l("De reden is te lang (ten hoogste 2000 tekens)."),
+        },
+    )
+
+    def clean_reason(self) -> str:
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise forms.ValidationError(_("Geef een reden voor de weigering."))
+        return reason
+
+
+@staff_required
+@never_cache
+def registrations(request: HttpRequest) -> HttpResponse:
+    queue = selectors.pending_registrations()
+    context = _context(request, registrations=queue[:QUEUE_LIMIT], count=queue.count())
+    return render(request, "backoffice/registrations.html", context)
+
+
+def _validity_years(registration: Registration) -> int:
+    if registration.status == RegistrationStatus.EXTENSION_REQUESTED and registration.is_starter:
+        return VALIDITY_YEARS - STARTER_VALIDITY_YEARS
+    return STARTER_VALIDITY_YEARS if registration.is_starter else VALIDITY_YEARS
+
+
+@staff_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
+    registration = (
+        Registration.objects.select_related("provider__organisation", "department__department")
+        .filter(number=(number or "").strip().upper())
+        .first()
+    )
+    if registration is None:
+        raise Http404
+    may_decide = can_act_in_backoffice(request.acting)  # type: ignore[attr-defined]
+    pending = registration.status in PENDING_STATUSES
+    initial = {"version": registration.version}
+    approve_form = ApproveForm(initial=initial, prefix=APPROVE)
+    refuse_form = RefuseForm(initial=initial, prefix=REFUSE)
+    if request.method == "POST":
+        if not may_decide:
+            raise PermissionDenied
+        decision = request.POST.get("beslissing")
+        form: forms.Form
+        if decision == APPROVE:
+            form = approve_form = ApproveForm(request.POST, prefix=APPROVE)
+        elif decision == REFUSE:
+            form = refuse_form = RefuseForm(request.POST, prefix=REFUSE)
+        else:
+            raise Http404
+        if form.is_valid():
+            valid_from: date | None = form.cleaned_data.get("valid_from")
+            if registration.status == RegistrationStatus.EXTENSION_REQUESTED:
+                valid_from = None  # an extension runs on from the vervaldag
+            try:
+                decided = registration_decide(
+                    actor=_actor(request),
+                    registration=registration,
+                    decision=Decision.APPROVE if decision == APPROVE else Decision.REFUSE,
+                    reason=form.cleaned_data["reason"],
+                    valid_from=valid_from,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except IdmError as error:  # changed meanwhile, not in this status, a reason refused
+                form.add_error("reason" if error.field == "reason" else None, error)
+            else:
+                if decision == APPROVE:
+                    text = _(
+                        "Registratie %(number)s is goedgekeurd, geldig tot de vervaldag %(until)s. De "
+                        "dienstverlener krijgt het certificaat per mail."
+                    ) % {"number": decided.number, "until": f"{decided.valid_until:%d/%m/%Y}"}
+                else:
+                    text = _(
+                        "De aanvraag voor registratie %(number)s is geweigerd (nu status %(status)s)."
+                    ) % {
+                        "number": decided.number,
+                        "status": decided.status,
+                    }
+                messages.success(request, text)
+                return redirect("backoffice:registrations")
+    context: dict[str, Any] = _context(
+        request,
+        registration=registration,
+        history=list(selectors.registration_history(registration)),
+        pending=pending,
+        may_decide=may_decide and pending,
+        approve_form=approve_form,
+        refuse_form=refuse_form,
+        is_extension=registration.status == RegistrationStatus.EXTENSION_REQUESTED,
+        validity_years=_validity_years(registration),
+        APPROVE=APPROVE,
+        REFUSE=REFUSE,
+    )
+    return render(request, "backoffice/registration_decide.html", context)

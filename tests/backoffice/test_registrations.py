@@ -1,0 +1,190 @@
+"""The back office's registration decisions: the queue of pending registrations (A, G/V, L/H); approve (the
+first day of the validity; the provider gets the certificate by mail after the commit) or refuse (a reason is
+required); a decision on a registration that changed since is refused; only staff at level high may decide."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core import mail
+from django.test import Client
+
+from kmop.acm import session as keys
+from kmop.audit.models import AuditEvent
+from kmop.providers import services as provider_services
+from kmop.providers.models import ProviderDepartment, Registration
+from tests.backoffice.conftest import TOTP_ACR, Setting
+from tests.projects.conftest import SYSTEM
+
+LIST = "/backoffice/registraties/"
+
+
+def url(number: str) -> str:
+    return f"{LIST}{number}/"
+
+
+def department_request(setting: Setting, service: str = "advies") -> Registration:
+    """A request (A) of the provider's department "Academie"."""
+    department = provider_services.department_create(
+        actor=SYSTEM,
+        provider=setting.provider,
+        code="ACAD",
+        name="Academie",
+        contact_name="Pieter Claes",
+        contact_email="academie@leerwijs.example",
+        iban="BE68793230773034",
+    )
+    return provider_services.registration_request(
+        actor=SYSTEM,
+        provider=setting.provider,
+        service=service,
+        basis="kennisinstelling",
+        department=department,
+    )
+
+
+def test_the_queue_lists_the_pending_registrations(staff: Client, setting: Setting) -> None:
+    extension = provider_services.registration_extend(actor=SYSTEM, registration=setting.training)
+    requested = department_request(setting)
+    html = staff.get(LIST).content.decode()
+    assert 'href="/backoffice/registraties/"' in html  # the navigation
+    table = html[html.index('id="pending-registrations"') :]
+    assert extension.number in table
+    assert requested.number in table
+    assert setting.advice.number not in table  # G: nothing to decide
+    assert table.index(extension.number) < table.index(requested.number)  # the oldest first
+    assert url(requested.number) in table
+    assert "Academie" in table
+
+
+def test_approve_a_request_mails_the_certificate(
+    staff: Client, setting: Setting, django_capture_on_commit_callbacks: Any
+) -> None:
+    registration = department_request(setting)
+    page = staff.get(url(registration.number)).content.decode()
+    assert 'id="approve-form"' in page
+    assert 'id="refuse-form"' in page
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            url(registration.number),
+            {
+                "beslissing": "goedkeuren",
+                "goedkeuren-version": str(registration.version),
+                "goedkeuren-valid_from": "01/04/2025",
+            },
+        )
+    assert response.status_code == 302
+    assert response["Location"] == LIST
+    registration.refresh_from_db()
+    assert registration.status == "G"
+    assert (registration.valid_from, registration.valid_until) == (date(2025, 4, 1), date(2030, 4, 1))
+    event = registration.events.latest("at", "id")
+    assert (event.action, event.from_status, event.to_status) == ("approve", "A", "G")
+    assert AuditEvent.objects.filter(action="providers.registration.approve").count() == 1
+    (message,) = mail.outbox
+    assert message.to == ["info@leerwijs.example", "academie@leerwijs.example"]
+    assert registration.number in message.subject
+    ((filename, content, mimetype),) = message.attachments
+    assert (filename, mimetype) == (f"certificaat-{registration.number}.pdf", "application/pdf")
+    assert content.startswith(b"%PDF")
+    assert b"01/04/2030" in content
+    assert "is goedgekeurd, geldig tot de vervaldag 01/04/2030" in staff.get(LIST).content.decode()
+
+
+def test_approve_an_extension_moves_the_expiry_date(staff: Client, setting: Setting) -> None:
+    extension = provider_services.registration_extend(actor=SYSTEM, registration=setting.training)
+    staff.post(
+        url(extension.number),
+        {
+            "beslissing": "goedkeuren",
+            "goedkeuren-version": str(extension.version),
+            "goedkeuren-valid_from": "",
+        },
+    )
+    extension.refresh_from_db()
+    assert (extension.status, extension.valid_from, extension.valid_until) == (
+        "G",
+        date(2016, 1, 1),
+        date(2035, 1, 1),
+    )
+
+
+def test_refuse_needs_a_reason(staff: Client, setting: Setting) -> None:
+    registration = department_request(setting)
+    response = staff.post(
+        url(registration.number),
+        {"beslissing": "weigeren", "weigeren-version": str(registration.version), "weigeren-reason": "  "},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="id_weigeren-reason_error"' in html
+    assert "Geef een reden voor de weigering." in html
+    registration.refresh_from_db()
+    assert (registration.status, registration.version) == ("A", 1)
+    assert not AuditEvent.objects.filter(action="providers.registration.refuse").exists()
+    staff.post(
+        url(registration.number),
+        {
+            "beslissing": "weigeren",
+            "weigeren-version": str(registration.version),
+            "weigeren-reason": "De audit kmop-norm is negatief.",
+        },
+    )
+    registration.refresh_from_db()
+    assert registration.status == "N"
+    assert registration.decision_reason == "De audit kmop-norm is negatief."
+    assert not mail.outbox
+
+
+def test_a_decision_on_a_changed_registration_is_refused(staff: Client, setting: Setting) -> None:
+    registration = department_request(setting)
+    seen = registration.version
+    provider_services.registration_decide(
+        actor=setting.staff, registration=registration, decision="refuse", reason="Dubbel."
+    )
+    response = staff.post(
+        url(registration.number), {"beslissing": "goedkeuren", "goedkeuren-version": str(seen)}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "werd intussen gewijzigd" in html
+    assert 'id="not-pending"' in html
+    registration.refresh_from_db()
+    assert registration.status == "N"
+
+
+def test_a_security_code_may_look_but_not_decide(staff: Client, setting: Setting) -> None:
+    registration = department_request(setting)
+    session = staff.session
+    session[keys.ACR] = TOTP_ACR
+    session.save()
+    page = staff.get(url(registration.number)).content.decode()
+    assert 'id="level-warning"' in page
+    assert 'id="approve-form"' not in page
+    response = staff.post(
+        url(registration.number),
+        {"beslissing": "goedkeuren", "goedkeuren-version": str(registration.version)},
+    )
+    assert response.status_code == 403
+    registration.refresh_from_db()
+    assert registration.status == "A"
+
+
+def test_an_enterprise_user_is_refused(els: Client, setting: Setting) -> None:
+    registration = department_request(setting)
+    assert els.get(LIST).status_code == 403
+    assert (
+        els.post(
+            url(registration.number), {"beslissing": "goedkeuren", "goedkeuren-version": "1"}
+        ).status_code
+        == 403
+    )
+    registration.refresh_from_db()
+    assert registration.status == "A"
+    assert ProviderDepartment.objects.count() == 1
+
+
+def test_an_unknown_registration_is_404(staff: Client, setting: Setting) -> None:
+    assert staff.get(url("DV.O999999")).status_code == 404
