@@ -26,6 +26,7 @@ from kmop.projects import services as project_services
 from kmop.projects.models import Project, ProjectReport, ProjectStatus, ProjectStatusChange
 from kmop.providers import services as provider_services
 from kmop.providers.models import Registration
+from kmop.schemes import services as scheme_services
 from kmop.wallet import services as wallet_services
 from tests.idm.conftest import SOFIE, SYSTEM, A, N, actor
 from tests.projects.conftest import (  # noqa: F401  (fixtures)
@@ -39,6 +40,7 @@ from tests.projects.conftest import (  # noqa: F401  (fixtures)
 from tests.providers.conftest import IBAN_2, sign_up_data
 
 from .kbo import assert_problem
+from .test_projects_api import _at_once, concurrent
 from .test_tokens import bearer, make_token
 
 BASE = "/api/v1/provider/"
@@ -513,3 +515,37 @@ def test_report_refusals(api: APIClient, setting: Setting) -> None:
     body = assert_problem(react(api, lopend, "report", {"message": "Fout."}), 409)
     assert body["code"] == "transition_not_allowed"
     unchanged(lopend)
+
+
+# --- the same reaction at the same moment (PostgreSQL: real threads and connections) ----------------------
+
+
+@pytest.fixture
+def _schemes(db: None) -> None:
+    scheme_services.scheme_data_load(actor=SYSTEM)  # a transactional test flushes what the migration loaded
+
+
+@pytest.mark.usefixtures("_schemes")
+@concurrent
+def test_the_same_cancel_at_once_cancels_once(setting: Setting) -> None:
+    secret = provider_token(setting)[1]
+    project = setting.submit()
+    responses = _at_once(6, lambda: react(bearer(secret), project, "cancel", {"reason": "Gaat niet door."}))
+    assert all(not isinstance(r, BaseException) for r in responses), responses
+    assert [r.status_code for r in responses] == [200] * 6
+    assert AuditEvent.objects.filter(action="projects.project.cancel").count() == 1
+    assert ProjectStatusChange.objects.filter(project=project, action="cancel").count() == 1
+
+
+@pytest.mark.usefixtures("_schemes")
+@concurrent
+def test_the_same_report_at_once_reports_once(setting: Setting) -> None:
+    secret = provider_token(setting)[1]
+    project = finished(setting)
+    responses = _at_once(
+        6, lambda: react(bearer(secret), project, "report", {"message": "Nooit uitgevoerd."})
+    )
+    assert all(not isinstance(r, BaseException) for r in responses), responses
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert ProjectReport.objects.count() == 1

@@ -212,7 +212,9 @@ def api_token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
         _require_manager(actor, token.organisation)
     with transaction.atomic():
         token = (
-            ApiToken.objects.select_for_update().select_related("organisation", "created_by").get(pk=token.pk)
+            ApiToken.objects.select_for_update(of=("self",))  # created_by may be empty: an outer join
+            .select_related("organisation", "created_by")
+            .get(pk=token.pk)
         )
         if token.revoked_at is not None:
             return token
