@@ -1,7 +1,10 @@
 """Reads of the provider endpoints (``/api/v1/provider/``), always scoped by the token's provider.
 
-A registration or project is only ever looked up among the provider's own (``registration__provider``), so
-another provider's number is simply not found (404) and nothing of it is loaded.
+A registration or project is only ever looked up among the provider's own, so another provider's number is
+simply not found (404) and nothing of it is loaded. Projects go through the portal's scope
+(``kmop.projects.provider_selectors.ProviderScope``: the provider's registration ids, then
+``registration_id = ANY(...)`` on the projects' provider index), the whole provider (a token is never limited
+to departments).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from django.db.models import QuerySet
 from kmop.idm.models import Organisation
 from kmop.projects import selectors as project_selectors
 from kmop.projects.models import Project, ProjectReport, ProjectStatusChange
+from kmop.projects.provider_selectors import ProviderScope
 from kmop.providers import selectors as provider_selectors
 from kmop.providers.models import Provider, Registration, RegistrationEvent
 
@@ -65,8 +69,11 @@ class ProjectFilters:
 def provider_projects(provider: Provider, filters: ProjectFilters | None = None) -> QuerySet[Project]:
     """The provider's projects (through any of its registrations), newest number first (the keyset)."""
     f = filters or ProjectFilters()
+    ids = ProviderScope(provider_id=provider.pk).registration_ids()
+    if not ids:
+        return Project.objects.none()
     qs = (
-        Project.objects.filter(registration__provider=provider)
+        Project.objects.filter(registration_id__in=ids)
         .select_related("organisation", "registration__provider", "registration__department__department")
         .order_by("-number")
     )
@@ -93,13 +100,16 @@ def provider_projects(provider: Provider, filters: ProjectFilters | None = None)
     if f.status:
         qs = qs.filter(status=f.status)
     if f.registration:
-        qs = qs.filter(registration__number=provider_selectors.normalise_registration_number(f.registration))
+        number = provider_selectors.normalise_registration_number(f.registration)
+        qs = qs.filter(
+            registration_id__in=Registration.objects.filter(pk__in=ids, number=number).values("pk")
+        )
     return qs
 
 
 def provider_project(provider: Provider, number: str) -> Project | None:
     """One of the provider's projects by its number; None for another provider's or an unknown number."""
-    return provider_projects(provider).filter(number=(number or "").strip().upper()[:13]).first()
+    return provider_projects(provider).filter(number=(number or "").strip().upper()[:20]).first()
 
 
 @dataclass(frozen=True)
