@@ -21,8 +21,9 @@ from kmop.idm.errors import NotAllowed
 from kmop.idm.models import RightGrant
 from kmop.providers import services as provider_services
 from kmop.providers.models import Provider
+from kmop.providers.permissions import DEPARTMENTS_RIGHT
 from tests.eloket.conftest import login
-from tests.portal.conftest import JONAS, SYSTEM, actor
+from tests.portal.conftest import IBAN_2, JONAS, SOFIE, SYSTEM, A, World, actor
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +186,68 @@ def test_the_service_refuses_whoever_may_not_manage_the_provider(provider: Provi
         )
     assert not ApiToken.objects.exists()
     assert not AuditEvent.objects.filter(action="api.token.create").exists()
+
+
+def test_a_person_with_the_departments_right_only_may_not_manage_tokens(
+    client: Client, provider: Provider, world: World, app_manager: Actor
+) -> None:
+    idm_services.organisation_departments_right_set(actor=app_manager, organisation=world.a, activated=True)
+    provider_services.department_create(
+        actor=SYSTEM,
+        provider=provider,
+        code="ACADEMIE",
+        name="Leerwijs Academie",
+        contact_name="Bart",
+        contact_email="academie@leerwijs.example",
+        iban=IBAN_2,
+    )
+    idm_services.right_grant_create(
+        actor=SYSTEM,
+        work_relation=world.relation(JONAS, world.a),
+        right_code=DEPARTMENTS_RIGHT,
+        context_values=["ACADEMIE"],
+    )
+    with pytest.raises(NotAllowed):
+        services.api_token_create(
+            actor=actor(JONAS, A),
+            organisation=provider.organisation,
+            name="x",
+            validity_days=30,
+            scope="provider",
+        )
+    login(client, JONAS)
+    assert client.get("/dienstverlener/").status_code == 200  # in the portal, for its department
+    assert client.get(PAGE).status_code == 403
+    assert client.post(PAGE, {"name": "ERP", "validity_days": "90"}).status_code == 403
+    assert not ApiToken.objects.exists()
+
+
+def test_an_organisation_that_is_enterprise_and_provider_keeps_two_sets_of_keys(
+    client: Client, provider: Provider
+) -> None:
+    # Sofie is the legal representative of A: she may manage A's e-loket and A as a provider
+    enterprise_token, enterprise_secret = services.api_token_create(
+        actor=actor(SOFIE, A), organisation=provider.organisation, name="Boekhouding", validity_days=30
+    )
+    provider_token, provider_secret = services.api_token_create(
+        actor=actor(SOFIE, A),
+        organisation=provider.organisation,
+        name="Planning",
+        validity_days=30,
+        scope="provider",
+    )
+    login(client, SOFIE)
+    eloket = client.get("/e-loket/api-sleutels/").content.decode()
+    assert "Boekhouding" in eloket
+    assert "Planning" not in eloket
+    portal = client.get(PAGE).content.decode()
+    assert "Planning" in portal
+    assert "Boekhouding" not in portal
+    # neither page revokes the other's key
+    assert client.post(f"/e-loket/api-sleutels/{provider_token.pk}/intrekken/").status_code == 404
+    assert client.post(f"{PAGE}{enterprise_token.pk}/intrekken/").status_code == 404
+    assert not ApiToken.objects.filter(revoked_at__isnull=False).exists()
+    # and neither key opens the other's endpoints
+    assert _call(provider_secret) == 200
+    assert _call(enterprise_secret) == 403
+    assert _call(provider_secret, "/api/v1/enterprise/") == 403
