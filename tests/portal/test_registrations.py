@@ -102,7 +102,7 @@ def test_overview_has_the_seeds_columns_actions_and_legend(
         ("U", "Uitgesloten"),
         ("T", "Gestopt"),
     ):
-        assert f"<dt>{code}:</dt> <dd>{label}</dd>" in legend
+        assert f"<li><strong>{code}</strong>: {label}</li>" in legend
     assert 'href="/dienstverlener/"' in legend  # Terug
     assert f'href="{BASE}aanvraag/"' in html  # Klik hier voor een nieuwe registratie
 

@@ -65,6 +65,9 @@ def _styles() -> dict[str, ParagraphStyle]:
         "title": ParagraphStyle("kmop-title", parent=sheet["Title"], fontSize=16, leading=20, alignment=0),
         "heading": ParagraphStyle("kmop-heading", parent=sheet["Heading3"], spaceBefore=8),
         "body": ParagraphStyle("kmop-body", parent=sheet["BodyText"], fontSize=10, leading=14),
+        "key": ParagraphStyle(
+            "kmop-key", parent=sheet["BodyText"], fontSize=10, leading=14, fontName="Helvetica-Bold"
+        ),
         "small": ParagraphStyle("kmop-small", parent=sheet["BodyText"], fontSize=8, leading=10),
     }
 
@@ -75,7 +78,7 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 
 def _data_table(rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle]) -> Table:
     table = Table(
-        [[_p(key, styles["body"]), _p(value, styles["body"])] for key, value in rows],
+        [[_p(key, styles["key"]), _p(value, styles["body"])] for key, value in rows],
         colWidths=(55 * mm, 110 * mm),
         hAlign="LEFT",
     )
@@ -83,7 +86,6 @@ def _data_table(rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle]) 
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, "#b1b4b6"),
             ]
         )
