@@ -26,6 +26,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("backoffice:stop-requests", _("Stopzettingen")),
     NavItem("backoffice:ledger", _("Boekingen")),
     NavItem("backoffice:registrations", _("Registraties")),
+    NavItem("backoffice:providers", _("Dienstverleners")),
 )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kmop.backoffice import views, views_registrations
+from kmop.backoffice import views, views_providers, views_registrations
 
 app_name = "backoffice"
 
@@ -19,4 +19,6 @@ urlpatterns = [
         views_registrations.registration_decide_view,
         name="registration-decide",
     ),
+    path("dienstverleners/", views_providers.providers, name="providers"),
+    path("dienstverleners/<int:pk>/", views_providers.provider_detail, name="provider"),
 ]

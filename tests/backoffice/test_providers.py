@@ -1,0 +1,65 @@
+"""The back office's provider pages: search, detail, and the departments right (application manager)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from kmop.audit.models import AuditEvent
+from kmop.idm import services as idm_services
+from kmop.idm.models import Organisation, WorkRelation
+from tests.backoffice.conftest import Setting, login
+from tests.projects.conftest import AN, SYSTEM
+
+pytestmark = pytest.mark.django_db
+
+
+def _make_app_manager(setting: Setting) -> None:
+    idm_services.right_grant_create(
+        actor=SYSTEM,
+        work_relation=WorkRelation.objects.get(person__national_number=AN, organisation=setting.world.vlaio),
+        right_code="VLAIOInkomToepassingsbeheerder",
+    )
+
+
+def test_search_and_detail(staff: Client, setting: Setting) -> None:
+    provider = setting.provider
+    page = staff.get("/backoffice/dienstverleners/", {"q": provider.legal_name[:5]}).content.decode()
+    assert provider.legal_name in page
+    page = staff.get("/backoffice/dienstverleners/", {"q": provider.enterprise_number}).content.decode()
+    assert f"/backoffice/dienstverleners/{provider.pk}/" in page
+    detail = staff.get(f"/backoffice/dienstverleners/{provider.pk}/").content.decode()
+    assert "DV.O000001" in detail
+    assert "Niet geactiveerd" in detail
+    assert "Departementenrecht activeren" not in detail  # a Medewerker is no application manager
+    assert staff.get("/backoffice/dienstverleners/999999/").status_code == 404
+
+
+def test_a_medewerker_cannot_activate_the_departments_right(staff: Client, setting: Setting) -> None:
+    response = staff.post(
+        f"/backoffice/dienstverleners/{setting.provider.pk}/", {"activeren": "1", "reason": "x"}
+    )
+    assert response.status_code == 403
+    assert not Organisation.objects.get(pk=setting.provider.organisation_id).departments_right_activated
+
+
+def test_application_manager_activates_the_departments_right_with_a_reason(
+    client: Client, setting: Setting
+) -> None:
+    _make_app_manager(setting)
+    login(client, AN)
+    url = f"/backoffice/dienstverleners/{setting.provider.pk}/"
+    response = client.post(url, {"activeren": "1", "reason": ""})
+    assert response.status_code == 200
+    assert "Geef de reden van deze beslissing." in response.content.decode()
+    assert not Organisation.objects.get(pk=setting.provider.organisation_id).departments_right_activated
+    response = client.post(url, {"activeren": "1", "reason": "Kennisinstelling met faculteiten"})
+    assert response.status_code == 302
+    assert Organisation.objects.get(pk=setting.provider.organisation_id).departments_right_activated
+    event = AuditEvent.objects.filter(reason="Kennisinstelling met faculteiten").get()
+    assert event.actor.national_number == AN
+    assert "Geactiveerd op" in client.get(url).content.decode()
+
+
+def test_an_enterprise_user_cannot_see_the_provider_pages(els: Client, setting: Setting) -> None:
+    assert els.get("/backoffice/dienstverleners/").status_code == 403
