@@ -1,4 +1,5 @@
-"""``Authorization: Bearer kmop_…``: an enterprise's API token (``kmop.api.services.api_token_check``).
+"""``Authorization: Bearer kmop_…``: an enterprise's or a provider's API token
+(``kmop.api.services.api_token_check``).
 
 On success ``request.user`` is the ``ApiActor`` (the token's creator acting for the token's organisation) and
 ``request.auth`` the ``ApiToken``. A wrong, revoked or expired token, or one whose creator may no longer act
@@ -56,8 +57,11 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "type": "http",
             "scheme": "bearer",
             "description": (
-                "An API token of the enterprise (`kmop_…`), made on the e-loket's page API-sleutels. It acts "
-                "for that enterprise only, until it is revoked or expires, and only while the person who "
-                "made it may act for the enterprise."
+                "An API token (`kmop_…`) of an enterprise, made on the e-loket's page API-sleutels, or of a "
+                "provider, made on the providers' portal's page API-sleutels. An enterprise's token opens "
+                "the enterprise endpoints only, a provider's token `/api/v1/provider/` only (else 403 "
+                "`token_scope_mismatch`). It acts for its organisation only, until it is revoked or expires, "
+                "and only while the person who made it may act for the organisation (a provider's token "
+                "made with the provider's own login and password: while that password is unchanged)."
             ),
         }
