@@ -17,10 +17,17 @@ from django.db.models import QuerySet
 
 from kmop.idm.models import Organisation
 from kmop.projects import selectors as project_selectors
-from kmop.projects.models import Project, ProjectReport, ProjectStatusChange
+from kmop.projects.models import Project, ProjectReport, ProjectStatus, ProjectStatusChange
 from kmop.projects.provider_selectors import ProviderScope
 from kmop.providers import selectors as provider_selectors
 from kmop.providers.models import Provider, Registration, RegistrationEvent
+
+#: the reactions a provider may give per status (the views check it before the services judge again)
+ACTIONS_BY_STATUS: dict[str, tuple[str, ...]] = {
+    ProjectStatus.BEVESTIGD: ("cancel",),
+    ProjectStatus.LOPEND: ("stop",),
+    ProjectStatus.AFGEWERKT: ("report",),
+}
 
 
 def provider_of(organisation: Organisation) -> Provider | None:

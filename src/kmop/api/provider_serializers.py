@@ -16,7 +16,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from kmop.api.enterprise_serializers import ISO_DATE, SERVICES, STATUSES, MoneyField, read_money
-from kmop.api.provider_selectors import ProviderProjectDetail
+from kmop.api.provider_selectors import ACTIONS_BY_STATUS, ProviderProjectDetail
 from kmop.api.serializers import EnterpriseNumberField
 from kmop.projects.models import Project, ProjectReport
 from kmop.projects.report_services import MESSAGE_MAX
@@ -284,6 +284,4 @@ class ProviderProjectDetailSerializer(ProviderProjectSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, obj: Project) -> list[str]:
-        from kmop.api.provider_views import ACTIONS_BY_STATUS
-
         return list(ACTIONS_BY_STATUS.get(obj.status, ()))

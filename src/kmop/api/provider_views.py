@@ -45,6 +45,7 @@ from kmop.api.models import ApiIdempotencyKey, ApiToken, TokenScope
 from kmop.api.pagination import KeysetPagination
 from kmop.api.permissions import ActsForProvider
 from kmop.api.problems import ApiProblem, AuthenticationProblem, coded_problem_responses
+from kmop.api.provider_selectors import ACTIONS_BY_STATUS
 from kmop.api.provider_serializers import (
     ProviderCancelRequestSerializer,
     ProviderProjectDetailSerializer,
@@ -69,12 +70,6 @@ OK_JSON = (200, "application/json")
 CREATED_JSON = (201, "application/json")
 PROBLEMS = (400, 401, 403, 404, 429)
 
-#: the reactions a provider may give per status (the views check it before the services judge again)
-ACTIONS_BY_STATUS: dict[str, tuple[str, ...]] = {
-    ProjectStatus.BEVESTIGD: ("cancel",),
-    ProjectStatus.LOPEND: ("stop",),
-    ProjectStatus.AFGEWERKT: ("report",),
-}
 
 PROJECT_NUMBER = OpenApiParameter(
     "number", OpenApiTypes.STR, OpenApiParameter.PATH, description="The project number, e.g. `2025KMO000123`."
