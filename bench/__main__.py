@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import camt_import, iam, kbo_import, projects
+from bench import camt_import, iam, kbo_import, projects, search
 
 BENCHMARKS = {
     "kbo_import": kbo_import.main,
     "iam": iam.main,
     "camt_import": camt_import.main,
     "projects": projects.main,
+    "search": search.main,
 }
 
 

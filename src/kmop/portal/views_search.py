@@ -4,7 +4,8 @@ valid today are found or shown, and never their bank account."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from urllib.parse import quote
+
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from kmop.schemes.errors import SchemeError
 from kmop.schemes.services import themes_on
 
 #: providers per result page
-PER_PAGE = 20
+PER_PAGE = 10
 
 
 def _themes() -> list[str]:
@@ -51,16 +52,19 @@ def search(request: HttpRequest) -> HttpResponse:
             postcode="" if near else criteria.postcode,
             municipality="" if near else criteria.municipality,
             near=near,
-        ).only(*selectors.PUBLIC_PROVIDER_FIELDS)
-        page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("pagina"))
+        )
+        page = selectors.search_page(queryset, request.GET.get("pagina"), PER_PAGE)
         context.update(
             {
                 "searched": True,
+                # the detail links: their prefix and the search to go back to, computed once per page
+                "detail_prefix": reverse("search:search") + "dienstverlener/",
+                "back_query": quote(request.GET.urlencode(), safe=""),
                 "page": page,
                 "criteria": criteria,
                 "near": near,
                 "hits": selectors.search_hits(
-                    list(page.object_list),
+                    page.providers,
                     on=today,
                     postcode="" if near else criteria.postcode,
                     municipality="" if near else criteria.municipality,

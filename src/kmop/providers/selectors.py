@@ -206,11 +206,14 @@ def search_providers(
         if postcode.strip():
             places = places.filter(postcode=postcode.strip())
         if municipality.strip():
+            # a municipality by its postcodes (indexed); a name that is no municipality (a part of one, as
+            # "Wondelgem", or a place abroad) as written on the establishment
             codes = postcodes_of_municipality(municipality)
-            condition = Q(municipality__iexact=municipality.strip())
-            if codes:
-                condition |= Q(postcode__in=codes)
-            places = places.filter(condition)
+            places = (
+                places.filter(postcode__in=codes)
+                if codes
+                else places.filter(municipality__iexact=municipality.strip())
+            )
         qs = qs.filter(pk__in=places.values("provider_id"))
     if near is not None:
         south, north, west, east = bounding_box(near.point, near.km)
@@ -228,6 +231,62 @@ def search_providers(
             .order_by("distance", "legal_name", "enterprise_number")
         )
     return qs.order_by("legal_name", "enterprise_number")
+
+
+@dataclass
+class SearchPage:
+    """One page of a search: the providers on it (with ``distance`` when searched by distance), how many were
+    found, and the page's number and count (as Django's ``Page``)."""
+
+    providers: list[Provider]
+    count: int
+    number: int
+    per_page: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def search_page(queryset: QuerySet[Provider], number: str | int | None, per_page: int) -> SearchPage:
+    """A page of ``search_providers``' result in two statements: the ordered keys of every provider found
+    (their number is the count, without a second pass of the search as ``COUNT(*)`` would make) and the
+    public fields of the page's providers. A page number that is no number is the first page, one past the
+    end the last."""
+    near = "distance" in queryset.query.annotations
+    rows = list(queryset.values_list("pk", "distance") if near else queryset.values_list("pk", flat=True))
+    count = len(rows)
+    pages = max(1, -(-count // per_page))
+    try:
+        page = int(str(number))
+    except (TypeError, ValueError):
+        page = 1
+    page = min(max(page, 1), pages)
+    chosen = rows[(page - 1) * per_page : page * per_page]
+    ids = [row[0] for row in chosen] if near else list(chosen)
+    found = Provider.objects.only(*PUBLIC_PROVIDER_FIELDS).in_bulk(ids)
+    providers = []
+    for row in chosen:
+        provider = found[row[0] if near else row]
+        if near:
+            provider.distance = row[1]  # type: ignore[attr-defined]
+        providers.append(provider)
+    return SearchPage(providers=providers, count=count, number=page, per_page=per_page)
 
 
 @dataclass
@@ -251,6 +310,8 @@ def search_hits(
     """The registrations valid on the day and the establishments of the providers of a page, in two
     statements: the establishments that match the place (or are within the distance, nearest first, with
     their distance), else all of them (the registered office first)."""
+    if not providers:
+        return []
     ids = [p.pk for p in providers]
     registrations: dict[int, list[Registration]] = {pk: [] for pk in ids}
     for registration in (

@@ -1,0 +1,562 @@
+"""The public "Zoek een dienstverlener" on PostgreSQL at the real volume (issue 5, item 7): p95 of typical
+searches at 16 concurrent clients, against a floor measured in the same run.
+
+Data: ``--providers N`` (default 20,000, as ``kmop seed --scale 2000000`` makes) synthetic providers in their
+own database (``BENCH_SEARCH_DATABASE_URL``, default ``<bench database>_search``), written by this module with
+the providers' seed's own rules (``kmop.providers.seed_steps``: the registered office plus 0-3 other
+establishments anywhere in Belgium, opleiding for 85 % and advies for 55 %, statuses over all nine with dates
+consistent with today, 1-3 fields of expertise) but without the 2 M enterprises of the KBO and the IDM that
+the full seed needs first (33 minutes on this machine): the search reads only the providers' tables. ``COPY``
+in one transaction, deterministic; reused while it holds N providers seeded today.
+
+- **in-process**: each search through Django's test client, one at a time (median of 20), with its number of
+  statements.
+- **HTTP**: gunicorn on 127.0.0.1 (4 sync workers, the connection pool, as ``bench/projects.py``), 16 clients
+  at once, each one request at a time without pause; load generator wrk when installed (C, no GIL), else
+  Python threads. The typical searches (by name; service + postcode + distance; field of expertise;
+  municipality) mixed, then each kind alone; the floor is ``/health/`` with the same clients, alternated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+
+import psycopg
+
+from bench.common import (
+    KMOP,
+    VAR,
+    database_url,
+    ensure_database,
+    kmop_env,
+    machine_description,
+    run_measured,
+    write_report,
+)
+from bench.iam import GUNICORN_WORKERS, gunicorn_command
+from bench.iam_common import (
+    HttpClient,
+    Load,
+    QueryCounter,
+    django_setup,
+    free_port,
+    http_load,
+    http_load_wrk,
+    wait_for_server,
+    wrk_path,
+)
+
+DEFAULT_PROVIDERS = 20_000
+SEED = 1
+SEARCH = "/zoek-een-dienstverlener/"
+#: seconds of each wrk run
+SECONDS = 6.0
+ACTION = "bench.search.seed"
+
+#: the typical searches, by kind (each kind's paths are taken in turn by the clients)
+SEARCHES: dict[str, list[str]] = {
+    "name": [
+        f"{SEARCH}?naam=leer",
+        f"{SEARCH}?naam=advies",
+        f"{SEARCH}?naam=groep",
+        f"{SEARCH}?naam=digi",
+    ],
+    "service + postcode + distance": [
+        f"{SEARCH}?dienst=opleiding&plaats=9000&afstand=20",
+        f"{SEARCH}?dienst=advies&plaats=2000&afstand=15",
+        f"{SEARCH}?dienst=opleiding&plaats=3500&afstand=25",
+        f"{SEARCH}?dienst=advies&plaats=8500&afstand=10",
+    ],
+    "field of expertise": [
+        f"{SEARCH}?vakgebied=Digitalisering",
+        f"{SEARCH}?vakgebied=talen",
+        f"{SEARCH}?vakgebied=Boekhouding",
+        f"{SEARCH}?vakgebied=leiderschap&dienst=opleiding",
+    ],
+    "municipality": [
+        f"{SEARCH}?plaats=Gent",
+        f"{SEARCH}?plaats=Hasselt",
+        f"{SEARCH}?plaats=Antwerpen",
+        f"{SEARCH}?plaats=Brugge&dienst=advies",
+    ],
+}
+FLOOR = "/health/"
+
+_PREFIXES = (
+    "Leer",
+    "Advies",
+    "Kennis",
+    "Groei",
+    "Digi",
+    "Fin",
+    "Talen",
+    "Vita",
+    "Strate",
+    "Manage",
+    "Coach",
+    "Proces",
+    "Data",
+    "Veilig",
+    "Groen",
+    "Export",
+    "Lean",
+    "Cyber",
+    "Team",
+    "Future",
+)
+_SUFFIXES = (
+    "wijs",
+    "punt",
+    "huis",
+    "partners",
+    "academie",
+    "groep",
+    "lab",
+    "centrum",
+    "team",
+    "works",
+    "plus",
+    "consult",
+    "school",
+    "instituut",
+    "atelier",
+)
+_FORMS = ("BV", "NV", "VZW", "CommV", "BVBA", "")
+
+
+def search_url() -> str:
+    url = os.environ.get("BENCH_SEARCH_DATABASE_URL")
+    if url:
+        return url
+    info = psycopg.conninfo.conninfo_to_dict(database_url())
+    name = f"{info.get('dbname') or 'kmop_bench'}_search"
+    user = info.get("user") or "postgres"
+    password = f":{info['password']}" if info.get("password") else ""
+    return f"postgres://{user}{password}@{info.get('host') or '127.0.0.1'}:{info.get('port') or 5432}/{name}"
+
+
+# --- data -----------------------------------------------------------------------------------------------
+
+
+def _seeded(providers: int, today: date) -> bool:
+    from kmop.audit.models import AuditEvent
+    from kmop.providers.models import Provider
+
+    event = AuditEvent.objects.filter(action=ACTION).order_by("-id").first()
+    after = dict(event.after or {}) if event is not None else {}
+    return (
+        after.get("providers") == providers
+        and after.get("today") == today.isoformat()
+        and Provider.objects.count() == providers
+    )
+
+
+def seed(providers: int, today: date) -> dict[str, int]:
+    """Replace the providers by ``providers`` synthetic ones (see the module's docstring)."""
+    from django.db import connection, transaction
+
+    from kmop.audit.services import Actor, audit_record
+    from kmop.providers.models import (
+        NUMBER_PREFIX,
+        Provider,
+        ProviderEstablishment,
+        Registration,
+        Service,
+    )
+    from kmop.providers.seed_steps import _FIELDS, _clear, _dates, _moment, _status_of
+    from kmop.registers.geo import postcode_point
+    from kmop.registers.synthetic import read_municipalities
+    from kmop.registers.synthetic_seed import TableWriter
+
+    places = [m for m in read_municipalities() if postcode_point(m.zipcode) is not None]
+    created = _moment(today - timedelta(days=1), 8)
+    rng = random.Random(f"{SEED}:search-bench:{providers}")
+    with transaction.atomic():
+        _clear()
+        provider_rows = TableWriter(
+            Provider,
+            (
+                "id",
+                "organisation_id",
+                "legal_name",
+                "enterprise_number",
+                "legal_form",
+                "street",
+                "house_number",
+                "box",
+                "postcode",
+                "municipality",
+                "country",
+                "contact_name",
+                "contact_email",
+                "contact_phone",
+                "website",
+                "iban",
+                "bic",
+                "fields_of_expertise",
+                "presentation",
+                "is_foreign",
+                "login",
+                "password",
+                "created_at",
+                "updated_at",
+            ),
+        )
+        establishment_rows = TableWriter(
+            ProviderEstablishment,
+            (
+                "provider_id",
+                "is_registered_office",
+                "name",
+                "street",
+                "house_number",
+                "box",
+                "postcode",
+                "municipality",
+                "country",
+                "latitude",
+                "longitude",
+                "created_at",
+                "updated_at",
+            ),
+        )
+        registration_rows = TableWriter(
+            Registration,
+            (
+                "id",
+                "number",
+                "provider_id",
+                "department_id",
+                "service",
+                "basis",
+                "status",
+                "is_starter",
+                "valid_from",
+                "valid_until",
+                "requested_at",
+                "decided_at",
+                "decided_by",
+                "decision_reason",
+                "status_changed_at",
+                "version",
+            ),
+        )
+        number = 0
+        for provider_id in range(1, providers + 1):
+            name = f"{rng.choice(_PREFIXES)}{rng.choice(_SUFFIXES)} {rng.choice(_FORMS)}".strip()
+            code = f"0{500_000_000 + provider_id:09d}"
+            office = rng.choice(places)
+            fields = ", ".join(rng.sample(_FIELDS, rng.randint(1, 3)))
+            provider_rows.add(
+                (
+                    provider_id,
+                    10_000_000 + provider_id,
+                    name,
+                    code,
+                    "",
+                    "Kerkstraat",
+                    str(rng.randint(1, 200)),
+                    "",
+                    office.zipcode,
+                    office.name_nl,
+                    "BE",
+                    f"Contactpersoon {name}",
+                    f"info@provider{provider_id}.example",
+                    f"+3292{rng.randrange(100000, 999999)}",
+                    f"https://www.provider{provider_id}.example",
+                    f"BE{rng.randrange(10**13, 10**14)}",
+                    "",
+                    fields,
+                    f"{name}: {fields.lower()}.",
+                    False,
+                    code,
+                    "",
+                    created,
+                    created,
+                )
+            )
+            points = [(True, name, office)] + [
+                (False, "", rng.choice(places)) for _ in range(rng.choice((0, 0, 0, 1, 1, 2, 3)))
+            ]
+            for is_office, label, place in points:
+                point = postcode_point(place.zipcode)
+                assert point is not None
+                establishment_rows.add(
+                    (
+                        provider_id,
+                        is_office,
+                        label,
+                        "Stationsstraat",
+                        "1",
+                        "",
+                        place.zipcode,
+                        place.name_nl,
+                        "BE",
+                        point.latitude,
+                        point.longitude,
+                        created,
+                        created,
+                    )
+                )
+            for service, share in ((Service.OPLEIDING, 0.85), (Service.ADVIES, 0.55)):
+                if rng.random() >= share:
+                    continue
+                status = _status_of(rng)
+                starter = rng.random() < 0.05
+                valid_from, valid_until = _dates(status, rng, today, starter)
+                requested = (valid_from or today - timedelta(days=rng.randint(1, 60))) - timedelta(days=30)
+                decided_at = (
+                    _moment(valid_from or requested + timedelta(days=28), 14) if status != "A" else None
+                )
+                number += 1
+                registration_rows.add(
+                    (
+                        number,
+                        f"{NUMBER_PREFIX[service]}{number:06d}",
+                        provider_id,
+                        None,
+                        service,
+                        "prive",
+                        status,
+                        starter,
+                        valid_from,
+                        valid_until,
+                        _moment(requested, 10),
+                        decided_at,
+                        "bench" if decided_at else "",
+                        "",
+                        decided_at or _moment(requested, 10),
+                        1,
+                    )
+                )
+        for table in (provider_rows, establishment_rows, registration_rows):
+            table.flush()
+        counts = {
+            "providers": provider_rows.count,
+            "establishments": establishment_rows.count,
+            "registrations": registration_rows.count,
+        }
+        audit_record(
+            actor=Actor.system("bench search"),
+            action=ACTION,
+            object_type="providers.Provider",
+            object_id="*",
+            after={**counts, "today": today.isoformat()},
+            reason="bench search",
+        )
+    with connection.cursor() as cursor:
+        for model in (Provider, ProviderEstablishment, Registration):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return counts
+
+
+def population(today: date) -> dict[str, int]:
+    from kmop.providers.models import Provider, ProviderEstablishment, Registration
+    from kmop.providers.selectors import valid_on_q
+
+    return {
+        "providers": Provider.objects.count(),
+        "establishments": ProviderEstablishment.objects.count(),
+        "registrations": Registration.objects.count(),
+        "valid": Provider.objects.filter(
+            pk__in=Registration.objects.filter(valid_on_q(today)).values("provider_id")
+        ).count(),
+    }
+
+
+# --- measurements -----------------------------------------------------------------------------------------
+
+
+def in_process() -> dict[str, tuple[float, int, int]]:
+    """Per kind: (median ms, statements, results of the first search)."""
+    import re
+
+    from django.test import Client
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    out: dict[str, tuple[float, int, int]] = {}
+    for kind, paths in SEARCHES.items():
+        seconds: list[float] = []
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+        with QueryCounter() as counted:
+            response = client.get(paths[0])
+        found = re.search(r"Er werd(?:en)? ([\d.]+) dienstverlener", response.content.decode())
+        for i in range(20):
+            start = time.perf_counter()
+            client.get(paths[i % len(paths)])
+            seconds.append(time.perf_counter() - start)
+        out[kind] = (
+            statistics.median(seconds) * 1000,
+            counted.count,
+            int(found.group(1).replace(".", "")) if found else 0,
+        )
+    return out
+
+
+def http(url: str, clients: int, seconds: float, requests: int) -> dict[str, Load]:
+    port = free_port()
+    env = kmop_env(url)
+    env.update({"KMOP_DEBUG": "false", "KMOP_LOG_LEVEL": "WARNING", "KMOP_DB_POOL": "true"})
+    server = subprocess.Popen(
+        gunicorn_command(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    cookies = [f"bench={i}" for i in range(clients)]
+    mixed = [path for group in zip(*SEARCHES.values(), strict=True) for path in group]
+    loads: dict[str, Load] = {}
+    try:
+        wait_for_server(port)
+        pool = [HttpClient(port, cookie) for cookie in cookies]
+        http_load(pool, [*mixed, FLOOR], len(pool) * 4)  # warm every worker
+        if wrk_path() is not None:
+            floors, pages = [], []
+            for _ in range(2):  # alternated
+                floors.append(http_load_wrk(port, cookies, [FLOOR], seconds))
+                pages.append(http_load_wrk(port, cookies, mixed, seconds))
+            loads["floor"] = _merged(floors)
+            loads["mixed"] = _merged(pages)
+            for kind, paths in SEARCHES.items():
+                loads[kind] = http_load_wrk(port, cookies, paths, seconds / 2)
+            loads["alone"] = http_load_wrk(port, cookies[:1], mixed, seconds / 2)
+        else:
+            floor = http_load(pool, [FLOOR], requests)
+            page = http_load(pool, mixed, requests)
+            loads["floor"] = Load.of("threads", floor)
+            loads["mixed"] = Load.of("threads", page)
+            for kind, paths in SEARCHES.items():
+                loads[kind] = Load.of("threads", http_load(pool, paths, max(len(pool), requests // 2)))
+            loads["alone"] = Load.of("threads", http_load(pool[:1], mixed, max(8, requests // 8)))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        if server.returncode not in (0, -15, None) and server.stderr is not None:
+            sys.stderr.write(server.stderr.read()[-2000:])
+    return loads
+
+
+def _merged(loads: list[Load]) -> Load:
+    total = sum(load.requests for load in loads) or 1
+    return Load(
+        loads[0].tool,
+        total,
+        sum(load.rate for load in loads) / len(loads),
+        sum(load.median_ms * load.requests for load in loads) / total,
+        sum(load.p95_ms * load.requests for load in loads) / total,
+    )
+
+
+# --- report -----------------------------------------------------------------------------------------------
+
+
+def ms(value: float) -> str:
+    return f"{value:.1f} ms" if value < 10 else f"{value:,.0f} ms"
+
+
+def machine() -> str:
+    saved = os.environ.get("BENCH_DATABASE_URL")
+    os.environ["BENCH_DATABASE_URL"] = search_url()
+    try:
+        return machine_description()
+    finally:
+        if saved is None:
+            os.environ.pop("BENCH_DATABASE_URL", None)
+        else:
+            os.environ["BENCH_DATABASE_URL"] = saved
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--providers", type=int, default=int(os.environ.get("BENCH_SEARCH_PROVIDERS", DEFAULT_PROVIDERS))
+    )
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=SECONDS, help="seconds of each wrk run")
+    parser.add_argument("--requests", type=int, default=640, help="requests per measurement without wrk")
+    args = parser.parse_args(argv)
+    url = search_url()
+    ensure_database(url)
+    env = kmop_env(url)
+    env["KMOP_LOG_LEVEL"] = "WARNING"
+    migrated = run_measured([KMOP, "migrate", "--no-input", "-v0"], env)
+    os.environ["KMOP_DB_POOL"] = "false"
+    django_setup(url, str(VAR))
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    if _seeded(args.providers, today):
+        how = "reused"
+    else:
+        start = time.perf_counter()
+        seed(args.providers, today)
+        how = f"written in {time.perf_counter() - start:.1f} s"
+    counts = population(today)
+    local = in_process()
+    loads = http(url, args.clients, args.seconds, args.requests)
+    floor, mixed = loads["floor"], loads["mixed"]
+    lines = [
+        f"## Zoek een dienstverlener ({counts['providers']:,} providers)",
+        "",
+        f"Machine: {machine()}",
+        "",
+        f"Data: {counts['providers']:,} providers ({how}; migrate {migrated.seconds:.0f} s), "
+        f"{counts['establishments']:,} establishments, {counts['registrations']:,} registrations; "
+        f"{counts['valid']:,} providers with a registration valid today.",
+        "",
+        "In-process (Django's test client, one at a time, median of 20):",
+        "",
+        "| search | median | statements | found |",
+        "|---|---:|---:|---:|",
+    ]
+    for kind, (median, statements, found) in local.items():
+        lines.append(
+            f"| {kind} (`{SEARCHES[kind][0].removeprefix(SEARCH)}`) | {ms(median)} | {statements} | "
+            f"{found:,} |"
+        )
+    lines += [
+        "",
+        f"HTTP: gunicorn on 127.0.0.1 ({GUNICORN_WORKERS} sync workers), {args.clients} clients at once, "
+        f"each one request at a time without pause, load generator: {mixed.tool}"
+        + (
+            f" ({args.seconds:g} s runs, the floor and the mix alternated twice)"
+            if mixed.tool == "wrk"
+            else ""
+        )
+        + "; the floor `/health/` with the same clients.",
+        "",
+        "| measurement | requests | requests/s | median | p95 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    rows = [("floor: `/health/`", floor), ("the four kinds mixed", mixed)]
+    rows += [(kind, loads[kind]) for kind in SEARCHES]
+    rows.append(("one client alone, mixed", loads["alone"]))
+    for title, load in rows:
+        lines.append(
+            f"| {title} | {load.requests:,} | {load.rate:,.0f} | {ms(load.median_ms)} | {ms(load.p95_ms)} |"
+        )
+    lines += [
+        "",
+        f"- p95 at {args.clients} concurrent clients, typical searches mixed: **{ms(mixed.p95_ms)}** "
+        f"(target < 50 ms); **{mixed.p95_ms / floor.p95_ms:.1f}×** the floor's p95 ({ms(floor.p95_ms)})",
+        f"- one client alone: p95 {ms(loads['alone'].p95_ms)}",
+        "",
+    ]
+    report = "\n".join(lines)
+    write_report("search", report + "\n")
+    return report
+
+
+if __name__ == "__main__":
+    print(main())
