@@ -630,3 +630,16 @@ def test_a_person_with_the_departments_right_sees_only_its_departments_projects(
     csv_body = b"".join(client.get(URL + "export/csv/").streaming_content).decode()
     assert of_department.number in csv_body
     assert office.number not in csv_body
+
+
+def test_the_count_stops_at_the_cap(portal: Client, setting: Setting, monkeypatch) -> None:
+    monkeypatch.setattr(provider_selectors, "COUNT_CAP", 30)
+    for i in range(1, 36):
+        make_project(setting.training, setting.enterprise, day=date(2025, 1, 1), number=f"2025KMO{i:06d}")
+    first = portal.get(URL, {"sorteer": "nummer"})
+    text = first.content.decode()
+    assert "Er werden meer dan 30 (waarvan 25 getoond) projecten gevonden." in text
+    assert 'id="projects-capped"' in text
+    second = portal.get(URL, {"sorteer": "nummer", "pagina": "2"})
+    assert rows(second) == [f"2025KMO{i:06d}" for i in range(26, 36)]
+    assert 'rel="next"' not in second.content.decode()

@@ -31,10 +31,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kmop.idm.models import Organisation
 from kmop.projects.models import Project, ProjectStatus
 from kmop.providers.models import Registration, Service
 
@@ -242,10 +245,12 @@ class ProjectFilters:
             q &= Q(number__icontains=re.sub(r"\s", "", self.number))
         if self.enterprise:
             digits = re.sub(r"[\s.]", "", self.enterprise)
-            match = Q(organisation__name__icontains=self.enterprise)
+            # a semi-join on the enterprises (not a join): a page of the provider's rows checks each row's
+            # enterprise in the hashed set and stops after a page
+            match = Q(name__icontains=self.enterprise)
             if digits.isdigit():
-                match |= Q(organisation__code__startswith=digits.zfill(10) if len(digits) >= 9 else digits)
-            q &= match
+                match |= Q(code__startswith=digits.zfill(10) if len(digits) >= 9 else digits)
+            q &= Q(organisation_id__in=Organisation.objects.filter(match).values("pk"))
         if self.date and (period := parse_date_filter(self.date)):
             q &= Q(application_date__gte=period[0], application_date__lt=period[1])
         if self.amount and (span := parse_amount_filter(self.amount)):
@@ -261,6 +266,17 @@ class ProjectFilters:
         descending = self.sort.startswith("-")
         fields = SORTS.get(key, SORTS["datum"])
         return [F(name).desc() if descending else F(name).asc() for name in fields]
+
+    def branch_ordering(self) -> list[Any]:
+        """``ordering`` for one registration's rows: the project number as ``UPPER(number)`` (the same order:
+        digits and capitals), so that PostgreSQL sorts the registration's rows rather than walking the unique
+        index of all numbers in the hope of meeting them early."""
+        return [
+            (Upper(e.expression.name).desc() if e.descending else Upper(e.expression.name).asc())
+            if e.expression.name == "number"
+            else e
+            for e in self.ordering()
+        ]
 
 
 # --- reads --------------------------------------------------------------------------------------------------
@@ -295,10 +311,12 @@ class OverviewRow:
 @dataclass(frozen=True)
 class OverviewPage:
     rows: list[OverviewRow]
-    #: the projects that meet the filters (in the period)
+    #: the projects that meet the filters (in the period), counted up to ``COUNT_CAP`` (then ``capped``)
     count: int
     number: int
     per_page: int
+    capped: bool = False
+    has_next: bool = False
 
     @property
     def shown(self) -> int:
@@ -311,10 +329,6 @@ class OverviewPage:
     @property
     def has_previous(self) -> bool:
         return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
 
     @property
     def first_index(self) -> int:
@@ -334,19 +348,79 @@ ROW_FIELDS = (
     "service",
     "status",
 )
+#: the page's own columns (all in ``projects_provider_list_idx``); the enterprises' names are read after
+PAGE_FIELDS = ("number", "organisation_id", "application_date", "amount", "service", "status")
+#: the count stops here ("meer dan 10.000"): counting costs a walk over every matching row
+COUNT_CAP = 10_000
+#: the deepest page (offset pagination): beyond it, narrow the filter or export
+MAX_PAGE = COUNT_CAP // PER_PAGE
+
+
+def _page_query(ids: list[int], filters: ProjectFilters, stop: int) -> QuerySet[Project]:
+    """The first ``stop`` rows of the list in its order. Per registration one ordered, limited branch, the
+    branches merged (``UNION ALL``): each branch stops after ``stop`` rows of its registration's index range
+    instead of the whole provider being sorted."""
+    ordering = filters.ordering()
+    branch_ordering = filters.branch_ordering()
+    condition = filters.condition()
+    sort_on_name = filters.sort.lstrip("-") == "onderneming"
+    fields = (*PAGE_FIELDS, "organisation__name") if sort_on_name else PAGE_FIELDS
+
+    def branch(registration_id: int) -> QuerySet[Project]:
+        return (
+            Project.objects.filter(Q(registration_id=registration_id) & condition)
+            .order_by(*branch_ordering)
+            .values_list(*fields)[:stop]
+        )
+
+    if len(ids) == 1:
+        return branch(ids[0])
+    if not connection.features.supports_slicing_ordering_in_compound:  # SQLite: one plain query
+        return (
+            Project.objects.filter(Q(registration_id__in=ids) & condition)
+            .order_by(*ordering)
+            .values_list(*fields)[:stop]
+        )
+    first, *rest = (branch(i) for i in ids)
+    merged_order = [
+        f"-{e.expression.name}" if e.descending else e.expression.name
+        for e in ordering
+        if e.expression.name in fields
+    ]
+    return first.union(*rest, all=True).order_by(*merged_order)[:stop]
 
 
 def overview_page(
     scope: ProviderScope, filters: ProjectFilters, page: int = 1, per_page: int = PER_PAGE
 ) -> OverviewPage:
-    """One page of the overview: two statements (the count, the page with the enterprises' names)."""
-    projects = provider_projects(scope, filters)
-    count = projects.count()
+    """One page of the overview in three short statements: the capped count, the page's rows and the names of
+    their enterprises."""
+    ids = scope.registration_ids()
+    if not ids:
+        return OverviewPage(rows=[], count=0, number=1, per_page=per_page)
+    matching = Project.objects.filter(Q(registration_id__in=ids) & filters.condition())
+    count = matching.order_by()[: COUNT_CAP + 1].count()
+    capped = count > COUNT_CAP
+    count = min(count, COUNT_CAP)
     num_pages = max(1, -(-count // per_page))
     number = min(max(1, page), num_pages)
     start = (number - 1) * per_page
-    rows = [OverviewRow(*row) for row in projects.values_list(*ROW_FIELDS)[start : start + per_page]]
-    return OverviewPage(rows=rows, count=count, number=number, per_page=per_page)
+    found = list(_page_query(ids, filters, start + per_page + 1))[start:]
+    has_next = len(found) > per_page and number < num_pages
+    found = found[:per_page]
+    enterprises = {
+        pk: (name, code)
+        for pk, name, code in Organisation.objects.filter(pk__in={row[1] for row in found}).values_list(
+            "pk", "name", "code"
+        )
+    }
+    rows = [
+        OverviewRow(number, *enterprises.get(org, ("", "")), day, amount, service, status)
+        for number, org, day, amount, service, status, *_rest in found
+    ]
+    return OverviewPage(
+        rows=rows, count=count, number=number, per_page=per_page, capped=capped, has_next=has_next
+    )
 
 
 def export_rows(
