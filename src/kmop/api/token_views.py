@@ -1,8 +1,10 @@
 """The e-loket's page of API tokens (``/e-loket/api-sleutels/``): a person acting for an enterprise makes a
 token for the enterprise's own software (the secret shown once), sees the tokens and revokes them.
 
-Only whoever may act on the enterprise's projects (``kmop.api.services.can_manage_api_tokens``); a token of
-another organisation is a 404. Works without JavaScript: plain forms, a confirmation page before revoking.
+Only whoever may act on the enterprise's projects (``kmop.api.services.can_manage_api_tokens``); only tokens
+of scope ``enterprise`` are listed (an organisation that is also a provider manages its provider tokens on the
+portal's page, ``kmop.portal.views_api``); a token of another organisation or scope is a 404. Works without
+JavaScript: plain forms, a confirmation page before revoking.
 """
 
 from __future__ import annotations
