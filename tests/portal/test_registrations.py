@@ -432,6 +432,17 @@ def test_a_departments_person_sees_and_requests_only_for_their_departments(
     assert response["Location"] == SERVICE
     assert "Academie" in page(client, SERVICE)
     assert Registration.objects.count() == 3
+    # "Bevestig": the department's own registration, requested by the department's person
+    assert client.post(SERVICE, {"service": "advies"})["Location"] == BASIS
+    response = client.post(BASIS, {"basis": "prive"})
+    made = Registration.objects.get(department=department_person["academy"], service="advies")
+    assert response["Location"] == f"{BASE}{made.number}/verklaring-op-eer/"
+    assert made.status == "A"
+    # and may ask to renew it once expired, not the office's or another department's registrations
+    Registration.objects.filter(pk=own.pk).update(status="L", valid_from=date(2019, 1, 1), valid_until=TODAY)
+    assert client.post(f"{BASE}{own.number}/hernieuwen/").status_code in (200, 302)
+    own.refresh_from_db()
+    assert own.status == "L/H"
 
 
 # --- the certificate -------------------------------------------------------------------------------------

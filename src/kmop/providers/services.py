@@ -217,6 +217,15 @@ def _require_department(actor: Actor, department: ProviderDepartment) -> None:
         )
 
 
+def _require_holder(actor: Actor, registration: Registration) -> None:
+    """A registration's holder acts on it: the registered office, or for a department's registration also the
+    department's own people."""
+    if registration.department_id is not None and registration.department is not None:
+        _require_department(actor, registration.department)
+    else:
+        _require_provider(actor, registration.provider.organisation)
+
+
 def _require_staff(actor: Actor) -> None:
     number = _acting_number(actor)
     if number is None:
@@ -1065,7 +1074,12 @@ def registration_request(
     provider = (
         Provider.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=provider.pk)
     )
-    _require_provider(actor, provider.organisation)
+    if department is not None and department.provider_id != provider.pk:
+        raise NotAllowed(_("Dit departement hoort niet bij %(provider)s."), provider=provider.legal_name)
+    if department is not None:  # the registered office, or the department's own people (departments right)
+        _require_department(actor, department)
+    else:
+        _require_provider(actor, provider.organisation)
     if service not in Service.values:
         raise ProviderError(_("Kies de dienst: opleiding of advies."), field="service", code="service")
     if basis not in Basis.values:
@@ -1078,8 +1092,6 @@ def registration_request(
             basis=Basis(basis).label,
             service=Service(service).label.lower(),
         )
-    if department is not None and department.provider_id != provider.pk:
-        raise NotAllowed(_("Dit departement hoort niet bij %(provider)s."), provider=provider.legal_name)
     existing = _open_registration(provider, department, service)
     if existing is not None:
         raise _open_registration_refusal(existing)
@@ -1181,7 +1193,7 @@ def _not_allowed(registration: Registration, action_label: object) -> Transition
 def registration_extend(*, actor: Actor, registration: Registration, reason: str = "") -> Registration:
     """ "verlengen": a G registration asks for an extension before its expiry date (→ G/V)."""
     registration = _lock_registration(registration)
-    _require_provider(actor, registration.provider.organisation)
+    _require_holder(actor, registration)
     if registration.status != S.APPROVED:
         raise _not_allowed(registration, _("Verlengen"))
     if registration.valid_until is not None and registration.valid_until <= _today():
@@ -1197,7 +1209,7 @@ def registration_extend(*, actor: Actor, registration: Registration, reason: str
 def registration_renew(*, actor: Actor, registration: Registration, reason: str = "") -> Registration:
     """ "hernieuwen": an expired (L) registration asks for a renewal (→ L/H)."""
     registration = _lock_registration(registration)
-    _require_provider(actor, registration.provider.organisation)
+    _require_holder(actor, registration)
     if registration.status != S.EXPIRED:
         raise _not_allowed(registration, _("Hernieuwen"))
     return _change(actor, registration, "renew", S.RENEWAL_REQUESTED, reason)
