@@ -116,7 +116,7 @@ class SearchForm(StyledForm):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         place = data.get("plaats", "")
         km = data.get("afstand")
         if km is not None and "plaats" not in self.errors:

@@ -86,8 +86,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     criteria = QueryDict(request.GET.get("terug", "")).copy()
     kept = QueryDict(mutable=True)
     for name in (*SearchForm.base_fields, "pagina"):
-        if criteria.get(name):
-            kept[name] = criteria.get(name)
+        value = criteria.get(name)
+        if value:
+            kept[name] = value
     back = reverse("search:search") + (f"?{kept.urlencode()}" if kept else "")
     return render(request, "portal/search/detail.html", {"provider": provider, "hit": hit, "back": back})
 

@@ -269,7 +269,11 @@ def search_page(queryset: QuerySet[Provider], number: str | int | None, per_page
     public fields of the page's providers. A page number that is no number is the first page, one past the
     end the last."""
     near = "distance" in queryset.query.annotations
-    rows = list(queryset.values_list("pk", "distance") if near else queryset.values_list("pk", flat=True))
+    rows = list(
+        queryset.values_list("pk", "distance")  # type: ignore[misc]  # the annotation of search_providers
+        if near
+        else queryset.values_list("pk", flat=True)
+    )
     count = len(rows)
     pages = max(1, -(-count // per_page))
     try:
