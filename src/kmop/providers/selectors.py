@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Min, Q, QuerySet
 
@@ -19,6 +20,7 @@ from kmop.providers.models import (
     ProviderEstablishment,
     Registration,
     RegistrationEvent,
+    Service,
 )
 from kmop.registers.geo import (
     Point,
@@ -293,13 +295,47 @@ def search_page(queryset: QuerySet[Provider], number: str | int | None, per_page
     return SearchPage(providers=providers, count=count, number=page, per_page=per_page)
 
 
+@dataclass(frozen=True)
+class PublicRegistration:
+    """A registration as the public pages show it: the service, the number and the vervaldag, and the
+    department it belongs to (empty: the registered office)."""
+
+    service: str
+    service_label: str
+    number: str
+    valid_until: date
+    department: str
+
+
+@dataclass(frozen=True)
+class PublicEstablishment:
+    """An establishment as the public pages show it, with its distance (km) when searched by distance."""
+
+    street: str
+    house_number: str
+    box: str
+    postcode: str
+    municipality: str
+    name: str
+    is_registered_office: bool
+    km: float | None = None
+
+    @property
+    def street_line(self) -> str:
+        return " ".join(p for p in (self.street, self.house_number, self.box) if p)
+
+    @property
+    def municipality_line(self) -> str:
+        return f"{self.postcode} {self.municipality}".strip()
+
+
 @dataclass
 class SearchHit:
     """One provider of a result page, with what the public may see of it."""
 
     provider: Provider
-    registrations: list[Registration]
-    establishments: list[tuple[ProviderEstablishment, float | None]]
+    registrations: list[PublicRegistration]
+    establishments: list[PublicEstablishment]
     distance: float | None = None
 
 
@@ -312,40 +348,58 @@ def search_hits(
     near: Near | None = None,
 ) -> list[SearchHit]:
     """The registrations valid on the day and the establishments of the providers of a page, in two
-    statements: the establishments that match the place (or are within the distance, nearest first, with
-    their distance), else all of them (the registered office first)."""
+    statements of plain values (no model instances: this is most of a result page's work): the
+    establishments that match the place (or are within the distance, nearest first, with their distance),
+    else all of them (the registered office first)."""
     if not providers:
         return []
     ids = [p.pk for p in providers]
-    registrations: dict[int, list[Registration]] = {pk: [] for pk in ids}
-    for registration in (
+    labels = {str(value): str(label) for value, label in Service.choices}
+    registrations: dict[int, list[PublicRegistration]] = {pk: [] for pk in ids}
+    for provider_id, service, number, valid_until, department in (
         Registration.objects.filter(valid_on_q(on), provider_id__in=ids)
-        .select_related("department__department")
         .order_by("service", "department_id", "number")
+        .values_list("provider_id", "service", "number", "valid_until", "department__department__name")
     ):
-        registrations[registration.provider_id].append(registration)
-    places: dict[int, list[ProviderEstablishment]] = {pk: [] for pk in ids}
-    for establishment in ProviderEstablishment.objects.filter(provider_id__in=ids).order_by(
-        "-is_registered_office", "postcode", "id"
+        registrations[provider_id].append(
+            PublicRegistration(service, labels.get(service, service), number, valid_until, department or "")
+        )
+    places: dict[int, list[tuple[Any, ...]]] = {pk: [] for pk in ids}
+    for row in (
+        ProviderEstablishment.objects.filter(provider_id__in=ids)
+        .order_by("-is_registered_office", "postcode", "id")
+        .values_list(
+            "provider_id",
+            "street",
+            "house_number",
+            "box",
+            "postcode",
+            "municipality",
+            "name",
+            "is_registered_office",
+            "latitude",
+            "longitude",
+        )
     ):
-        places[establishment.provider_id].append(establishment)
-    codes = set(postcodes_of_municipality(municipality)) if municipality.strip() else set()
+        places[row[0]].append(row)
+    place_postcode, place_name = postcode.strip(), municipality.strip()
+    codes = set(postcodes_of_municipality(place_name)) if place_name else set()
     hits = []
     for provider in providers:
-        rows: list[tuple[ProviderEstablishment, float | None]] = []
-        for establishment in places[provider.pk]:
+        rows: list[PublicEstablishment] = []
+        for _pid, street, number, box, code, name, label, office, latitude, longitude in places[provider.pk]:
             far: float | None = None
             if near is not None:
-                if establishment.latitude is None or establishment.longitude is None:
+                if latitude is None or longitude is None:
                     continue
-                far = distance_km(near.point, Point(establishment.latitude, establishment.longitude))
+                far = distance_km(near.point, Point(latitude, longitude))
                 if far > near.km:
                     continue
-            elif not _at_place(establishment, postcode.strip(), municipality.strip(), codes):
+            elif not _at_place(code, name, place_postcode, place_name, codes):
                 continue
-            rows.append((establishment, far))
+            rows.append(PublicEstablishment(street, number, box, code, name, label, office, far))
         if near is not None:
-            rows.sort(key=lambda row: row[1] if row[1] is not None else 0.0)
+            rows.sort(key=lambda row: row.km if row.km is not None else 0.0)
         hits.append(
             SearchHit(
                 provider=provider,
@@ -358,13 +412,12 @@ def search_hits(
 
 
 def _at_place(
-    establishment: ProviderEstablishment, postcode: str, municipality: str, codes: set[str]
+    postcode: str, municipality: str, place_postcode: str, place_name: str, codes: set[str]
 ) -> bool:
-    if postcode and establishment.postcode != postcode:
+    """Whether an establishment is at the place searched for (as ``search_providers`` finds it)."""
+    if place_postcode and postcode != place_postcode:
         return False
-    return not municipality or (
-        establishment.postcode in codes or establishment.municipality.casefold() == municipality.casefold()
-    )
+    return not place_name or postcode in codes or municipality.casefold() == place_name.casefold()
 
 
 def public_provider(pk: int, on: date) -> Provider | None:
