@@ -303,7 +303,7 @@ class PublicRegistration:
     service: str
     service_label: str
     number: str
-    valid_until: date
+    valid_until: date | None  # never empty for a valid registration (a CHECK constraint)
     department: str
 
 
