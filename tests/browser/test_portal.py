@@ -19,7 +19,7 @@ from django.core import mail
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from kmop.idm import services as idm_services
-from kmop.providers.models import Provider
+from kmop.providers.models import REGISTRATION_SEQUENCE, NumberSequence, Provider, Registration
 from kmop.registers.models import Address, Denomination
 from kmop.schemes import services as scheme_services
 from tests.idm.conftest import SYSTEM, make_enterprise
@@ -54,6 +54,8 @@ def portal_world(transactional_db: None, settings, tmp_path: Path) -> Iterator[N
     idm_services.right_grant_create(
         actor=SYSTEM, work_relation=relation, right_code="VLAIOInkomGebruiker", context_values=["Medewerker"]
     )
+    # the world's DV.O000001 was made with its number; the sequence (flushed with the test database) follows
+    NumberSequence.objects.update_or_create(name=REGISTRATION_SEQUENCE, defaults={"last_value": 1})
     make_enterprise(OPLEIDINGSHUIS)
     Denomination.objects.create(
         entity_number=OPLEIDINGSHUIS, language="2", type_of_denomination="001", denomination="Opleidingshuis"
@@ -171,3 +173,64 @@ def test_sign_up_login_and_organisation_pages(page: Page, page_errors, portal_wo
     page.get_by_role("link", name="Login en paswoord wijzigen").click()
     expect(page.locator("#current-login")).to_contain_text(login)
     check_page(page, "portal-credentials", page_errors)
+
+
+def staff_log_in(page: Page) -> None:
+    page.goto("/aanmelden/simulator/eid/")
+    page.get_by_role("button", name="Aanmelden als An Wouters").click()
+    expect(page.locator(".site-header__login")).to_contain_text("VLAIO")
+
+
+def test_sign_up_registration_approval_certificate(page: Page, page_errors, portal_world, new_page) -> None:
+    login, password = sign_up(page, page_errors)
+    log_in(page, login, password)
+    page.get_by_role("link", name="Registraties beheren").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Registraties: overzicht")
+    check_page(page, "portal-registrations-empty", page_errors)
+    page.get_by_role("link", name="Klik hier voor een nieuwe registratie").click()
+    page.get_by_label("Maatschappelijke zetel").check()
+    check_page(page, "portal-registration-step-1", page_errors)
+    page.get_by_role("button", name="Verder").click()
+    page.get_by_label("Opleiding").check()
+    check_page(page, "portal-registration-step-2", page_errors)
+    page.get_by_role("button", name="Verder").click()
+    page.get_by_label("private dienstverlener").check()
+    check_page(page, "portal-registration-step-3", page_errors)
+    page.get_by_role("button", name="Bevestig").click()
+    expect(
+        page.get_by_text("Uw aanvraag tot registratie voor de dienst Opleiding werd goed ontvangen.")
+    ).to_be_visible()
+    check_page(page, "portal-registration-declaration", page_errors)
+    registration = Registration.objects.get(provider__enterprise_number=OPLEIDINGSHUIS)
+    assert registration.status == "A"
+    page.get_by_role("link", name="OK").click()
+    row = page.locator(f"#registration-{registration.number.replace('.', '\\.')}")
+    expect(row).to_contain_text("A")
+    check_page(page, "portal-registrations", page_errors)
+
+    # An (VLAIO staff, eID) approves the request in the back office
+    staff = new_page()
+    staff_log_in(staff)
+    staff.goto("/backoffice/registraties/")
+    expect(staff.locator("#pending-registrations")).to_contain_text(registration.number)
+    check_page(staff, "backoffice-registrations", page_errors)
+    staff.get_by_role("link", name=f"Beslissen over registratie {registration.number}").click()
+    check_page(staff, "backoffice-registration-decide", page_errors)
+    mail.outbox.clear()
+    staff.get_by_role("button", name="Goedkeuren").click()
+    expect(staff.locator("#no-pending-registrations")).to_be_visible()
+    registration.refresh_from_db()
+    assert registration.status == "G"
+    (certificate,) = [m for m in mail.outbox if m.to == ["info@opleidingshuis.example"]]
+    (attachment,) = certificate.attachments
+    assert attachment[2] == "application/pdf"
+    assert attachment[1].startswith(b"%PDF")
+
+    # the provider sees G with its vervaldag, and downloads the certificate again
+    page.reload()
+    expect(row).to_contain_text("G")
+    expect(row).to_contain_text(registration.valid_until.strftime("%d/%m/%Y"))
+    row.get_by_role("link", name="detail").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="certificaat", exact=False).first.click()
+    assert download.value.suggested_filename.endswith(".pdf")
