@@ -227,12 +227,38 @@ class Project(models.Model):
             models.Index(fields=["organisation", "-application_date"], name="projects_org_date_idx"),
             models.Index(fields=["status", "deposit_deadline"], name="projects_status_deadline_idx"),
             models.Index(fields=["status", "application_date"], name="projects_status_date_idx"),
-            # the providers' overview (``provider_selectors``): a provider's projects by registration and
-            # application date, carrying the list's columns so the count and a page are index-only scans
+            # the providers' overview (``provider_selectors``): per registration, one index per sort of the
+            # list (date, amount, number, status; the number breaks ties) whose trailing keys carry the
+            # list's other columns (keys, not INCLUDE: SQLite has no non-key columns), so that a page is an
+            # ordered index-only scan that stops after the page and the count an index-only scan; the
+            # service needs none (a registration has one service)
             models.Index(
-                fields=["registration", "application_date"],
-                include=["number", "amount", "service", "status", "organisation"],
-                name="projects_provider_list_idx",
+                fields=[
+                    *("registration", "application_date", "number"),
+                    *("amount", "status", "service", "organisation"),
+                ],
+                name="projects_provider_date_idx",
+            ),
+            models.Index(
+                fields=[
+                    *("registration", "amount", "number"),
+                    *("application_date", "status", "service", "organisation"),
+                ],
+                name="projects_provider_amount_idx",
+            ),
+            models.Index(
+                fields=[
+                    *("registration", "number"),
+                    *("application_date", "amount", "status", "service", "organisation"),
+                ],
+                name="projects_provider_number_idx",
+            ),
+            models.Index(
+                fields=[
+                    *("registration", "status", "number"),
+                    *("application_date", "amount", "service", "organisation"),
+                ],
+                name="projects_provider_status_idx",
             ),
         ]
         constraints = [

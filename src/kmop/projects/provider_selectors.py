@@ -29,11 +29,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,6 +78,8 @@ EXPORT_COLUMNS = (
 )
 #: the longest text accepted in a filter field
 FILTER_MAX = 100
+#: the enterprise filter's matches given to the query as a list up to this many (else a semi-join)
+ENTERPRISE_IDS_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -245,12 +246,15 @@ class ProjectFilters:
             q &= Q(number__icontains=re.sub(r"\s", "", self.number))
         if self.enterprise:
             digits = re.sub(r"[\s.]", "", self.enterprise)
-            # a semi-join on the enterprises (not a join): a page of the provider's rows checks each row's
-            # enterprise in the hashed set and stops after a page
             match = Q(name__icontains=self.enterprise)
             if digits.isdigit():
                 match |= Q(code__startswith=digits.zfill(10) if len(digits) >= 9 else digits)
-            q &= Q(organisation_id__in=Organisation.objects.filter(match).values("pk"))
+            enterprises = Organisation.objects.filter(match).values("pk")
+            ids = self._enterprise_ids(enterprises)
+            # the matching enterprises read first (the name's trigram index) and given as a list: PostgreSQL
+            # checks each of the provider's rows in that hashed list and a page stops early; too many → a
+            # semi-join
+            q &= Q(organisation_id__in=enterprises if ids is None else ids)
         if self.date and (period := parse_date_filter(self.date)):
             q &= Q(application_date__gte=period[0], application_date__lt=period[1])
         if self.amount and (span := parse_amount_filter(self.amount)):
@@ -261,6 +265,15 @@ class ProjectFilters:
             q &= Q(status=self.status)
         return q
 
+    def _enterprise_ids(self, enterprises: QuerySet[Any, Any]) -> list[int] | None:
+        """The ids of the enterprises the filter matches, read once per filters object (up to
+        ``ENTERPRISE_IDS_MAX``; None beyond)."""
+        cache = self.__dict__.setdefault("_enterprise_cache", {})
+        if "ids" not in cache:
+            ids = [row["pk"] for row in enterprises[: ENTERPRISE_IDS_MAX + 1]]
+            cache["ids"] = ids if len(ids) <= ENTERPRISE_IDS_MAX else None
+        return cast("list[int] | None", cache["ids"])
+
     def ordering(self) -> list[Any]:
         key = self.sort.lstrip("-")
         descending = self.sort.startswith("-")
@@ -268,15 +281,9 @@ class ProjectFilters:
         return [F(name).desc() if descending else F(name).asc() for name in fields]
 
     def branch_ordering(self) -> list[Any]:
-        """``ordering`` for one registration's rows: the project number as ``UPPER(number)`` (the same order:
-        digits and capitals), so that PostgreSQL sorts the registration's rows rather than walking the unique
-        index of all numbers in the hope of meeting them early."""
-        return [
-            (Upper(e.expression.name).desc() if e.descending else Upper(e.expression.name).asc())
-            if e.expression.name == "number"
-            else e
-            for e in self.ordering()
-        ]
+        """``ordering`` for one registration's rows: the service is the registration's, so sorting on it is
+        sorting on the number (which an index of the registration's rows gives in order)."""
+        return [e for e in self.ordering() if e.expression.name != "service"]
 
 
 # --- reads --------------------------------------------------------------------------------------------------
@@ -356,7 +363,7 @@ COUNT_CAP = 10_000
 MAX_PAGE = COUNT_CAP // PER_PAGE
 
 
-def _page_query(ids: list[int], filters: ProjectFilters, stop: int) -> QuerySet[Project]:
+def _page_query(ids: list[int], filters: ProjectFilters, stop: int) -> QuerySet[Any, tuple[Any, ...]]:
     """The first ``stop`` rows of the list in its order. Per registration one ordered, limited branch, the
     branches merged (``UNION ALL``): each branch stops after ``stop`` rows of its registration's index range
     instead of the whole provider being sorted."""
@@ -366,7 +373,7 @@ def _page_query(ids: list[int], filters: ProjectFilters, stop: int) -> QuerySet[
     sort_on_name = filters.sort.lstrip("-") == "onderneming"
     fields = (*PAGE_FIELDS, "organisation__name") if sort_on_name else PAGE_FIELDS
 
-    def branch(registration_id: int) -> QuerySet[Project]:
+    def branch(registration_id: int) -> QuerySet[Any, tuple[Any, ...]]:
         return (
             Project.objects.filter(Q(registration_id=registration_id) & condition)
             .order_by(*branch_ordering)
@@ -405,7 +412,7 @@ def overview_page(
     num_pages = max(1, -(-count // per_page))
     number = min(max(1, page), num_pages)
     start = (number - 1) * per_page
-    found = list(_page_query(ids, filters, start + per_page + 1))[start:]
+    found: list[tuple[Any, ...]] = list(_page_query(ids, filters, start + per_page + 1))[start:]
     has_next = len(found) > per_page and number < num_pages
     found = found[:per_page]
     enterprises = {
