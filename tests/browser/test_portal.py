@@ -10,22 +10,32 @@ desktop and mobile width:
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from kmop.idm import services as idm_services
+from kmop.projects import services as project_services
+from kmop.projects.models import Project, ProjectReport
+from kmop.providers import services as provider_services
 from kmop.providers.models import REGISTRATION_SEQUENCE, NumberSequence, Provider, Registration
 from kmop.registers.models import Address, Denomination
 from kmop.schemes import services as scheme_services
+from kmop.wallet import camt
+from kmop.wallet import services as wallet_services
 from tests.idm.conftest import SYSTEM, make_enterprise
+from tests.wallet.conftest import Credit, statement
 
 from .harness import DESKTOP, check_page
-from .test_eloket import make_eloket_world
+from .test_eloket import LEERWIJS, make_eloket_world
+from .test_eloket_journey import DEBTOR_IBAN, houtatelier, houtatelier_profile
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -234,3 +244,113 @@ def test_sign_up_registration_approval_certificate(page: Page, page_errors, port
     with page.expect_download() as download:
         page.get_by_role("link", name="certificaat", exact=False).first.click()
     assert download.value.suggested_filename.endswith(".pdf")
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def leerwijs_projects() -> dict[str, Project]:
+    """Three projects of Houtatelier with Leerwijs (DV.O000001): Bevestigd, Lopend (deposit booked) and
+    Afgewerkt (the whole balance paid to Leerwijs)."""
+    houtatelier_profile()
+    made = {}
+    for key in ("bevestigd", "lopend", "afgewerkt"):
+        made[key] = project_services.application_submit(
+            actor=SYSTEM,
+            organisation=houtatelier(),
+            registration="DV.O000001",
+            service="opleiding",
+            theme="bedrijfsstrategie",
+            training_type="klassikaal",
+            title=f"Veilig werken ({key})",
+            start_date=timezone.localdate(),
+            hours=Decimal("16"),
+            amount=Decimal("1000.00"),
+            participants=2,
+            size_class="KO",
+            idempotency_key=key,
+        )
+    deposits = statement(
+        *(
+            Credit(
+                str(made[k].own_contribution), made[k].structured_reference_display, debtor_iban=DEBTOR_IBAN
+            )
+            for k in ("lopend", "afgewerkt")
+        ),
+        statement_id="STMT-PORTAL",
+    )
+    assert camt.import_statement(io.BytesIO(deposits), actor=SYSTEM).deposits == 2
+    afgewerkt = Project.objects.get(pk=made["afgewerkt"].pk)
+    wallet_services.payment_order_create(
+        actor=SYSTEM, project=afgewerkt, invoice_number="LW-9", amount=afgewerkt.amount
+    )
+    for key, status in (("bevestigd", "Bevestigd"), ("lopend", "Lopend"), ("afgewerkt", "Afgewerkt")):
+        made[key].refresh_from_db()
+        assert made[key].status == status, (key, made[key].status)
+    return made
+
+
+def test_the_three_reactions_on_projects(
+    page: Page, page_errors, portal_world, settings, tmp_path: Path
+) -> None:
+    settings.WALLET_DEBTOR_IBAN = DEBTOR_IBAN
+    settings.WALLET_DEBTOR_BIC = "GKCCBEBB"
+    settings.WALLET_DEBTOR_NAME = "Agentschap Innoveren en Ondernemen"
+    made = leerwijs_projects()
+    leerwijs = Provider.objects.get(enterprise_number=LEERWIJS)
+    provider_services.provider_password_set(actor=SYSTEM, provider=leerwijs, password="Leerwijs-portaal-2025")
+    log_in(page, leerwijs.login, "Leerwijs-portaal-2025")
+    page.get_by_role("link", name="Overzicht projecten").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overzicht projecten")
+    expect(page.locator("#projects-count")).to_contain_text(
+        "Er werden 3 (waarvan 3 getoond) projecten gevonden."
+    )
+    check_page(page, "portal-projects", page_errors)
+    page.locator("#filter-status").select_option("Lopend")
+    page.locator("#project-filters").get_by_role("button").first.click()
+    expect(page.locator("#projects tbody tr")).to_have_count(1)
+    expect(page.locator("#projects")).to_contain_text(made["lopend"].number)
+
+    # Bevestigd → annuleren (reason required) → ProjectGeannuleerd, the client mailed with the reason
+    page.goto(f"/dienstverlener/projecten/{made['bevestigd'].number}/")
+    expect(page.get_by_role("link", name="stopzetten")).to_have_count(0)
+    check_page(page, "portal-project-confirmed", page_errors)
+    page.get_by_role("link", name="annuleren").click()
+    page.get_by_role("button", name="Verder").click()
+    expect(page.get_by_text("Er is een probleem")).to_be_visible()
+    check_page(page, "portal-cancel-error", page_errors)
+    page.get_by_label("Reden van annulatie").fill("Projectbedrag onjuist: de offerte was voor één deelnemer.")
+    page.get_by_role("button", name="Verder").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Controleer en bevestig")
+    check_page(page, "portal-cancel-confirm", page_errors)
+    mail.outbox.clear()
+    page.get_by_role("button", name="Steunaanvraag annuleren").click()
+    expect(page.locator("#status")).to_contain_text("ProjectGeannuleerd")
+    assert any("Projectbedrag onjuist" in m.body for m in mail.outbox if "sofie@houtatelier.example" in m.to)
+
+    # Lopend → stopzetten with a proof document → StopzettingAangevraagd
+    page.goto(f"/dienstverlener/projecten/{made['lopend'].number}/")
+    page.get_by_role("link", name="stopzetten").click()
+    page.get_by_label("Reden van stopzetting").fill("De opleiding gaat niet door: te weinig deelnemers.")
+    proof = tmp_path / "annulering.pdf"
+    proof.write_bytes(PDF)
+    page.get_by_label("Bewijsstuk").set_input_files(str(proof))
+    check_page(page, "portal-stop", page_errors)
+    page.get_by_role("button", name="Verder").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Controleer en bevestig")
+    page.get_by_role("button", name="Stopzetting aanvragen").click()
+    expect(page.locator("#status")).to_contain_text("StopzettingAangevraagd")
+    check_page(page, "portal-project-stop-requested", page_errors)
+
+    # Afgewerkt → melden: a message to the service, kept as a case
+    page.goto(f"/dienstverlener/projecten/{made['afgewerkt'].number}/")
+    page.get_by_role("link", name="melden").click()
+    page.get_by_label("Uw bericht aan de dienst kmo-portefeuille").fill(
+        "Deze opleiding was niet subsidiabel: het ging om een wettelijk verplichte opleiding."
+    )
+    page.get_by_role("button", name="Verder").click()
+    page.get_by_role("button", name="Melding versturen").click()
+    expect(page.locator("#status")).to_contain_text("Afgewerkt")
+    report = ProjectReport.objects.get(project=made["afgewerkt"])
+    assert "wettelijk verplichte opleiding" in report.message
+    check_page(page, "portal-project-reported", page_errors)
