@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import camt_import, iam, kbo_import, projects, search
+from bench import camt_import, iam, kbo_import, portal, projects, search
 
 BENCHMARKS = {
     "kbo_import": kbo_import.main,
@@ -16,6 +16,7 @@ BENCHMARKS = {
     "camt_import": camt_import.main,
     "projects": projects.main,
     "search": search.main,
+    "portal": portal.main,
 }
 
 
