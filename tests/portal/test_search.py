@@ -461,6 +461,8 @@ def test_the_selector_orders_by_distance_and_annotates_it(providers):
             "Geen Belgische gemeente met de naam Atlantis: geef een postcode.",
         ),
         ({"dienst": "koken"}, "dienst", "Kies opleiding, advies of beide."),
+        ({"naam": "leer\x00wijs"}, "naam", "Gebruik alleen letters, cijfers en leestekens."),
+        ({"plaats": "Gent\x00"}, "plaats", "Gebruik alleen letters, cijfers en leestekens."),
         ({"naam": "x" * 101}, "naam", "Geef hoogstens 100 tekens voor de naam."),
     ],
 )

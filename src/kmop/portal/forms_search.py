@@ -44,7 +44,10 @@ class SearchForm(StyledForm):
         required=False,
         max_length=100,
         help_text=_("Een deel van de naam is genoeg."),
-        error_messages={"max_length": _("Geef hoogstens %(limit_value)d tekens voor de naam.")},
+        error_messages={
+            "max_length": _("Geef hoogstens %(limit_value)d tekens voor de naam."),
+            "null_characters_not_allowed": _("Gebruik alleen letters, cijfers en leestekens."),
+        },
     )
     dienst = forms.ChoiceField(
         label=_("Dienst"),
@@ -57,14 +60,20 @@ class SearchForm(StyledForm):
         required=False,
         max_length=100,
         help_text=_("Bijvoorbeeld digitalisering of boekhouding."),
-        error_messages={"max_length": _("Geef hoogstens %(limit_value)d tekens voor het vakgebied.")},
+        error_messages={
+            "max_length": _("Geef hoogstens %(limit_value)d tekens voor het vakgebied."),
+            "null_characters_not_allowed": _("Gebruik alleen letters, cijfers en leestekens."),
+        },
     )
     plaats = forms.CharField(
         label=_("Gemeente of postcode"),
         required=False,
         max_length=100,
         help_text=_("Van een vestiging van de dienstverlener, bijvoorbeeld Gent of 9000."),
-        error_messages={"max_length": _("Geef hoogstens %(limit_value)d tekens voor de gemeente.")},
+        error_messages={
+            "max_length": _("Geef hoogstens %(limit_value)d tekens voor de gemeente."),
+            "null_characters_not_allowed": _("Gebruik alleen letters, cijfers en leestekens."),
+        },
     )
     afstand = forms.DecimalField(
         label=_("Binnen een afstand van (km)"),
