@@ -26,7 +26,9 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import psycopg
 
@@ -374,14 +376,40 @@ def population(today: date) -> dict[str, int]:
 # --- measurements -----------------------------------------------------------------------------------------
 
 
-def in_process() -> dict[str, tuple[float, int, int]]:
-    """Per kind: (median ms, statements, results of the first search)."""
+def _backend_cpu() -> float | None:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend so far, from /proc (the database
+    on this machine), else None."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        row = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{row[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class InProcess:
+    """One kind of search in-process: wall-clock median, the CPU of this process and of the database backend
+    per request (independent of what else the machine runs), statements, results."""
+
+    median_ms: float
+    cpu_ms: float
+    db_cpu_ms: float | None
+    statements: int
+    found: int
+
+
+def in_process(rounds: int = 40) -> dict[str, InProcess]:
     import re
 
     from django.test import Client
 
     client = Client(SERVER_NAME="127.0.0.1")
-    out: dict[str, tuple[float, int, int]] = {}
+    out: dict[str, InProcess] = {}
     for kind, paths in SEARCHES.items():
         seconds: list[float] = []
         for path in paths:
@@ -390,14 +418,22 @@ def in_process() -> dict[str, tuple[float, int, int]]:
         with QueryCounter() as counted:
             response = client.get(paths[0])
         found = re.search(r"Er werd(?:en)? ([\d.]+) dienstverlener", response.content.decode())
-        for i in range(20):
+        db_start = _backend_cpu()
+        cpu_start = time.process_time()
+        for i in range(rounds):
             start = time.perf_counter()
             client.get(paths[i % len(paths)])
             seconds.append(time.perf_counter() - start)
-        out[kind] = (
-            statistics.median(seconds) * 1000,
-            counted.count,
-            int(found.group(1).replace(".", "")) if found else 0,
+        cpu = (time.process_time() - cpu_start) / rounds * 1000
+        db_end = _backend_cpu()
+        out[kind] = InProcess(
+            median_ms=statistics.median(seconds) * 1000,
+            cpu_ms=cpu,
+            db_cpu_ms=(db_end - db_start) / rounds * 1000
+            if db_start is not None and db_end is not None
+            else None,
+            statements=counted.count,
+            found=int(found.group(1).replace(".", "")) if found else 0,
         )
     return out
 
@@ -515,15 +551,18 @@ def main(argv: list[str] | None = None) -> str:
         f"{counts['establishments']:,} establishments, {counts['registrations']:,} registrations; "
         f"{counts['valid']:,} providers with a registration valid today.",
         "",
-        "In-process (Django's test client, one at a time, median of 20):",
+        "In-process (Django's test client, one request at a time; wall-clock median of 40, and the CPU time "
+        "per request of the Django process and of the PostgreSQL backend, which do not depend on what else "
+        "the machine runs):",
         "",
-        "| search | median | statements | found |",
-        "|---|---:|---:|---:|",
+        "| search | median | Django CPU | PostgreSQL CPU | statements | found |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    for kind, (median, statements, found) in local.items():
+    for kind, r in local.items():
+        db_cpu = ms(r.db_cpu_ms) if r.db_cpu_ms is not None else "?"
         lines.append(
-            f"| {kind} (`{SEARCHES[kind][0].removeprefix(SEARCH)}`) | {ms(median)} | {statements} | "
-            f"{found:,} |"
+            f"| {kind} (`{SEARCHES[kind][0].removeprefix(SEARCH)}`) | {ms(r.median_ms)} | {ms(r.cpu_ms)} | "
+            f"{db_cpu} | {r.statements} | {r.found:,} |"
         )
     lines += [
         "",
