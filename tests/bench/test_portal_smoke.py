@@ -44,6 +44,6 @@ def test_portal_benchmark_runs_end_to_end(tmp_path: Path, worker_id: str) -> Non
     assert "| `/dienstverlener/projecten/` | " in out
     assert "Plans of the page's statement" in out
     assert "### Export" in out
-    assert "| CSV in-process (tracemalloc) | 300 |" in out
+    assert "| CSV in-process (test client) | 300 |" in out
     assert "- target: 50,000 rows streamed in < 5 s with flat memory" in out
     assert (tmp_path / "bench" / "portal.md").read_text().count("### ") == 2

@@ -59,7 +59,6 @@ from kmop.projects.errors import NotAllowed
 from kmop.projects.models import Project, ProjectStatus
 from kmop.projects.provider_selectors import (
     EXPORT_COLUMNS,
-    SORTS,
     ProjectFilters,
     ProviderScope,
     export_rows,
@@ -141,6 +140,23 @@ def _headers(filters: ProjectFilters) -> list[dict[str, Any]]:
     return out
 
 
+def _table(rows: Iterable[Any]) -> list[tuple[str, ...]]:
+    """The page's rows as the cells' texts (formatted here once: cheaper than a filter per cell)."""
+    prefix = reverse("portal:projects")
+    return [
+        (
+            row.number,
+            row.enterprise,
+            f"{row.application_date:%d/%m/%Y}",
+            "€ " + _euro(row.amount),
+            row.service_label,
+            row.status,
+            f"{prefix}{row.number}/",
+        )
+        for row in rows
+    ]
+
+
 @provider_required
 @require_GET
 def projects(request: HttpRequest) -> HttpResponse:
@@ -165,11 +181,9 @@ def projects(request: HttpRequest) -> HttpResponse:
             "all_url": "?" + urlencode(filters.query(all_years=True)),
             "window_url": "?" + urlencode(filters.query(all_years=False)),
             "query": urlencode(query),
-            "page_url": lambda n: "?" + urlencode({**query, "pagina": n}),
             "previous_url": "?" + urlencode({**query, "pagina": page.number - 1}),
             "next_url": "?" + urlencode({**query, "pagina": page.number + 1}),
-            "sort_keys": list(SORTS),
-            "euro": _euro,
+            "table": _table(page.rows),
         },
     )
 
