@@ -85,7 +85,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     # back to the search the visitor came from: only its criteria, re-encoded, on the search's own URL
     criteria = QueryDict(request.GET.get("terug", "")).copy()
     kept = QueryDict(mutable=True)
-    for name in (*SearchForm.base_fields, "pagina"):
+    for name in (*SearchForm.base_fields, "zoeken", "pagina"):
         value = criteria.get(name)
         if value:
             kept[name] = value
