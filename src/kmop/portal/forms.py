@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,7 +28,7 @@ def put_error(form: forms.Form, error: ValidationError) -> None:
     form.add_error(field if field in form.fields else None, " ".join(error.messages))
 
 
-def _legal_form_choices() -> list[tuple[str, str]]:
+def legal_form_choices() -> list[tuple[str, str | Promise]]:
     from kmop.registers.models import KboCode
 
     rows = KboCode.objects.filter(category="JuridicalForm", language="NL").order_by("description")
@@ -100,7 +101,9 @@ class ProviderDataForm(AddressForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["legal_form"].choices = _legal_form_choices()
+        legal_form = self.fields["legal_form"]
+        assert isinstance(legal_form, forms.ChoiceField)
+        legal_form.choices = legal_form_choices()
 
 
 class SignUpForm(ProviderDataForm):

@@ -29,7 +29,14 @@ from kmop.audit.services import Actor
 from kmop.idm.views import dry_run
 from kmop.portal import access, mail
 from kmop.portal.access import provider_required
-from kmop.portal.forms import CredentialsForm, NewPasswordForm, PasswordForgottenForm, SignUpForm, put_error
+from kmop.portal.forms import (
+    CredentialsForm,
+    NewPasswordForm,
+    PasswordForgottenForm,
+    SignUpForm,
+    legal_form_choices,
+    put_error,
+)
 from kmop.providers import services
 from kmop.providers.errors import NotAllowed
 from kmop.providers.models import Provider
@@ -105,10 +112,12 @@ def sign_up_confirm(request: HttpRequest) -> HttpResponse:
         del request.session[SIGN_UP]
         request.session["portal_signed_up"] = {"name": provider.legal_name, "email": provider.contact_email}
         return redirect("portal:sign-up-done")
-    rows = [(form[name].label, form.cleaned_data.get(name) or "") for name in form.fields]
-    for index, (label, value) in enumerate(rows):
-        if form.fields.get("legal_form") and label == form["legal_form"].label and value:
-            rows[index] = (label, dict(form.fields["legal_form"].choices).get(value, value))
+    legal_forms = dict(legal_form_choices())
+    rows = [
+        (form[name].label, legal_forms.get(value, value) if name == "legal_form" and value else value or "")
+        for name in form.fields
+        for value in (form.cleaned_data.get(name),)
+    ]
     return render(request, "portal/account/sign_up_confirm.html", {"rows": rows})
 
 

@@ -2,16 +2,12 @@ from __future__ import annotations
 
 import datetime
 import logging
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from django.urls import NoReverseMatch, reverse
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
@@ -25,41 +21,9 @@ logger = logging.getLogger(__name__)
 ACCESSIBILITY_STATEMENT_DATE = datetime.date(2026, 11, 23)
 
 
-@dataclass(frozen=True)
-class QuickLink:
-    """A "snelle link" of the home page: a link once its page exists, "binnenkort" until then."""
-
-    label: str | Promise
-    url: str | None
-
-
-# The "snelle links" of the real kmo-portefeuille site (seed 004), by the URL name their page will have.
-# A name that does not resolve yet is shown as plain text marked "binnenkort", never as a broken link: when
-# the page is built under that name, the link appears by itself.
-QUICK_LINKS: tuple[tuple[str | Promise, str], ...] = (
-    (_("Aanmelden op het e-loket"), "acm:login"),
-    (_("Zoek een dienstverlener"), "providers:search"),
-    (_("Bekijk uw ondernemingsfoto"), "eloket:enterprise-profile"),
-    (_("Login dienstverleners"), "providers:home"),
-    (_("Registreren als dienstverlener"), "providers:signup"),
-    (_("Toegangsbeheerders aanstellen (BTB)"), "btb:overview"),
-)
-
-
-def quick_links() -> list[QuickLink]:
-    links = []
-    for label, url_name in QUICK_LINKS:
-        try:
-            url: str | None = reverse(url_name)
-        except NoReverseMatch:
-            url = None
-        links.append(QuickLink(label=label, url=url))
-    return links
-
-
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"quick_links": quick_links()})
+    return render(request, "web/home.html")
 
 
 @require_safe
