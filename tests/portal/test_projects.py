@@ -626,7 +626,12 @@ def test_a_person_with_the_departments_right_sees_only_its_departments_projects(
     assert rows(page) == [of_department.number]
     assert "enkel de projecten van de registraties van uw departement" in page.content.decode()
     assert client.get(detail(office)).status_code == 404
-    assert client.get(detail(of_department)).status_code == 200
+    page = client.get(detail(of_department))
+    assert page.status_code == 200
+    assert 'id="no-actions"' in page.content.decode()  # the reactions are the whole provider's
+    assert client.post(f"{detail(of_department)}annuleren/", {"reason": "x"}).status_code == 403
+    of_department.refresh_from_db()
+    assert of_department.status == ProjectStatus.BEVESTIGD
     csv_body = b"".join(client.get(URL + "export/csv/").streaming_content).decode()
     assert of_department.number in csv_body
     assert office.number not in csv_body
