@@ -187,6 +187,9 @@ def test_the_filters_combine(portal: Client, setting: Setting, world: World) -> 
     ) == ["2025KMO000012"]
     assert found(nummer="kmo00001") == sorted([*everything, "2025KMO000016"])
     assert found(nummer="000016") == ["2025KMO000016"]
+    assert found(nummer="2025kmo00001") == sorted([*everything, "2025KMO000016"])  # the start of a number
+    assert found(nummer="2025KMO000016") == ["2025KMO000016"]
+    assert found(nummer="2024KMO") == []
     assert found(onderneming=b.code) == [n for n in [*everything, "2025KMO000016"] if n != "2025KMO000014"]
     assert found(bedrag="780") == ["2025KMO000016"]  # a whole euro: 780,00 up to 780,99
     assert found(datum="02/2025") == sorted([*everything, "2025KMO000016"])

@@ -243,7 +243,11 @@ class ProjectFilters:
         if not self.all_years:
             q &= Q(application_date__gte=window_start(today))
         if self.number:
-            q &= Q(number__icontains=re.sub(r"\s", "", self.number))
+            text = re.sub(r"\s", "", self.number).upper()
+            if re.fullmatch(r"\d{4}KMO\d{0,6}", text):  # the start of a number: a range of the index
+                q &= Q(number__gte=text, number__lt=text[:-1] + chr(ord(text[-1]) + 1))
+            else:
+                q &= Q(number__icontains=text)
         if self.enterprise:
             digits = re.sub(r"[\s.]", "", self.enterprise)
             match = Q(name__icontains=self.enterprise)
