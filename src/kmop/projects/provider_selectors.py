@@ -247,7 +247,7 @@ class ProjectFilters:
             if re.fullmatch(r"\d{4}KMO\d{0,6}", text):  # the start of a number: a range of the index
                 q &= Q(number__gte=text, number__lt=text[:-1] + chr(ord(text[-1]) + 1))
             else:
-                q &= Q(number__icontains=text)
+                q &= Q(number__contains=text)  # numbers are in capitals (a CHECK): no UPPER() per row
         if self.enterprise:
             digits = re.sub(r"[\s.]", "", self.enterprise)
             match = Q(name__icontains=self.enterprise)
