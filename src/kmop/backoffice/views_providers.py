@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from kmop.audit.services import Actor
@@ -29,15 +29,17 @@ PAGE = 50
 
 
 class ProviderSearchForm(forms.Form):
-    q = forms.CharField(label=_l("Naam, ondernemingsnummer of login"), max_length=200, required=False)
+    q = forms.CharField(
+        label=gettext_lazy("Naam, ondernemingsnummer of login"), max_length=200, required=False
+    )
 
 
 class DepartmentsRightForm(forms.Form):
     reason = forms.CharField(
-        label=_l("Reden"),
+        label=gettext_lazy("Reden"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _l("Geef de reden van deze beslissing.")},
+        error_messages={"required": gettext_lazy("Geef de reden van deze beslissing.")},
     )
 
 

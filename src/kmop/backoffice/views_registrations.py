@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -45,34 +45,34 @@ APPROVE, REFUSE = "goedkeuren", "weigeren"
 class ApproveForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     valid_from = forms.DateField(
-        label=_l("Geldig vanaf"),
+        label=gettext_lazy("Geldig vanaf"),
         required=False,
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        help_text=_l(
+        help_text=gettext_lazy(
             "dd/mm/jjjj; leeg: vandaag. Niet voor een verlenging: die loopt door vanaf de vervaldag."
         ),
         widget=forms.TextInput(attrs={"class": "input", "autocomplete": "off"}),
-        error_messages={"invalid": _l("Geef de datum als dd/mm/jjjj, bijvoorbeeld 10/03/2025.")},
+        error_messages={"invalid": gettext_lazy("Geef de datum als dd/mm/jjjj, bijvoorbeeld 10/03/2025.")},
     )
     reason = forms.CharField(
-        label=_l("Opmerking (niet verplicht)"),
+        label=gettext_lazy("Opmerking (niet verplicht)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"class": "textarea", "rows": 3}),
-        error_messages={"max_length": _l("De opmerking is te lang (ten hoogste 2000 tekens).")},
+        error_messages={"max_length": gettext_lazy("De opmerking is te lang (ten hoogste 2000 tekens).")},
     )
 
 
 class RefuseForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(
-        label=_l("Reden van de weigering"),
-        help_text=_l("Verplicht; de dienstverlener krijgt deze reden te zien."),
+        label=gettext_lazy("Reden van de weigering"),
+        help_text=gettext_lazy("Verplicht; de dienstverlener krijgt deze reden te zien."),
         max_length=2000,
         widget=forms.Textarea(attrs={"class": "textarea", "rows": 4}),
         error_messages={
-            "required": _l("Geef een reden voor de weigering."),
-            "max_length": _l("De reden is te lang (ten hoogste 2000 tekens)."),
+            "required": gettext_lazy("Geef een reden voor de weigering."),
+            "max_length": gettext_lazy("De reden is te lang (ten hoogste 2000 tekens)."),
         },
     )
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kmop.acm import throttle
@@ -28,29 +28,33 @@ from kmop.providers.services import provider_check_password
 MENU = (
     (
         "portal:registrations",
-        _l("Registraties beheren"),
-        _l("Uw registraties voor de diensten opleiding en advies."),
+        gettext_lazy("Registraties beheren"),
+        gettext_lazy("Uw registraties voor de diensten opleiding en advies."),
     ),
     (
         "portal:departments",
-        _l("Dienstverleners aanmelden en beheren"),
-        _l("Uw ondernemingsgegevens en uw departementen."),
+        gettext_lazy("Dienstverleners aanmelden en beheren"),
+        gettext_lazy("Uw ondernemingsgegevens en uw departementen."),
     ),
     (
         "portal:establishments",
-        _l("Vestigingen beheren"),
-        _l("Uw vestigingen: zoekcriteria bij het zoeken van een geregistreerde dienstverlener."),
+        gettext_lazy("Vestigingen beheren"),
+        gettext_lazy("Uw vestigingen: zoekcriteria bij het zoeken van een geregistreerde dienstverlener."),
     ),
     (
         "portal:projects",
-        _l("Overzicht projecten"),
-        _l("De steundossiers van uw klanten bekijken en erop reageren."),
+        gettext_lazy("Overzicht projecten"),
+        gettext_lazy("De steundossiers van uw klanten bekijken en erop reageren."),
     ),
-    ("portal:credentials", _l("Login en paswoord wijzigen"), _l("Uw logingegevens wijzigen.")),
+    (
+        "portal:credentials",
+        gettext_lazy("Login en paswoord wijzigen"),
+        gettext_lazy("Uw logingegevens wijzigen."),
+    ),
     (
         "portal:api-tokens",
-        _l("API-sleutels"),
-        _l("Sleutels voor uw eigen software: registraties en projecten opvragen en erop reageren."),
+        gettext_lazy("API-sleutels"),
+        gettext_lazy("Sleutels voor uw eigen software: registraties en projecten opvragen en erop reageren."),
     ),
 )
 

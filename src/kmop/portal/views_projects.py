@@ -344,7 +344,7 @@ def _not_now(request: HttpRequest, action: str, item: Project) -> str:
     return _(
         "%(action)s kan enkel voor een project in status %(needed)s (project %(number)s is %(status)s)."
     ) % {
-        "action": action.capitalize(),
+        "action": {"annuleren": _("Annuleren"), "stopzetten": _("Stopzetten"), "melden": _("Melden")}[action],
         "needed": needed,
         "number": item.number,
         "status": item.status,

@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -63,34 +63,34 @@ SORTS: dict[str, tuple[Any, ...]] = {
 DEFAULT_SORT = "dienst"
 #: the columns of the overview in the seed's order: (sort key, label)
 COLUMNS = (
-    ("dienst", _l("Dienst")),
-    ("nummer", _l("Registratienr.")),
-    ("vervaldag", _l("Vervaldag")),
-    ("dienstverlener", _l("Dienstverlener")),
-    ("type", _l("Type")),
-    ("status", _l("Status*")),
+    ("dienst", gettext_lazy("Dienst")),
+    ("nummer", gettext_lazy("Registratienr.")),
+    ("vervaldag", gettext_lazy("Vervaldag")),
+    ("dienstverlener", gettext_lazy("Dienstverlener")),
+    ("type", gettext_lazy("Type")),
+    ("status", gettext_lazy("Status*")),
 )
 
 #: the steps of the request (seed 004's step bar)
 STEPS = (
-    ("portal:registration-request-level", _l("1. Dienstverlener")),
-    ("portal:registration-request-service", _l("2. Dienst")),
-    ("portal:registration-request-basis", _l("3. Registratiebasis")),
-    ("", _l("4. Verklaring op eer")),
+    ("portal:registration-request-level", gettext_lazy("1. Dienstverlener")),
+    ("portal:registration-request-service", gettext_lazy("2. Dienst")),
+    ("portal:registration-request-basis", gettext_lazy("3. Registratiebasis")),
+    ("", gettext_lazy("4. Verklaring op eer")),
 )
 
 #: the history's actions as the provider reads them
 ACTION_LABELS = {
-    "request": _l("Registratie aangevraagd"),
-    "extend": _l("Verlenging aangevraagd"),
-    "renew": _l("Hernieuwing aangevraagd"),
-    "approve": _l("Goedgekeurd"),
-    "refuse": _l("Geweigerd"),
-    "suspend": _l("Geschorst"),
-    "lift": _l("Schorsing opgeheven"),
-    "exclude": _l("Uitgesloten"),
-    "stop": _l("Gestopt"),
-    "expire": _l("Verlopen"),
+    "request": gettext_lazy("Registratie aangevraagd"),
+    "extend": gettext_lazy("Verlenging aangevraagd"),
+    "renew": gettext_lazy("Hernieuwing aangevraagd"),
+    "approve": gettext_lazy("Goedgekeurd"),
+    "refuse": gettext_lazy("Geweigerd"),
+    "suspend": gettext_lazy("Geschorst"),
+    "lift": gettext_lazy("Schorsing opgeheven"),
+    "exclude": gettext_lazy("Uitgesloten"),
+    "stop": gettext_lazy("Gestopt"),
+    "expire": gettext_lazy("Verlopen"),
 }
 PROVIDER_ACTIONS = frozenset({"request", "extend", "renew"})
 
@@ -100,24 +100,24 @@ ACTIONS: dict[str, dict[str, Any]] = {
     EXTEND: {
         "status": RegistrationStatus.APPROVED,
         "service": provider_services.registration_extend,
-        "title": _l("Registratie verlengen"),
-        "text": _l(
+        "title": gettext_lazy("Registratie verlengen"),
+        "text": gettext_lazy(
             "U vraagt de verlenging van uw registratie aan. Ze krijgt de status G/V (Goedgekeurd, "
             "verlenging aangevraagd) tot de dienst kmo-portefeuille beslist na een nieuwe audit kmop-norm; "
             "tot dan blijft ze geldig tot de vervaldag."
         ),
-        "done": _l("De verlenging van registratie %(number)s is aangevraagd (status G/V)."),
+        "done": gettext_lazy("De verlenging van registratie %(number)s is aangevraagd (status G/V)."),
     },
     RENEW: {
         "status": RegistrationStatus.EXPIRED,
         "service": provider_services.registration_renew,
-        "title": _l("Registratie hernieuwen"),
-        "text": _l(
+        "title": gettext_lazy("Registratie hernieuwen"),
+        "text": gettext_lazy(
             "U vraagt de hernieuwing van uw verlopen registratie aan. Ze krijgt de status L/H (Verlopen, "
             "hernieuwing aangevraagd) tot de dienst kmo-portefeuille beslist na een nieuwe audit kmop-norm; "
             "tot dan kan uw registratie niet gekozen worden in een steunaanvraag."
         ),
-        "done": _l("De hernieuwing van registratie %(number)s is aangevraagd (status L/H)."),
+        "done": gettext_lazy("De hernieuwing van registratie %(number)s is aangevraagd (status L/H)."),
     },
 }
 
