@@ -30,7 +30,7 @@ from tests.providers.conftest import (  # noqa: F401  (fixtures)
     world,
 )
 
-PASSWORD = "Kmo-portefeuille-2025!"  # noqa: S105  (a test password)
+PASSWORD = "Kmo-portefeuille-2025!"
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from django.test import Client
 from kmop.audit.models import AuditEvent
 from kmop.providers import services
 from kmop.providers.models import Provider
-from tests.portal.conftest import PASSWORD, SYSTEM, password_login
+from tests.portal.conftest import PASSWORD, SYSTEM
 
 pytestmark = pytest.mark.django_db
 

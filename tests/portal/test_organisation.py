@@ -36,7 +36,8 @@ def test_overview_lists_the_registered_office_first(portal: Client, provider_wit
     page = portal.get("/dienstverlener/dienstverleners/").content.decode()
     assert "Dienstverleners: overzicht" in page
     assert "Klik hier voor een nieuwe dienstverlener" in page
-    assert "1030 Schaarbeek" in page and "Koning Albert II-Laan 30 12" in page
+    assert "1030 Schaarbeek" in page
+    assert "Koning Albert II-Laan 30 12" in page
     assert ">MZ<" in page
 
 
@@ -46,7 +47,8 @@ def test_new_department_with_its_own_bank_account(portal: Client, provider_with_
     department = ProviderDepartment.objects.get(provider=provider_with_password)
     assert department.iban == IBAN_2
     page = portal.get("/dienstverlener/dienstverleners/").content.decode()
-    assert "Leerwijs Academie" in page and ">DEP<" in page
+    assert "Leerwijs Academie" in page
+    assert ">DEP<" in page
     event = AuditEvent.objects.get(action="providers.department.create")
     assert event.actor_label.startswith("dienstverlener-login:")
 
@@ -143,7 +145,7 @@ def test_another_providers_establishment_and_department_are_not_found(
 
 
 @pytest.fixture
-def department_user(client: Client, provider: Provider, world: World, app_manager):  # noqa: F811
+def department_user(client: Client, provider: Provider, world: World, app_manager):
     """Jonas with the departments right for "Leerwijs Academie" only (the right activated for A)."""
     from kmop.idm import services as idm_services
     from tests.eloket.conftest import login

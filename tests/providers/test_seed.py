@@ -84,7 +84,8 @@ def test_seed_demo_makes_the_demo_providers_and_is_idempotent(tmp_path: Path) ->
     assert provider_check_password(leerwijs, DEMO_PROVIDER_PASSWORD)
     with override_settings(DEMO_MODE=True):
         page = Client().get("/demo/personen/").content.decode()
-    assert f"<code>{leerwijs.login}</code>" in page and DEMO_PROVIDER_PASSWORD in page
+    assert f"<code>{leerwijs.login}</code>" in page
+    assert DEMO_PROVIDER_PASSWORD in page
     client = Client()
     response = client.post(
         "/dienstverlener/login/", {"login": leerwijs.login, "password": DEMO_PROVIDER_PASSWORD}
