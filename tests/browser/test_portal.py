@@ -291,7 +291,7 @@ def leerwijs_projects() -> dict[str, Project]:
 
 
 def test_the_three_reactions_on_projects(
-    page: Page, page_errors, portal_world, settings, tmp_path: Path
+    page: Page, page_errors, portal_world, new_page, settings, tmp_path: Path
 ) -> None:
     settings.WALLET_DEBTOR_IBAN = DEBTOR_IBAN
     settings.WALLET_DEBTOR_BIC = "GKCCBEBB"
@@ -354,3 +354,19 @@ def test_the_three_reactions_on_projects(
     report = ProjectReport.objects.get(project=made["afgewerkt"])
     assert "wettelijk verplichte opleiding" in report.message
     check_page(page, "portal-project-reported", page_errors)
+
+    # An (VLAIO staff) reads the report in the back office and closes the case
+    staff = new_page()
+    staff_log_in(staff)
+    staff.goto("/backoffice/meldingen/")
+    expect(staff.locator("#open-reports")).to_contain_text(made["afgewerkt"].number)
+    check_page(staff, "backoffice-reports", page_errors)
+    staff.get_by_role("link", name=f"Bekijken de melding over project {made['afgewerkt'].number}").click()
+    staff.get_by_label("Opmerking bij het afsluiten").fill(
+        "Dienstverlener gebeld; de steun wordt teruggevorderd."
+    )
+    check_page(staff, "backoffice-report", page_errors)
+    staff.get_by_role("button", name="Melding afsluiten").click()
+    expect(staff.locator("#no-reports")).to_be_visible()
+    report.refresh_from_db()
+    assert report.status == "closed"

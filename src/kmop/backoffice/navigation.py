@@ -27,6 +27,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("backoffice:ledger", _("Boekingen")),
     NavItem("backoffice:registrations", _("Registraties")),
     NavItem("backoffice:providers", _("Dienstverleners")),
+    NavItem("backoffice:reports", _("Meldingen")),
 )
 
 

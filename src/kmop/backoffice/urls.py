@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kmop.backoffice import views, views_providers, views_registrations
+from kmop.backoffice import views, views_providers, views_registrations, views_reports
 
 app_name = "backoffice"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     ),
     path("dienstverleners/", views_providers.providers, name="providers"),
     path("dienstverleners/<int:pk>/", views_providers.provider_detail, name="provider"),
+    path("meldingen/", views_reports.reports, name="reports"),
+    path("meldingen/<int:pk>/", views_reports.report, name="report"),
 ]
