@@ -387,7 +387,7 @@ else:
 # In production name a real backend to forward to, e.g. django.core.mail.backends.smtp.EmailBackend with the
 # KMOP_EMAIL_* variables. (Tests use Django's locmem backend: the test runner replaces every mailer.)
 KMOP_EMAIL_FORWARD_BACKEND = env("KMOP_EMAIL_FORWARD_BACKEND", "").strip()
-#: the kmo-portefeuille service's own mailbox: a provider's stop request and report ("melden") are mailed there
+#: the kmo-portefeuille service's mailbox: providers' stop requests and reports ("melden") are mailed there
 KMOP_SERVICE_EMAIL = env("KMOP_SERVICE_EMAIL", "kmo-portefeuille@vlaanderen.be").strip()
 MAILERS: dict[str, dict[str, object]] = {
     "default": {
