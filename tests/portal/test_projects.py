@@ -316,6 +316,27 @@ def test_the_csv_export_has_the_filtered_list(portal: Client, setting: Setting, 
     assert numbers[1:] == ["2020KMO000054", "2025KMO000052", "2024KMO000053", "2025KMO000051"]
 
 
+def test_the_csv_export_quotes_cells_a_spreadsheet_would_run(
+    portal: Client, setting: Setting, world: World
+) -> None:
+    """CSV injection: an enterprise named like a formula is written as text (a leading ')."""
+    Organisation.objects.filter(pk=setting.enterprise.pk).update(name='=HYPERLINK("http://evil.example")')
+    make_project(
+        setting.training, setting.enterprise, day=date(2025, 3, 3), amount="10.00", number="2025KMO000061"
+    )
+    response = portal.get(URL + "export/csv/")
+    body = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
+    (row,) = list(csv.reader(io.StringIO(body), delimiter=";"))[1:]
+    assert row[1] == '\'=HYPERLINK("http://evil.example")'
+
+
+def test_the_export_headings_follow_the_language(portal: Client, setting: Setting, world: World) -> None:
+    _export_setting(setting, world)
+    response = portal.get(URL + "export/csv/", HTTP_ACCEPT_LANGUAGE="en")
+    heading = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff").splitlines()[0]
+    assert heading.startswith("Project no")
+
+
 def _xlsx_rows(content: bytes) -> list[list[str]]:
     """The first sheet's cells as text (shared or inline strings, numbers as written)."""
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}

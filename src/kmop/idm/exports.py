@@ -34,7 +34,12 @@ def _cell(value: object) -> str:
         return f"{timezone.localtime(value):%d/%m/%Y %H:%M}"
     if isinstance(value, date):
         return f"{value:%d/%m/%Y}"
-    text = str(value)
+    return spreadsheet_safe(str(value))
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (CSV injection): a leading ``= + - @``, tab or
+    carriage return is quoted with ``'``."""
     if text and text[0] in "=+-@\t\r":
         return "'" + text
     return text

@@ -43,6 +43,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
@@ -50,6 +51,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kmop.audit.models import AuditEvent
 from kmop.audit.services import audit_record
 from kmop.idm.errors import IdmError
+from kmop.idm.exports import spreadsheet_safe
 from kmop.portal.access import provider_required
 from kmop.portal.forms_projects import ReasonForm, ReportForm, StopForm
 from kmop.projects import proofs, report_services
@@ -205,11 +207,19 @@ def _csv_stream(rows: Iterable[tuple[Any, ...]]) -> Iterator[bytes]:
     yield "\ufeff".encode()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow([_(heading) for heading in EXPORT_COLUMNS])
     for n, row in enumerate(rows, start=1):
         number, name, code, day, amount, service, status = _export_values(row)
         writer.writerow(
-            (number, name, code, f"{day:%d/%m/%Y}", f"{amount:.2f}".replace(".", ","), service, status)
+            (
+                number,
+                spreadsheet_safe(name),
+                code,
+                f"{day:%d/%m/%Y}",
+                f"{amount:.2f}".replace(".", ","),
+                spreadsheet_safe(service),
+                spreadsheet_safe(status),
+            )
         )
         if n % CSV_CHUNK == 0:
             yield buffer.getvalue().encode()
@@ -232,7 +242,7 @@ def _xlsx_file(rows: Iterable[tuple[Any, ...]]) -> Any:
     sheet.set_column(2, 2, 16)
     sheet.set_column(3, 4, 14)
     sheet.set_column(5, 6, 22)
-    sheet.write_row(0, 0, EXPORT_COLUMNS, bold)
+    sheet.write_row(0, 0, [_(heading) for heading in EXPORT_COLUMNS], bold)
     for i, row in enumerate(rows, start=1):
         number, name, code, day, amount, service, status = _export_values(row)
         sheet.write_string(i, 0, number)
@@ -271,7 +281,7 @@ def projects_export(request: HttpRequest, fmt: str) -> HttpResponse:
         response = StreamingHttpResponse(
             _csv_stream(export_rows(scope, filters)), content_type="text/csv; charset=utf-8"
         )
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response["Content-Disposition"] = content_disposition_header(True, f"{name}.csv")
         return response  # type: ignore[return-value]
     return FileResponse(  # type: ignore[return-value]
         _xlsx_file(export_rows(scope, filters)),

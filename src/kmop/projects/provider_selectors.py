@@ -35,6 +35,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kmop.idm.models import Organisation
 from kmop.projects.models import Project, ProjectStatus
@@ -68,13 +69,13 @@ SORTS: dict[str, tuple[str, ...]] = {
 DEFAULT_SORT = "-datum"
 #: the columns of the exports, in their order
 EXPORT_COLUMNS = (
-    "Projectnr",
-    "Onderneming",
-    "Ondernemingsnummer",
-    "Aanvraag Datum",
-    "Project bedrag",
-    "Dienst",
-    "Status",
+    gettext_noop("Projectnr"),
+    gettext_noop("Onderneming"),
+    gettext_noop("Ondernemingsnummer"),
+    gettext_noop("Aanvraag Datum"),
+    gettext_noop("Project bedrag"),
+    gettext_noop("Dienst"),
+    gettext_noop("Status"),
 )
 #: the longest text accepted in a filter field
 FILTER_MAX = 100
