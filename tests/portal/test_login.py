@@ -98,3 +98,24 @@ def test_provider_profile_in_the_gebruikersbeheer_opens_the_portal(client: Clien
     page = client.get("/dienstverlener/")
     assert page.status_code == 200, page
     assert "Dienstverlener: menu" in page.content.decode()
+
+
+def test_an_organisation_no_longer_active_loses_its_password_login(
+    portal: Client, provider_with_password: Provider
+) -> None:
+    """Stopped in the KBO (or deactivated): the session ends, the login and the services refuse it."""
+    from kmop.audit.services import Actor
+    from kmop.idm.models import Organisation
+    from kmop.providers.errors import NotAllowed
+
+    assert portal.get("/dienstverlener/").status_code == 200
+    Organisation.objects.filter(pk=provider_with_password.organisation_id).update(active=False)
+    assert portal.get("/dienstverlener/").status_code == 302
+    response = portal.post(
+        "/dienstverlener/login/", {"login": provider_with_password.login, "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    assert "De login of het paswoord is niet juist." in response.content.decode()
+    actor = Actor.provider_password(provider_with_password.login, provider_with_password.organisation.code)
+    with pytest.raises(NotAllowed):
+        services.provider_update(actor=actor, provider=provider_with_password, iban="BE68793230773034")

@@ -81,6 +81,7 @@ def _password_access(request: HttpRequest) -> PortalAccess | None:
         provider is None
         or expired
         or not provider.password
+        or not idm_selectors.is_organisation_active(provider.organisation)
         or not constant_time_compare(session.get(PASSWORD_HASH, ""), password_fingerprint(provider))
     ):
         for key in KEYS:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from kmop.acm import throttle
 from kmop.acm.network import client_address
 from kmop.audit.services import Actor, audit_record
+from kmop.idm.selectors import is_organisation_active
 from kmop.portal import access
 from kmop.portal.access import portal_access, provider_required
 from kmop.portal.forms import LoginForm
@@ -96,7 +97,11 @@ def login(request: HttpRequest) -> HttpResponse:
                 )
                 % {"minutes": throttle.MINUTES},
             )
-        elif provider is not None and provider_check_password(provider, form.cleaned_data["password"]):
+        elif (
+            provider is not None
+            and provider_check_password(provider, form.cleaned_data["password"])
+            and is_organisation_active(provider.organisation)
+        ):
             throttle.succeeded(account=account)
             request.session.cycle_key()
             request.session[access.PROVIDER_ID] = provider.pk

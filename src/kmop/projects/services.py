@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kmop.audit.services import PROVIDER_PASSWORD, Actor, AuditChange, audit_record, audit_record_many
+from kmop.idm import selectors as idm_selectors
 from kmop.idm.models import Organisation
 from kmop.projects import permissions
 from kmop.projects.errors import (
@@ -148,9 +149,11 @@ def _require_enterprise(actor: Actor, organisation: Organisation, *, staff_allow
 def _require_enterprise_or_provider(actor: Actor, project: Project) -> str:
     """``"enterprise"``, ``"provider"``, ``"staff"`` or ``"system"``: who acts; NotAllowed for anyone else."""
     if actor.credential == PROVIDER_PASSWORD:  # a provider's own login: its own projects only
+        provider_org = project.registration.provider.organisation
         if (
             actor.organisation_code
-            and actor.organisation_code == project.registration.provider.organisation.code
+            and actor.organisation_code == provider_org.code
+            and idm_selectors.is_organisation_active(provider_org)
         ):
             return "provider"
         raise NotAllowed(_("U mag dit project (%(number)s) niet wijzigen."), number=project.number)

@@ -34,6 +34,7 @@ from stdnum import bic as _bic
 from stdnum.exceptions import ValidationError as StdnumError
 
 from kmop.audit.services import PROVIDER_PASSWORD, Actor, AuditChange, audit_record, audit_record_many
+from kmop.idm import selectors as idm_selectors
 from kmop.idm import services as idm_services
 from kmop.idm.dates import add_years
 from kmop.idm.errors import IdmError, InvalidNumber, NotAllowed
@@ -152,7 +153,11 @@ def _password_login_for(actor: Actor, organisation: Organisation) -> bool | None
     any other actor). That login is the registered office's: it manages the provider and its departments."""
     if actor.credential != PROVIDER_PASSWORD:
         return None
-    return bool(actor.organisation_code) and actor.organisation_code == organisation.code
+    return (
+        bool(actor.organisation_code)
+        and actor.organisation_code == organisation.code
+        and idm_selectors.is_organisation_active(organisation)
+    )
 
 
 def _for(actor: Actor, organisation: Organisation) -> Actor:
