@@ -63,3 +63,11 @@ def test_application_manager_activates_the_departments_right_with_a_reason(
 
 def test_an_enterprise_user_cannot_see_the_provider_pages(els: Client, setting: Setting) -> None:
     assert els.get("/backoffice/dienstverleners/").status_code == 403
+
+
+def test_the_departments_right_form_needs_an_explicit_choice(client: Client, setting: Setting) -> None:
+    _make_app_manager(setting)
+    login(client, AN)
+    url = f"/backoffice/dienstverleners/{setting.provider.pk}/"
+    assert client.post(url, {"activeren": "ja", "reason": "x"}).status_code == 400
+    assert not Organisation.objects.get(pk=setting.provider.organisation_id).departments_right_activated

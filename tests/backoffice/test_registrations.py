@@ -188,3 +188,19 @@ def test_an_enterprise_user_is_refused(els: Client, setting: Setting) -> None:
 
 def test_an_unknown_registration_is_404(staff: Client, setting: Setting) -> None:
     assert staff.get(url("DV.O999999")).status_code == 404
+
+
+def test_an_approval_date_far_from_today_is_refused_at_the_field(staff: Client, setting: Setting) -> None:
+    registration = department_request(setting)
+    response = staff.post(
+        url(registration.number),
+        {
+            "beslissing": "goedkeuren",
+            "goedkeuren-version": str(registration.version),
+            "goedkeuren-valid_from": "31/12/9999",
+        },
+    )
+    assert response.status_code == 200
+    assert "Kies een dag binnen een jaar voor of na vandaag" in response.content.decode()
+    registration.refresh_from_db()
+    assert registration.status == "A"

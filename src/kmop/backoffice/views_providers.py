@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -98,7 +98,10 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not may_activate:
             raise PermissionDenied
         if form.is_valid():
-            activate = request.POST.get("activeren") == "1"
+            choice = request.POST.get("activeren")
+            if choice not in ("0", "1"):
+                return HttpResponseBadRequest()
+            activate = choice == "1"
             try:
                 idm_services.organisation_departments_right_set(
                     actor=_actor(request),

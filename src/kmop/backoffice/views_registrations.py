@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -61,6 +62,18 @@ class ApproveForm(forms.Form):
         widget=forms.Textarea(attrs={"class": "textarea", "rows": 3}),
         error_messages={"max_length": gettext_lazy("De opmerking is te lang (ten hoogste 2000 tekens).")},
     )
+
+    def clean_valid_from(self) -> date | None:
+        """At most a year back or ahead: a typo (31/12/9999, 2052) is refused at the field."""
+        day = self.cleaned_data.get("valid_from")
+        today = timezone.localdate()
+        if day is not None and not (today - timedelta(days=366) <= day <= today + timedelta(days=366)):
+            raise forms.ValidationError(
+                gettext_lazy("Kies een dag binnen een jaar voor of na vandaag (%(today)s)."),
+                code="out_of_range",
+                params={"today": f"{today:%d/%m/%Y}"},
+            )
+        return day
 
 
 class RefuseForm(forms.Form):

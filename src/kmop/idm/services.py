@@ -294,7 +294,7 @@ def appointment_snapshot(appointment: AdministratorAppointment) -> dict[str, Any
 @transaction.atomic
 def right_definitions_load(*, actor: Actor) -> int:
     """Make the right definitions equal to ``data/rights.json`` (idempotent); returns the number changed."""
-    if actor.user is not None:
+    if not actor.is_system:  # a person (or a provider's password login, which is refused there)
         _require_application_manager(actor)
     changes = sync_right_definitions(RightDefinition, RightContextValue)
     for code, before, after in changes:
