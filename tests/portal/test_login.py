@@ -119,3 +119,11 @@ def test_an_organisation_no_longer_active_loses_its_password_login(
     actor = Actor.provider_password(provider_with_password.login, provider_with_password.organisation.code)
     with pytest.raises(NotAllowed):
         services.provider_update(actor=actor, provider=provider_with_password, iban="BE68793230773034")
+
+
+def test_a_failed_login_on_a_known_login_is_audited(client: Client, provider_with_password: Provider) -> None:
+    client.post("/dienstverlener/login/", {"login": provider_with_password.login, "password": "fout"})
+    event = AuditEvent.objects.get(action="portal.login_failed")
+    assert event.object_id == str(provider_with_password.pk)
+    client.post("/dienstverlener/login/", {"login": "bestaat-niet", "password": "fout"})
+    assert AuditEvent.objects.filter(action="portal.login_failed").count() == 1

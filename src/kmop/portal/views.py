@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -77,7 +78,8 @@ def _account(login: str) -> str:
 
 def login(request: HttpRequest) -> HttpResponse:
     """ "Login dienstverleners": the registered office's login and password, throttled per login and per
-    client address (``kmop.acm.throttle``), audited either way."""
+    client address (``kmop.acm.throttle``); a login and a failure on a known login are audited, an unknown
+    login costs the same hashing time as a known one."""
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
     if request.method == "GET" and portal_access(request) is not None:
         return HttpResponseRedirect(next_url)
@@ -117,6 +119,17 @@ def login(request: HttpRequest) -> HttpResponse:
                 )
             return HttpResponseRedirect(next_url)
         else:
+            if provider is None:  # as long as a known login's check: the timing tells no login apart
+                make_password(form.cleaned_data["password"])
+            else:
+                with transaction.atomic():
+                    audit_record(
+                        actor=Actor.system(f"web: mislukte aanmelding vanaf {address}"),
+                        action="portal.login_failed",
+                        object_type="providers.provider",
+                        object_id=str(provider.pk),
+                        after={"login": provider.login, "address": address},
+                    )
             throttle.failed(account=account, address=address)
             form.add_error(None, _("De login of het paswoord is niet juist."))
     return render(request, "portal/login.html", {"form": form, "next": next_url})
@@ -140,10 +153,3 @@ def menu(request: HttpRequest) -> HttpResponse:
             continue
         items.append({"url": reverse(name), "label": label, "hint": hint})
     return render(request, "portal/menu.html", {"items": items})
-
-
-def not_built(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    """A page of the portal that is being built in this session (replaced before the session ends)."""
-    from django.http import Http404
-
-    raise Http404

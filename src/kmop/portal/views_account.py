@@ -193,12 +193,17 @@ def password_reset(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         actor = Actor.provider_password(provider.login, provider.organisation.code)
         try:
-            services.provider_password_set(
-                actor=actor,
-                provider=provider,
-                password=form.cleaned_data["new_password"],
-                reason=_("Nieuw paswoord via de link 'Login en paswoord vergeten'"),
-            )
+            with transaction.atomic():
+                # the link works once: checked again under the row's lock (two posts at once: one wins)
+                locked = Provider.objects.select_for_update(of=("self",)).get(pk=provider.pk)
+                if access.password_fingerprint(locked) != access.password_fingerprint(provider):
+                    return render(request, "portal/account/password_reset_invalid.html", status=400)
+                services.provider_password_set(
+                    actor=actor,
+                    provider=locked,
+                    password=form.cleaned_data["new_password"],
+                    reason=_("Nieuw paswoord via de link 'Login en paswoord vergeten'"),
+                )
         except ValidationError as error:
             field = "new_password" if getattr(error, "field", None) == "password" else None
             form.add_error(field, " ".join(error.messages))
