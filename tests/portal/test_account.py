@@ -164,3 +164,22 @@ def test_credentials_change_with_a_wrong_old_password_changes_nothing(
     assert "Het oude paswoord is niet juist." in response.content.decode()
     provider_with_password.refresh_from_db()
     assert provider_with_password.login == A
+
+
+@pytest.mark.parametrize("login", ["le erwijs", 'leer"wijs', "lw", "leerwijs\r\nX-Header: 1"])
+def test_a_login_with_spaces_quotes_or_too_short_is_refused(
+    portal: Client, provider_with_password: Provider, login: str
+) -> None:
+    response = portal.post(
+        "/dienstverlener/login-wijzigen/",
+        {
+            "new_login": login,
+            "old_password": PASSWORD,
+            "new_password": "Een-nieuw-paswoord-7",
+            "new_password_again": "Een-nieuw-paswoord-7",
+        },
+    )
+    assert response.status_code == 200
+    assert "Een login heeft 3 tot 60 tekens" in response.content.decode()
+    provider_with_password.refresh_from_db()
+    assert provider_with_password.login == A

@@ -1373,6 +1373,10 @@ def registration_expire_due(*, actor: Actor, day: date, batch_size: int = 500) -
 # --- login and password (seed 004 "Login en paswoord wijzigen") -------------------------------------------
 
 
+#: what a login may hold (it is shown, typed, and part of an export's file name)
+LOGIN_PATTERN = re.compile(r"[A-Za-z0-9._@-]{3,60}")
+
+
 def provider_check_password(provider: Provider, raw_password: str) -> bool:
     """Whether the password is the provider's (a provider without a password never matches)."""
     from django.contrib.auth.hashers import check_password
@@ -1436,6 +1440,15 @@ def provider_credentials_change(
     )
     _require_provider(actor, provider.organisation)
     login = _text(new_login, field="new_login", label=_("de nieuwe login"), max_length=60)
+    if not LOGIN_PATTERN.fullmatch(login):
+        raise ProviderError(
+            _(
+                "Een login heeft 3 tot 60 tekens: letters, cijfers en . _ @ - (geen spaties of andere "
+                "tekens)."
+            ),
+            field="new_login",
+            code="login_format",
+        )
     if not provider_check_password(provider, old_password or ""):
         raise ProviderError(_("Het oude paswoord is niet juist."), field="old_password", code="password")
     if new_password != new_password_again:
@@ -1443,7 +1456,7 @@ def provider_credentials_change(
             _("De twee nieuwe paswoorden zijn niet gelijk."), field="new_password_again", code="password"
         )
     _validated_password(new_password, provider, "new_password")
-    if Provider.objects.filter(login=login).exclude(pk=provider.pk).exists():
+    if Provider.objects.filter(login__iexact=login).exclude(pk=provider.pk).exists():
         raise Conflict(_("De login %(value)s is al in gebruik."), field="new_login", value=login)
     before = {"login": provider.login}
     provider.login = login
