@@ -183,3 +183,16 @@ def test_a_login_with_spaces_quotes_or_too_short_is_refused(
     assert "Een login heeft 3 tot 60 tekens" in response.content.decode()
     provider_with_password.refresh_from_db()
     assert provider_with_password.login == A
+
+
+def test_sign_ups_from_one_address_are_limited(client: Client, world) -> None:
+    from kmop.acm import throttle
+
+    client.post("/dienstverlener/aanmelden/", _form())
+    for _ in range(throttle.ACCOUNT_FAILURES):  # as many sign-ups as allowed, from this address
+        throttle.failed(account="portal-sign-up:127.0.0.1", address="127.0.0.1")
+    response = client.post("/dienstverlener/aanmelden/bevestigen/")
+    assert response.status_code == 429
+    assert "te veel organisaties aangemeld vanaf uw adres" in response.content.decode()
+    assert not Provider.objects.exists()
+    assert not mail.outbox

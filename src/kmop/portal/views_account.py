@@ -63,6 +63,13 @@ def _sign_up_actor(request: HttpRequest) -> Actor:
     return Actor.system(f"web: aanmelding dienstverlener vanaf {client_address(request)}")
 
 
+def _sign_up_limit(address: str) -> str:
+    """The throttle's account for the sign-ups from one client address: ``throttle.ACCOUNT_FAILURES``
+    sign-ups within ``throttle.MINUTES`` minutes, then none for that long (the open sign-up is no way to
+    register enterprises in bulk)."""
+    return f"portal-sign-up:{address}"
+
+
 def _sign_up_data(form: SignUpForm) -> dict[str, Any]:
     return {name: form.cleaned_data.get(name, "") for name in form.fields}
 
@@ -91,6 +98,18 @@ def sign_up_confirm(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():  # cannot happen for data we stored; start again rather than guess
         return redirect("portal:sign-up")
     if request.method == "POST":
+        address = client_address(request)
+        limit = _sign_up_limit(address)
+        if throttle.check(account=limit, address=address).blocked:
+            form.add_error(
+                None,
+                _(
+                    "Er werden te veel organisaties aangemeld vanaf uw adres. Probeer het binnen %(minutes)s "
+                    "minuten opnieuw."
+                )
+                % {"minutes": throttle.MINUTES},
+            )
+            return render(request, "portal/account/sign_up.html", {"form": form}, status=429)
         actor = _sign_up_actor(request)
         try:
             with transaction.atomic():
@@ -109,6 +128,7 @@ def sign_up_confirm(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             put_error(form, error)
             return render(request, "portal/account/sign_up.html", {"form": form})
+        throttle.failed(account=limit, address=address)  # counts the sign-up: at most a few per address
         del request.session[SIGN_UP]
         request.session["portal_signed_up"] = {"name": provider.legal_name, "email": provider.contact_email}
         return redirect("portal:sign-up-done")
