@@ -156,16 +156,24 @@ def test_stop_approved_in_a_later_year_keeps_the_budget(setting: Setting, clock:
     assert used(setting) == Decimal("300.00")
 
 
-def test_stop_refused_goes_back_to_lopend(setting: Setting) -> None:
+def test_stop_refused_goes_back_to_lopend_and_is_mailed(
+    setting: Setting, django_capture_on_commit_callbacks: Any
+) -> None:
     project = lopend(setting)
     project = services.project_request_stop(actor=setting.els, project=project, reason="Niet meer nodig")
     with pytest.raises(InvalidInput):
         services.project_decide_stop(actor=setting.staff, project=project, approve=False, reason="")
-    project = services.project_decide_stop(
-        actor=setting.staff, project=project, approve=False, reason="Geen bewijs"
-    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        project = services.project_decide_stop(
+            actor=setting.staff, project=project, approve=False, reason="Geen bewijs"
+        )
     assert project.status == S.LOPEND
     assert used(setting) == Decimal("300.00")
+    (message,) = mail.outbox
+    assert project.number in message.subject
+    assert "geweigerd" in message.subject
+    assert "Motivering: Geen bewijs" in message.body
 
 
 def test_mark_finished(setting: Setting) -> None:

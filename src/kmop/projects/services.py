@@ -1199,7 +1199,9 @@ def project_decide_stop(*, actor: Actor, project: Project, approve: bool, reason
     text = _reason(reason, required=True)
     with transaction.atomic():
         if not approve:
-            return _apply(actor, project, "refuse_stop", reason=text)
+            project = _apply(actor, project, "refuse_stop", reason=text)
+            _mail_on_commit(project, "stop_refused", reason=text)
+            return project
         today = _today()
 
         def settle(locked: Project) -> None:
