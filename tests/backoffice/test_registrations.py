@@ -204,3 +204,93 @@ def test_an_approval_date_far_from_today_is_refused_at_the_field(staff: Client, 
     assert "Kies een dag binnen een jaar voor of na vandaag" in response.content.decode()
     registration.refresh_from_db()
     assert registration.status == "A"
+
+
+def test_suspend_then_lift_with_a_reason(staff: Client, setting: Setting) -> None:
+    registration = setting.training  # G
+    page = staff.get(url(registration.number)).content.decode()
+    assert 'id="measure-form"' in page
+    assert 'value="suspend"' in page
+    assert 'value="lift"' not in page  # only for S
+    response = staff.post(
+        url(registration.number),
+        {
+            "beslissing": "maatregel",
+            "maatregel-version": str(registration.version),
+            "maatregel-measure": "suspend",
+        },
+    )
+    assert response.status_code == 200
+    assert "Geef de reden van de maatregel." in response.content.decode()
+    registration.refresh_from_db()
+    assert registration.status == "G"
+    response = staff.post(
+        url(registration.number),
+        {
+            "beslissing": "maatregel",
+            "maatregel-version": str(registration.version),
+            "maatregel-measure": "suspend",
+            "maatregel-reason": "Klachten van klanten in onderzoek",
+        },
+    )
+    assert response.status_code == 302
+    registration.refresh_from_db()
+    assert registration.status == "S"
+    assert AuditEvent.objects.filter(action="providers.registration.suspend").exists()
+    page = staff.get(url(registration.number)).content.decode()
+    assert 'value="lift"' in page
+    assert 'value="suspend"' not in page
+    staff.post(
+        url(registration.number),
+        {
+            "beslissing": "maatregel",
+            "maatregel-version": str(registration.version),
+            "maatregel-measure": "lift",
+            "maatregel-reason": "Onderzoek afgesloten",
+        },
+    )
+    registration.refresh_from_db()
+    assert registration.status == "G"
+
+
+def test_a_measure_on_a_registration_that_changed_meanwhile_is_refused(
+    staff: Client, setting: Setting
+) -> None:
+    registration = setting.training
+    seen = registration.version
+    provider_services.registration_extend(actor=SYSTEM, registration=registration)  # G → G/V meanwhile
+    response = staff.post(
+        url(registration.number),
+        {
+            "beslissing": "maatregel",
+            "maatregel-version": str(seen),
+            "maatregel-measure": "stop",
+            "maatregel-reason": "Stopt met de activiteit",
+        },
+    )
+    assert response.status_code == 200
+    registration.refresh_from_db()
+    assert registration.status == "G/V"
+
+
+def test_a_medewerker_with_a_code_login_cannot_take_a_measure(staff: Client, setting: Setting) -> None:
+    """Staff logged in with a security code (substantial) may look, not act."""
+    from kmop.acm import session as keys
+    from tests.backoffice.conftest import TOTP_ACR
+
+    session = staff.session
+    session[keys.ACR] = TOTP_ACR
+    session.save()
+    assert 'id="measure-form"' not in staff.get(url(setting.training.number)).content.decode()
+    response = staff.post(
+        url(setting.training.number),
+        {
+            "beslissing": "maatregel",
+            "maatregel-version": str(setting.training.version),
+            "maatregel-measure": "exclude",
+            "maatregel-reason": "x",
+        },
+    )
+    assert response.status_code == 403
+    setting.training.refresh_from_db()
+    assert setting.training.status == "G"

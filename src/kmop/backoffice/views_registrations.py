@@ -37,7 +37,7 @@ from kmop.providers.models import (
     Registration,
     RegistrationStatus,
 )
-from kmop.providers.services import Decision, registration_decide
+from kmop.providers.services import TRANSITIONS, Decision, registration_decide
 
 QUEUE_LIMIT = 200
 APPROVE, REFUSE = "goedkeuren", "weigeren"
@@ -96,6 +96,43 @@ class RefuseForm(forms.Form):
         return reason
 
 
+MEASURE = "maatregel"
+#: the measures staff take on a registration outside a request (seed 004's status codes S, U, T), by the
+#: status they need (``providers.services.TRANSITIONS``); each needs a reason and is audited
+MEASURES = (Decision.SUSPEND, Decision.LIFT, Decision.EXCLUDE, Decision.STOP)
+
+
+def measures_for(registration: Registration) -> list[tuple[str, str]]:
+    labels = dict(Decision.CHOICES)
+    return [
+        (measure, str(labels[measure]))
+        for measure in MEASURES
+        if (measure, registration.status) in TRANSITIONS
+    ]
+
+
+class MeasureForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    measure = forms.ChoiceField(label=gettext_lazy("Maatregel"), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=gettext_lazy("Reden"),
+        help_text=gettext_lazy("Verplicht; de dienstverlener ziet ze in de historiek van de registratie."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "textarea", "rows": 3}),
+        error_messages={"required": gettext_lazy("Geef de reden van de maatregel.")},
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        measure = self.fields["measure"]
+        assert isinstance(measure, forms.ChoiceField)
+        measure.choices = choices
+        measure.error_messages["required"] = gettext_lazy("Kies een maatregel.")
+        measure.error_messages["invalid_choice"] = gettext_lazy(
+            "Deze maatregel kan niet in de huidige status van de registratie."
+        )
+
+
 @staff_required
 @never_cache
 def registrations(request: HttpRequest) -> HttpResponse:
@@ -126,7 +163,35 @@ def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
     initial = {"version": registration.version}
     approve_form = ApproveForm(initial=initial, prefix=APPROVE)
     refuse_form = RefuseForm(initial=initial, prefix=REFUSE)
-    if request.method == "POST":
+    choices = measures_for(registration)
+    measure_form = MeasureForm(initial=initial, prefix=MEASURE, choices=choices)
+    if request.method == "POST" and request.POST.get("beslissing") == MEASURE:
+        if not may_decide:
+            raise PermissionDenied
+        measure_form = MeasureForm(request.POST, prefix=MEASURE, choices=choices)
+        if measure_form.is_valid():
+            try:
+                decided = registration_decide(
+                    actor=_actor(request),
+                    registration=registration,
+                    decision=measure_form.cleaned_data["measure"],
+                    reason=measure_form.cleaned_data["reason"],
+                    expected_version=measure_form.cleaned_data["version"],
+                )
+            except IdmError as error:  # changed meanwhile, not in this status
+                measure_form.add_error("reason" if error.field == "reason" else None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Registratie %(number)s heeft nu status %(status)s (%(label)s).")
+                    % {
+                        "number": decided.number,
+                        "status": decided.status,
+                        "label": decided.get_status_display(),
+                    },
+                )
+                return redirect("backoffice:registration-decide", number=decided.number)
+    elif request.method == "POST":
         if not may_decide:
             raise PermissionDenied
         decision = request.POST.get("beslissing")
@@ -175,6 +240,9 @@ def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
         may_decide=may_decide and pending,
         approve_form=approve_form,
         refuse_form=refuse_form,
+        measure_form=measure_form,
+        may_measure=may_decide and bool(choices),
+        MEASURE=MEASURE,
         is_extension=registration.status == RegistrationStatus.EXTENSION_REQUESTED,
         validity_years=_validity_years(registration),
         APPROVE=APPROVE,
