@@ -28,6 +28,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("backoffice:registrations", _("Registraties")),
     NavItem("backoffice:providers", _("Dienstverleners")),
     NavItem("backoffice:reports", _("Meldingen")),
+    NavItem("backoffice:outbox", _("Berichten")),
 )
 
 

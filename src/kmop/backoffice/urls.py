@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kmop.backoffice import views, views_providers, views_registrations, views_reports
+from kmop.backoffice import views, views_outbox, views_providers, views_registrations, views_reports
 
 app_name = "backoffice"
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("dienstverleners/<int:pk>/", views_providers.provider_detail, name="provider"),
     path("meldingen/", views_reports.reports, name="reports"),
     path("meldingen/<int:pk>/", views_reports.report, name="report"),
+    path("berichten/", views_outbox.outbox, name="outbox"),
 ]
