@@ -190,6 +190,26 @@ def test_upload_payouts_and_a_stop(page: Page, page_errors, backoffice_world, tm
     assert stopped.status == ProjectStatus.GESTOPT
     check_page(page, "backoffice-stops-done", page_errors)
 
+    # what was sent to whom (the tests' mailer keeps mails out of the outbox: one is put there), and the
+    # provider pages
+    from kmop.notifications.models import OutboxMessage
+
+    OutboxMessage.objects.create(
+        channel="email",
+        recipient="els@b.example",
+        subject=f"Kmo-portefeuille: project {stopped.number} is stopgezet",
+    )
+    page.get_by_role("link", name="Berichten").click()
+    expect(page.locator("#outbox")).to_contain_text(stopped.number)
+    check_page(page, "backoffice-outbox", page_errors)
+    page.get_by_role("link", name="Dienstverleners").click()
+    page.get_by_role("button", name="Zoeken").click()
+    expect(page.locator("#providers")).to_be_visible()
+    check_page(page, "backoffice-providers", page_errors)
+    page.locator("#providers a").first.click()
+    expect(page.locator("#departments-right")).to_be_visible()
+    check_page(page, "backoffice-provider", page_errors)
+
 
 @pytest.mark.parametrize("browser_context_options", [{"java_script_enabled": False}])
 def test_upload_and_download_without_javascript(
