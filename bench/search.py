@@ -172,7 +172,16 @@ def seed(providers: int, today: date) -> dict[str, int]:
         Registration,
         Service,
     )
-    from kmop.providers.seed_steps import _FIELDS, _clear, _dates, _moment, _status_of
+    from kmop.providers.seed_steps import (
+        _FIELDS,
+        ESTABLISHMENT_COLUMNS,
+        PROVIDER_COLUMNS,
+        REGISTRATION_COLUMNS,
+        _clear,
+        _dates,
+        _moment,
+        _status_of,
+    )
     from kmop.registers.geo import postcode_point
     from kmop.registers.synthetic import read_municipalities
     from kmop.registers.synthetic_seed import TableWriter
@@ -182,74 +191,9 @@ def seed(providers: int, today: date) -> dict[str, int]:
     rng = random.Random(f"{SEED}:search-bench:{providers}")
     with transaction.atomic():
         _clear()
-        provider_rows = TableWriter(
-            Provider,
-            (
-                "id",
-                "organisation_id",
-                "legal_name",
-                "enterprise_number",
-                "legal_form",
-                "street",
-                "house_number",
-                "box",
-                "postcode",
-                "municipality",
-                "country",
-                "contact_name",
-                "contact_email",
-                "contact_phone",
-                "website",
-                "iban",
-                "bic",
-                "fields_of_expertise",
-                "presentation",
-                "is_foreign",
-                "login",
-                "password",
-                "created_at",
-                "updated_at",
-            ),
-        )
-        establishment_rows = TableWriter(
-            ProviderEstablishment,
-            (
-                "provider_id",
-                "is_registered_office",
-                "name",
-                "street",
-                "house_number",
-                "box",
-                "postcode",
-                "municipality",
-                "country",
-                "latitude",
-                "longitude",
-                "created_at",
-                "updated_at",
-            ),
-        )
-        registration_rows = TableWriter(
-            Registration,
-            (
-                "id",
-                "number",
-                "provider_id",
-                "department_id",
-                "service",
-                "basis",
-                "status",
-                "is_starter",
-                "valid_from",
-                "valid_until",
-                "requested_at",
-                "decided_at",
-                "decided_by",
-                "decision_reason",
-                "status_changed_at",
-                "version",
-            ),
-        )
+        provider_rows = TableWriter(Provider, PROVIDER_COLUMNS)
+        establishment_rows = TableWriter(ProviderEstablishment, ESTABLISHMENT_COLUMNS)
+        registration_rows = TableWriter(Registration, REGISTRATION_COLUMNS)
         number = 0
         for provider_id in range(1, providers + 1):
             name = f"{rng.choice(_PREFIXES)}{rng.choice(_SUFFIXES)} {rng.choice(_FORMS)}".strip()

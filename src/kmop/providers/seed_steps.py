@@ -337,6 +337,68 @@ def _dates(status: str, rng: random.Random, today: date, starter: bool) -> tuple
     return start, until
 
 
+#: the columns the scale seed (and the search benchmark) writes with COPY
+PROVIDER_COLUMNS = (
+    "id",
+    "organisation_id",
+    "legal_name",
+    "enterprise_number",
+    "legal_form",
+    "street",
+    "house_number",
+    "box",
+    "postcode",
+    "municipality",
+    "country",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "website",
+    "iban",
+    "bic",
+    "fields_of_expertise",
+    "presentation",
+    "is_foreign",
+    "login",
+    "password",
+    "created_at",
+    "updated_at",
+)
+ESTABLISHMENT_COLUMNS = (
+    "provider_id",
+    "is_registered_office",
+    "name",
+    "street",
+    "house_number",
+    "box",
+    "postcode",
+    "municipality",
+    "country",
+    "latitude",
+    "longitude",
+    "created_at",
+    "updated_at",
+)
+REGISTRATION_COLUMNS = (
+    "id",
+    "number",
+    "provider_id",
+    "department_id",
+    "service",
+    "basis",
+    "status",
+    "is_starter",
+    "valid_from",
+    "valid_until",
+    "requested_at",
+    "decided_at",
+    "decided_by",
+    "decision_reason",
+    "status_changed_at",
+    "version",
+)
+
+
 def seed_providers_at_scale(
     *, scale: int, seed: int, actor: Actor, today: date | None = None
 ) -> dict[str, int]:
@@ -370,35 +432,7 @@ def seed_providers_at_scale(
             )
         addresses = _addresses(codes)
         tables = {
-            "providers": TableWriter(
-                Provider,
-                (
-                    "id",
-                    "organisation_id",
-                    "legal_name",
-                    "enterprise_number",
-                    "legal_form",
-                    "street",
-                    "house_number",
-                    "box",
-                    "postcode",
-                    "municipality",
-                    "country",
-                    "contact_name",
-                    "contact_email",
-                    "contact_phone",
-                    "website",
-                    "iban",
-                    "bic",
-                    "fields_of_expertise",
-                    "presentation",
-                    "is_foreign",
-                    "login",
-                    "password",
-                    "created_at",
-                    "updated_at",
-                ),
-            ),
+            "providers": TableWriter(Provider, PROVIDER_COLUMNS),
             "idm_departments": TableWriter(Department, ("id", "organisation_id", "code", "name")),
             "departments": TableWriter(
                 ProviderDepartment,
@@ -420,45 +454,8 @@ def seed_providers_at_scale(
                     "updated_at",
                 ),
             ),
-            "establishments": TableWriter(
-                ProviderEstablishment,
-                (
-                    "provider_id",
-                    "is_registered_office",
-                    "name",
-                    "street",
-                    "house_number",
-                    "box",
-                    "postcode",
-                    "municipality",
-                    "country",
-                    "latitude",
-                    "longitude",
-                    "created_at",
-                    "updated_at",
-                ),
-            ),
-            "registrations": TableWriter(
-                Registration,
-                (
-                    "id",
-                    "number",
-                    "provider_id",
-                    "department_id",
-                    "service",
-                    "basis",
-                    "status",
-                    "is_starter",
-                    "valid_from",
-                    "valid_until",
-                    "requested_at",
-                    "decided_at",
-                    "decided_by",
-                    "decision_reason",
-                    "status_changed_at",
-                    "version",
-                ),
-            ),
+            "establishments": TableWriter(ProviderEstablishment, ESTABLISHMENT_COLUMNS),
+            "registrations": TableWriter(Registration, REGISTRATION_COLUMNS),
             "events": TableWriter(
                 RegistrationEvent,
                 (
