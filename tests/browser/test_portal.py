@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.utils import timezone
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from kmop.idm import services as idm_services
 from kmop.projects import services as project_services
@@ -33,9 +33,14 @@ from kmop.wallet import services as wallet_services
 from tests.idm.conftest import SYSTEM, make_enterprise
 from tests.wallet.conftest import Credit, statement
 
-from .harness import DESKTOP, check_page
+from .harness import check_page
 from .test_eloket import LEERWIJS, make_eloket_world
-from .test_eloket_journey import DEBTOR_IBAN, houtatelier, houtatelier_profile
+from .test_eloket_journey import (  # noqa: F401  (new_page: a fixture)
+    DEBTOR_IBAN,
+    houtatelier,
+    houtatelier_profile,
+    new_page,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -80,30 +85,6 @@ def portal_world(transactional_db: None, settings, tmp_path: Path) -> Iterator[N
     )
     yield
     scheme_services.clear_cache()
-
-
-@pytest.fixture
-def new_page(browser: Browser, live_server, page_errors: list[str]) -> Iterator[Callable[[], Page]]:
-    """A second browser (its own cookies), for the staff member beside the provider."""
-    contexts = []
-
-    def make() -> Page:
-        context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="nl-BE")
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        other = context.new_page()
-
-        def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                page_errors.append(f"console: {message.text} ({message.location.get('url', '')})")
-
-        other.on("console", on_console)
-        other.on("pageerror", lambda error: page_errors.append(f"page error: {error}"))
-        return other
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def sign_up(page: Page, page_errors: list[str]) -> tuple[str, str]:
@@ -191,7 +172,12 @@ def staff_log_in(page: Page) -> None:
     expect(page.locator(".site-header__login")).to_contain_text("VLAIO")
 
 
-def test_sign_up_registration_approval_certificate(page: Page, page_errors, portal_world, new_page) -> None:
+def test_sign_up_registration_approval_certificate(
+    page: Page,
+    page_errors,
+    portal_world,
+    new_page,  # noqa: F811  (the fixture)
+) -> None:
     login, password = sign_up(page, page_errors)
     log_in(page, login, password)
     page.get_by_role("link", name="Registraties beheren").click()
@@ -291,7 +277,12 @@ def leerwijs_projects() -> dict[str, Project]:
 
 
 def test_the_three_reactions_on_projects(
-    page: Page, page_errors, portal_world, new_page, settings, tmp_path: Path
+    page: Page,
+    page_errors,
+    portal_world,
+    new_page,  # noqa: F811  (the fixture)
+    settings,
+    tmp_path: Path,
 ) -> None:
     settings.WALLET_DEBTOR_IBAN = DEBTOR_IBAN
     settings.WALLET_DEBTOR_BIC = "GKCCBEBB"
