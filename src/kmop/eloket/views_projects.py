@@ -29,7 +29,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
@@ -38,14 +37,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kmop.acm.decorators import acting_required
-from kmop.audit.models import AuditEvent
-from kmop.audit.services import audit_record
 from kmop.eloket.forms_projects import PaymentOrderForm, ProjectFilterForm, ReasonForm, StopForm
 from kmop.eloket.views import _actor
 from kmop.idm.errors import IdmError
 from kmop.projects import permissions, proofs
 from kmop.projects import selectors as project_selectors
 from kmop.projects import services as project_services
+from kmop.projects.confirmations import (
+    PendingForms,
+    already_performed,
+    confirmation_key,
+    perform_once,
+)
 from kmop.projects.errors import NotAllowed
 from kmop.projects.models import Project, ProjectStatus
 from kmop.registers.numbers import format_iban, format_structured_reference
@@ -54,7 +57,7 @@ from kmop.schemes.services import themes_on
 from kmop.wallet import services as wallet_services
 from kmop.wallet.models import AccountKind, Entry, Payout, TransactionKind
 
-PENDING = "eloket_project_actions"
+PENDING_FORMS = PendingForms("eloket_project_actions")
 FORM_OBJECT = "eloket.ProjectAction"
 PER_PAGE = 25
 #: the actions in the URL (Dutch, as on the buttons) and what they do
@@ -240,23 +243,6 @@ def project(request: HttpRequest, number: str) -> HttpResponse:
 # --- actions -----------------------------------------------------------------------------------------------
 
 
-def _pending(request: HttpRequest) -> dict[str, dict[str, Any]]:
-    value = request.session.get(PENDING)
-    return value if isinstance(value, dict) else {}
-
-
-def _store_pending(request: HttpRequest, token: str, data: dict[str, Any]) -> None:
-    pending = _pending(request)
-    pending[token] = data
-    request.session[PENDING] = dict(list(pending.items())[-10:])
-
-
-def _drop_pending(request: HttpRequest, token: str) -> None:
-    pending = _pending(request)
-    if pending.pop(token, None) is not None:
-        request.session[PENDING] = pending
-
-
 def _require_manage(request: HttpRequest) -> None:
     if not _may_manage(request):
         raise PermissionDenied(_("U mag de projecten van deze onderneming niet beheren."))
@@ -288,7 +274,7 @@ def project_action(request: HttpRequest, number: str, action: str) -> HttpRespon
     if not _available(item, wallet)[action]:
         messages.error(request, _not_now(action, item))
         return redirect("eloket:project", number=item.number)
-    again = _pending(request).get(request.GET.get("t", ""))
+    again = PENDING_FORMS.get(request, request.GET.get("t", ""))
     initial = {k: v for k, v in (again or {}).items() if k in ("invoice_number", "amount", "reason")}
     if "amount" in initial:
         initial["amount"] = str(initial["amount"]).replace(".", ",")
@@ -304,7 +290,7 @@ def project_action(request: HttpRequest, number: str, action: str) -> HttpRespon
             data["reason"] = form.cleaned_data["reason"]
         if action == STOP:
             data["proof"], data["proof_label"] = _save_proof(item, token, form.cleaned_data["proof"])
-        _store_pending(request, token, data)
+        PENDING_FORMS.store(request, token, data)
         return redirect("eloket:project-confirm", number=item.number, token=token)
     return render(
         request,
@@ -366,42 +352,33 @@ def project_action_confirm(request: HttpRequest, number: str, token: str) -> Htt
     """Step 2: check and confirm. The POST is performed once per token (see the module's docstring)."""
     item = _project_or_404(request, number)
     _require_manage(request)
-    key = f"{item.number}/{token}"[:100]
-    data = _pending(request).get(token)
+    key = confirmation_key(item, token)
+    data = PENDING_FORMS.get(request, token)
     if data is not None and data.get("project") != item.number:
         data = None
     errors: list[str] = []
     if request.method == "POST":
         done_message = ""
         try:
-            with transaction.atomic():
-                # the project's row lock serialises two POSTs of the same confirmation; the second then finds
-                # the first one's event
-                Project.objects.select_for_update().filter(pk=item.pk).first()
-                if AuditEvent.objects.filter(object_type=FORM_OBJECT, object_id=key).exists():
-                    done_message = _("Dit formulier werd al verwerkt; er is niets opnieuw gedaan.")
-                elif data is None:
-                    errors = [_("Dit formulier is verlopen of onbekend: vul het opnieuw in.")]
-                else:
-                    done_message = _perform(request, item, data)
-                    audit_record(
-                        actor=_actor(request),
-                        action="eloket.project_action",
-                        object_type=FORM_OBJECT,
-                        object_id=key,
-                        after={k: v for k, v in data.items() if k != "proof_label"},
-                        reason=done_message,
-                    )
+            done_message, errors = perform_once(
+                project=item,
+                object_type=FORM_OBJECT,
+                key=key,
+                actor=_actor(request),
+                action="eloket.project_action",
+                data=data,
+                perform=lambda values: _perform(request, item, values),
+            )
         except NotAllowed as e:
             raise PermissionDenied(str(e)) from None
         except IdmError as e:
             errors = list(e.messages)
         if done_message:
-            _drop_pending(request, token)
+            PENDING_FORMS.drop(request, token)
             messages.success(request, done_message)
             return redirect("eloket:project", number=item.number)
     elif data is None:
-        if AuditEvent.objects.filter(object_type=FORM_OBJECT, object_id=key).exists():
+        if already_performed(FORM_OBJECT, key):
             return redirect("eloket:project", number=item.number)
         raise Http404
     action = data["action"] if data else ""

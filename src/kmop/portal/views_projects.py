@@ -38,7 +38,6 @@ from urllib.parse import urlencode
 import xlsxwriter  # type: ignore[import-untyped]
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -48,8 +47,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kmop.audit.models import AuditEvent
-from kmop.audit.services import audit_record
 from kmop.idm.errors import IdmError
 from kmop.idm.exports import spreadsheet_safe
 from kmop.portal.access import provider_required
@@ -57,6 +54,12 @@ from kmop.portal.forms_projects import ReasonForm, ReportForm, StopForm
 from kmop.projects import proofs, report_services
 from kmop.projects import selectors as project_selectors
 from kmop.projects import services as project_services
+from kmop.projects.confirmations import (
+    PendingForms,
+    already_performed,
+    confirmation_key,
+    perform_once,
+)
 from kmop.projects.errors import NotAllowed
 from kmop.projects.models import Project, ProjectStatus
 from kmop.projects.provider_selectors import (
@@ -71,7 +74,7 @@ from kmop.projects.provider_selectors import (
 )
 from kmop.providers.models import Service
 
-PENDING = "portal_project_actions"
+PENDING_FORMS = PendingForms("portal_project_actions")
 FORM_OBJECT = "portal.ProjectAction"
 #: the reactions in the URL (Dutch, as on the buttons) → the status they need (seed 004)
 CANCEL, STOP, REPORT = "annuleren", "stopzetten", "melden"
@@ -319,23 +322,6 @@ def project(request: HttpRequest, number: str) -> HttpResponse:
 # --- reactions ----------------------------------------------------------------------------------------------
 
 
-def _pending(request: HttpRequest) -> dict[str, dict[str, Any]]:
-    value = request.session.get(PENDING)
-    return value if isinstance(value, dict) else {}
-
-
-def _store_pending(request: HttpRequest, token: str, data: dict[str, Any]) -> None:
-    pending = _pending(request)
-    pending[token] = data
-    request.session[PENDING] = dict(list(pending.items())[-10:])
-
-
-def _drop_pending(request: HttpRequest, token: str) -> None:
-    pending = _pending(request)
-    if pending.pop(token, None) is not None:
-        request.session[PENDING] = pending
-
-
 def _texts(action: str) -> dict[str, str]:
     if action == CANCEL:
         return {"title": _("Steunaanvraag annuleren"), "button": _("Steunaanvraag annuleren")}
@@ -382,7 +368,7 @@ def project_action(request: HttpRequest, number: str, action: str) -> HttpRespon
             raise PermissionDenied(_not_now(request, action, item))
         messages.error(request, _not_now(request, action, item))
         return redirect("portal:project", number=item.number)
-    again = _pending(request).get(request.GET.get("t", ""))
+    again = PENDING_FORMS.get(request, request.GET.get("t", ""))
     initial = {k: v for k, v in (again or {}).items() if k in ("reason", "message")}
     form = _form_for(action, request, initial)
     if request.method == "POST" and form.is_valid():
@@ -394,7 +380,7 @@ def project_action(request: HttpRequest, number: str, action: str) -> HttpRespon
             data["reason"] = form.cleaned_data["reason"]
         if action == STOP:
             data["proof"], data["proof_label"] = proofs.save_proof(item, token, form.cleaned_data["proof"])
-        _store_pending(request, token, data)
+        PENDING_FORMS.store(request, token, data)
         return redirect("portal:project-confirm", number=item.number, token=token)
     return render(
         request,
@@ -431,8 +417,8 @@ def _perform(request: HttpRequest, item: Project, data: dict[str, Any]) -> str:
 def project_action_confirm(request: HttpRequest, number: str, token: str) -> HttpResponse:
     """Step 2: check and confirm. The POST is performed once per token (see the module's docstring)."""
     item = _project_or_404(request, number)
-    key = f"{item.number}/{token}"[:100]
-    data = _pending(request).get(token)
+    key = confirmation_key(item, token)
+    data = PENDING_FORMS.get(request, token)
     if data is not None and (data.get("project") != item.number or data.get("action") not in ACTIONS):
         data = None
     errors: list[str] = []
@@ -441,34 +427,25 @@ def project_action_confirm(request: HttpRequest, number: str, token: str) -> Htt
             raise PermissionDenied(_not_now(request, CANCEL, item))
         done_message = ""
         try:
-            with transaction.atomic():
-                # the project's row lock serialises two POSTs of the same confirmation; the second then finds
-                # the first one's event
-                Project.objects.select_for_update().filter(pk=item.pk).first()
-                if AuditEvent.objects.filter(object_type=FORM_OBJECT, object_id=key).exists():
-                    done_message = _("Dit formulier werd al verwerkt; er is niets opnieuw gedaan.")
-                elif data is None:
-                    errors = [_("Dit formulier is verlopen of onbekend: vul het opnieuw in.")]
-                else:
-                    done_message = _perform(request, item, data)
-                    audit_record(
-                        actor=request.portal.actor,  # type: ignore[attr-defined]
-                        action="portal.project_action",
-                        object_type=FORM_OBJECT,
-                        object_id=key,
-                        after={k: v for k, v in data.items() if k != "proof_label"},
-                        reason=done_message,
-                    )
+            done_message, errors = perform_once(
+                project=item,
+                object_type=FORM_OBJECT,
+                key=key,
+                actor=request.portal.actor,  # type: ignore[attr-defined]
+                action="portal.project_action",
+                data=data,
+                perform=lambda values: _perform(request, item, values),
+            )
         except NotAllowed as e:
             raise PermissionDenied(str(e)) from None
         except IdmError as e:
             errors = list(e.messages)
         if done_message:
-            _drop_pending(request, token)
+            PENDING_FORMS.drop(request, token)
             messages.success(request, done_message)
             return redirect("portal:project", number=item.number)
     elif data is None:
-        if AuditEvent.objects.filter(object_type=FORM_OBJECT, object_id=key).exists():
+        if already_performed(FORM_OBJECT, key):
             return redirect("portal:project", number=item.number)
         raise Http404
     action = data["action"] if data else ""
