@@ -24,6 +24,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("backoffice:camt-upload", _("Rekeninguittreksels")),
     NavItem("backoffice:payouts", _("Uitbetalingen")),
     NavItem("backoffice:stop-requests", _("Stopzettingen")),
+    NavItem("backoffice:deposits", _("Stortingen")),
     NavItem("backoffice:ledger", _("Boekingen")),
     NavItem("backoffice:registrations", _("Registraties")),
     NavItem("backoffice:providers", _("Dienstverleners")),

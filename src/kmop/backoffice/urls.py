@@ -1,6 +1,13 @@
 from django.urls import path
 
-from kmop.backoffice import views, views_outbox, views_providers, views_registrations, views_reports
+from kmop.backoffice import (
+    views,
+    views_outbox,
+    views_providers,
+    views_queues,
+    views_registrations,
+    views_reports,
+)
 
 app_name = "backoffice"
 
@@ -23,5 +30,8 @@ urlpatterns = [
     path("dienstverleners/<int:pk>/", views_providers.provider_detail, name="provider"),
     path("meldingen/", views_reports.reports, name="reports"),
     path("meldingen/<int:pk>/", views_reports.report, name="report"),
+    path("stortingen/", views_queues.deposits, name="deposits"),
+    path("stortingen/<int:pk>/", views_queues.deposit, name="deposit"),
+    path("toewijzen/", views_queues.assign, name="assign"),
     path("berichten/", views_outbox.outbox, name="outbox"),
 ]

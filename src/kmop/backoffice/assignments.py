@@ -1,0 +1,144 @@
+"""Assignment of the work queues' items (issue 6): a staff member takes an item ("Nemen") so colleagues see it
+is being handled, and gives it back ("Vrijgeven"); each queue can be filtered on all items, mine, or the ones
+nobody took. Taking and releasing are audited (``backoffice.assignment.take``/``.release``).
+
+An item is named by its queue and a key (``models.Assignment``): a registration's number, a project's number
+(stop requests), a report's or a payout's id. ``with_assignee`` annotates a queue's queryset with the id of
+the person who took each item (one subquery, so the filter and the cap of the list work in the database), and
+``attach_assignees`` reads their names for the rows on the page (one query).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, Model, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kmop.acm.models import User
+from kmop.audit.services import Actor, audit_record
+from kmop.backoffice.models import Assignment, Queue
+from kmop.idm.errors import IdmError
+
+#: the field of each queue's rows that is the item's key
+KEY_FIELDS: dict[str, str] = {
+    Queue.REGISTRATIONS: "number",
+    Queue.STOPS: "number",
+    Queue.REPORTS: "pk",
+    Queue.DEPOSITS: "pk",
+}
+
+ALL, MINE, FREE = "alle", "mijn", "vrij"
+FILTERS: tuple[tuple[str, Any], ...] = (
+    (ALL, gettext_lazy("Alle")),
+    (MINE, gettext_lazy("Aan mij toegewezen")),
+    (FREE, gettext_lazy("Niet toegewezen")),
+)
+TAKE, RELEASE = "nemen", "vrijgeven"
+
+
+class AssignmentError(IdmError):
+    default_code = "assignment"
+
+
+def _key_ref(queue: str) -> Any:
+    field = KEY_FIELDS[queue]
+    return OuterRef(field) if field != "pk" else Cast(OuterRef("pk"), output_field=CharField())
+
+
+def with_assignee[M: Model](queryset: QuerySet[M], queue: str) -> QuerySet[M]:
+    """``assignee_id`` on each row: who took the item, or None."""
+    taken = Assignment.objects.filter(queue=queue, key=_key_ref(queue)).values("assignee_id")[:1]
+    return queryset.annotate(assignee_id=Subquery(taken))
+
+
+def filter_queue[M: Model](queryset: QuerySet[M], which: str, user: Any) -> QuerySet[M]:
+    """Rows of ``with_assignee``'s queryset: all, the user's, or the free ones."""
+    if which == MINE:
+        return queryset.filter(assignee_id=user.pk)
+    if which == FREE:
+        return queryset.filter(assignee_id__isnull=True)
+    return queryset
+
+
+def attach_assignees(rows: Sequence[Any]) -> Sequence[Any]:
+    """Set ``assignee`` (a ``User`` or None) on rows annotated by ``with_assignee``; one query."""
+    ids = {row.assignee_id for row in rows if getattr(row, "assignee_id", None)}
+    users = {u.pk: u for u in User.objects.filter(pk__in=ids).only("username", "first_name", "last_name")}
+    for row in rows:
+        row.assignee = users.get(getattr(row, "assignee_id", None))
+    return rows
+
+
+def item_assignee(queue: str, key: str) -> User | None:
+    found = Assignment.objects.filter(queue=queue, key=key).select_related("assignee").first()
+    return found.assignee if found else None
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def take(*, actor: Actor, queue: str, key: str) -> Assignment:
+    """The actor takes the item; refused when a colleague has it (release it first)."""
+    if queue not in KEY_FIELDS or not key:
+        raise AssignmentError(_("Onbekend item van een werklijst."), code="unknown_item")
+    user = actor.user
+    if user is None:
+        raise AssignmentError(_("Enkel een medewerker kan een item nemen."), code="no_person")
+    try:
+        with transaction.atomic():
+            current = Assignment.objects.select_for_update().filter(queue=queue, key=key).first()
+            if current is not None:
+                if current.assignee_id == user.pk:
+                    return current
+                raise AssignmentError(
+                    _("%(name)s behandelt dit item al. Geef het eerst vrij als u het wilt overnemen."),
+                    code="taken",
+                    name=_name(current.assignee),
+                )
+            assignment = Assignment.objects.create(
+                queue=queue, key=key, assignee=user, assigned_by=actor.label[:200]
+            )
+            audit_record(
+                actor=actor,
+                action="backoffice.assignment.take",
+                object_type=f"backoffice.{queue}",
+                object_id=key,
+                after={"assignee": user.get_username()},
+            )
+            return assignment
+    except IntegrityError:  # a colleague took it at the same moment
+        raise AssignmentError(
+            _("Een collega nam dit item net. Bekijk de lijst opnieuw."), code="taken"
+        ) from None
+
+
+def release(*, actor: Actor, queue: str, key: str) -> None:
+    """Give the item back (the person who had it, or a colleague: audited with who had it)."""
+    with transaction.atomic():
+        current = (
+            Assignment.objects.select_for_update()
+            .select_related("assignee")
+            .filter(queue=queue, key=key)
+            .first()
+        )
+        if current is None:
+            return
+        audit_record(
+            actor=actor,
+            action="backoffice.assignment.release",
+            object_type=f"backoffice.{queue}",
+            object_id=key,
+            before={"assignee": current.assignee.get_username()},
+        )
+        current.delete()
+
+
+def finish(queue: str, key: str) -> None:
+    """The item left its queue (decided): its assignment ends with it (the decision is audited itself)."""
+    Assignment.objects.filter(queue=queue, key=key).delete()

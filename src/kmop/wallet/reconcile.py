@@ -1,0 +1,192 @@
+"""Unmatched deposits: money that came in through the bank and matched no project (issue 6, the back office's
+queue "Niet herkende stortingen").
+
+The camt.053 import books such a credit at once (bank → refunds payable, ``TransactionKind.UNMATCHED``) with a
+refund payout to the sender (RULES.md: "anything else is refunded automatically and logged"); a payout
+with the sender's IBAN goes out with the next pain.001 file, one without (no or an invalid IBAN) waits for a
+person.
+Until the payout is exported, staff may instead
+
+* **assign** the money to a project (``unmatched_assign``): the sender meant project X but wrote a wrong or no
+  structured reference. Only a project in Bevestigd whose own contribution is exactly the amount, as the
+  automatic matching requires: refunds payable → the project's wallet (a deposit), the subsidy, Bevestigd →
+  Lopend; the refund payout is withdrawn. Or
+* **refund** it to an account they give (``unmatched_refund``): the IBAN (and name) of the payout is set, so
+  the next pain.001 file pays it.
+
+Both act under the payout's row lock on the version staff saw: a payout exported or handled meanwhile is
+refused with a clear message (the export locks the same rows, ``SKIP LOCKED``). Both need a reason and are
+audited (``wallet.unmatched.assign``/``wallet.unmatched.refund``: who, for VLAIO, when, why, the amounts).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from kmop.audit.services import Actor, audit_record
+from kmop.projects.models import Project, ProjectStatus
+from kmop.registers.numbers import ValidationError as NumberError
+from kmop.registers.numbers import validate_iban
+from kmop.wallet.models import AccountKind, LedgerTransaction, Payout, TransactionKind
+from kmop.wallet.services import WalletError, book, book_subsidy, project_account, system_account
+
+
+def unmatched_open() -> QuerySet[Payout]:
+    """The refunds of unmatched credits not exported yet, oldest first, with their ledger transaction."""
+    return (
+        Payout.objects.filter(
+            batch__isnull=True,
+            kind=Payout.Kind.REFUND,
+            project__isnull=True,
+            transaction__kind=TransactionKind.UNMATCHED,
+        )
+        .select_related("transaction")
+        .order_by("created_at", "id")
+    )
+
+
+def _clean_reason(reason: str) -> str:
+    text = " ".join((reason or "").split())
+    if not text:
+        raise WalletError(_("Geef een reden."), field="reason", code="reason_required")
+    return text[:2000]
+
+
+def _lock_open(payout_id: int) -> Payout:
+    payout = unmatched_open().select_for_update(of=("self",)).filter(pk=payout_id).first()
+    if payout is None:
+        raise WalletError(
+            _(
+                "Deze storting werd intussen al behandeld (terugbetaald in een betalingsbestand of aan een "
+                "project toegewezen). Bekijk de lijst opnieuw."
+            ),
+            code="already_handled",
+        )
+    return payout
+
+
+def _snapshot(payout: Payout) -> dict[str, Any]:
+    ledger: LedgerTransaction = payout.transaction
+    return {
+        "amount": str(payout.amount),
+        "iban": payout.iban,
+        "name": payout.name,
+        "bank_reference": ledger.reference or "",
+        "transaction": ledger.pk,
+    }
+
+
+def unmatched_assign(*, actor: Actor, payout_id: int, project_number: str, reason: str) -> Project:
+    """Book the unmatched credit of ``payout_id`` as the own contribution of project ``project_number``
+    (see the module's docstring). Raises ``WalletError`` (nothing changed) otherwise."""
+    from kmop.projects.services import _require_staff, project_mark_deposited
+
+    _require_staff(actor)
+    text = _clean_reason(reason)
+    number = (project_number or "").strip().upper()
+    if not number:
+        raise WalletError(_("Geef het projectnummer."), field="project", code="project_required")
+    with transaction.atomic():
+        payout = _lock_open(payout_id)
+        project = (
+            Project.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .filter(number=number)
+        ).first()
+        if project is None:
+            raise WalletError(
+                _("Er is geen project met nummer %(number)s."),
+                field="project",
+                code="unknown_project",
+                number=number,
+            )
+        if project.status != ProjectStatus.BEVESTIGD:
+            raise WalletError(
+                _(
+                    "Project %(number)s is in status %(status)s: enkel een project in status Bevestigd "
+                    "wacht op een storting."
+                ),
+                field="project",
+                code="not_confirmed",
+                number=project.number,
+                status=ProjectStatus(project.status).label,
+            )
+        if payout.amount != project.own_contribution:
+            raise WalletError(
+                _(
+                    "Het bedrag van de storting (€ %(amount)s) is niet de eigen bijdrage van project "
+                    "%(number)s (€ %(own)s)."
+                ),
+                field="project",
+                code="wrong_amount",
+                amount=payout.amount,
+                number=project.number,
+                own=project.own_contribution,
+            )
+        before = _snapshot(payout)
+        amount: Decimal = payout.amount
+        ledger = book(
+            actor=actor,
+            kind=TransactionKind.DEPOSIT,
+            project=project,
+            lines=[(system_account(AccountKind.REFUNDS), -amount), (project_account(project), amount)],
+            reference=f"reconcile:{payout.transaction_id}",
+            memo=_("Storting eigen bijdrage %(number)s (toegewezen door %(who)s)")
+            % {"number": project.number, "who": actor.label},
+        )
+        if project.subsidy > 0:
+            book_subsidy(actor=actor, project=project)
+        payout.delete()
+        project_mark_deposited(actor=actor, project=project, reason=text)
+        audit_record(
+            actor=actor,
+            action="wallet.unmatched.assign",
+            object_type="wallet.Payout",
+            object_id=str(payout_id),
+            before=before,
+            after={"project": project.number, "deposit_transaction": ledger.pk},
+            reason=text,
+        )
+    project.refresh_from_db()
+    return project
+
+
+def unmatched_refund(*, actor: Actor, payout_id: int, iban: str, name: str, reason: str) -> Payout:
+    """Refund the unmatched credit of ``payout_id`` to ``iban`` (in the name of ``name``) with the next
+    pain.001 file. Raises ``WalletError`` (nothing changed) otherwise."""
+    from kmop.projects.services import _require_staff
+
+    _require_staff(actor)
+    text = _clean_reason(reason)
+    try:
+        account = validate_iban(iban or "")
+    except NumberError:
+        raise WalletError(
+            _("Dit is geen geldig IBAN-rekeningnummer (bijvoorbeeld BE71 0961 2345 6769)."),
+            field="iban",
+            code="iban",
+        ) from None
+    holder = " ".join((name or "").split())
+    if not holder:
+        raise WalletError(_("Geef de naam van de rekeninghouder."), field="name", code="name_required")
+    with transaction.atomic():
+        payout = _lock_open(payout_id)
+        before = _snapshot(payout)
+        payout.iban = account
+        payout.name = holder[:140]
+        payout.save(update_fields=["iban", "name"])
+        audit_record(
+            actor=actor,
+            action="wallet.unmatched.refund",
+            object_type="wallet.Payout",
+            object_id=str(payout.pk),
+            before=before,
+            after={"iban": payout.iban, "name": payout.name},
+            reason=text,
+        )
+    return payout
