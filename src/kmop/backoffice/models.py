@@ -36,8 +36,58 @@ class Assignment(models.Model):
     class Meta:
         verbose_name = _("toewijzing")
         verbose_name_plural = _("toewijzingen")
-        constraints = [models.UniqueConstraint(fields=["queue", "key"], name="backoffice_assignment_item_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "key"], name="backoffice_assignment_item_uniq")
+        ]
         indexes = [models.Index(fields=["assignee", "queue"], name="backoffice_assignment_who_idx")]
 
     def __str__(self) -> str:
         return f"{self.queue}:{self.key} → {self.assignee_id}"
+
+
+class DailyProjectStat(models.Model):
+    """The applications of one closed day per service, theme, size class and province (the summary of the
+    dashboards, ``kmop.backoffice.dashboards``): how many, their project amounts and subsidies at application.
+    Those never change after the application, so a closed day's row stays right; the province is that of the
+    enterprise's registered office (KBO) when the day was summarised. Written only by
+    ``dashboards.refresh_project_stats`` (the daily job ``backoffice.project_stats``); the days after the
+    summary (today's applications) are counted live."""
+
+    day = models.DateField(_("aanvraagdatum"))
+    service = models.CharField(_("dienst"), max_length=10)
+    theme = models.CharField(_("thema"), max_length=40, blank=True)
+    size_class = models.CharField(_("ondernemingsgrootte"), max_length=2)
+    #: ``dashboards.PROVINCES``' code, empty: abroad or unknown
+    province = models.CharField(_("provincie"), max_length=3, blank=True)
+    projects = models.PositiveIntegerField(_("aanvragen"))
+    amount = models.DecimalField(_("projectbedrag"), max_digits=16, decimal_places=2)
+    subsidy = models.DecimalField(_("steun"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("dagtotaal van aanvragen")
+        verbose_name_plural = _("dagtotalen van aanvragen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "service", "theme", "size_class", "province"], name="backoffice_daystat_uniq"
+            ),
+            models.CheckConstraint(condition=models.Q(projects__gt=0), name="backoffice_daystat_projects"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.service} {self.theme} {self.size_class} {self.province}: {self.projects}"
+
+
+class ProjectStatCoverage(models.Model):
+    """One row: the last day that ``DailyProjectStat`` holds (every day up to it is summarised; the days after
+    it are counted live from the projects)."""
+
+    until = models.DateField(_("samengevat tot en met"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(_("bijgewerkt op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stand van de dagtotalen")
+        verbose_name_plural = _("stand van de dagtotalen")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="backoffice_statcoverage_one")]
+
+    def __str__(self) -> str:
+        return f"{self.until}"
