@@ -391,6 +391,10 @@ else:
 KMOP_EMAIL_FORWARD_BACKEND = env("KMOP_EMAIL_FORWARD_BACKEND", "").strip()
 #: the kmo-portefeuille service's mailbox: providers' stop requests and reports ("melden") are mailed there
 KMOP_SERVICE_EMAIL = env("KMOP_SERVICE_EMAIL", "kmo-portefeuille@vlaanderen.be").strip()
+#: the bodies of delivered outbox messages are emptied after this many days (notifications.retention)
+KMOP_OUTBOX_RETENTION_DAYS = env_int("KMOP_OUTBOX_RETENTION_DAYS", 90)
+if KMOP_OUTBOX_RETENTION_DAYS < 1:
+    raise ImproperlyConfiguredEnv("KMOP_OUTBOX_RETENTION_DAYS must be a positive number of days")
 MAILERS: dict[str, dict[str, object]] = {
     "default": {
         "BACKEND": "kmop.notifications.backends.OutboxEmailBackend",
