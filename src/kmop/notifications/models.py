@@ -8,6 +8,9 @@ pending with a backoff after a failure, and failed after ``MAX_ATTEMPTS``. Two f
   delivery (and on the fly for display while pending); the set-based reminder pass writes these;
 - rendered: ``subject``/``body_text``/``body_html`` (+ ``envelope``: cc, bcc, reply-to, headers,
   attachments), what ``django.core.mail`` senders hand to the e-mail backend (``backends.py``).
+
+After ``KMOP_OUTBOX_RETENTION_DAYS`` a delivered row loses its bodies (``retention.py``, the daily job
+``notifications.retention``): recipient, subject, kind, state, attempts, error and dates stay.
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ class OutboxMessage(models.Model):
     claimed_by = models.CharField(_("opgenomen door"), max_length=100, blank=True)
     sent_at = models.DateTimeField(_("verzonden op"), null=True, blank=True)
     error = models.TextField(_("fout"), blank=True)
+    #: when ``retention.purge_bodies`` emptied the bodies (text, HTML, context, envelope): who, when, subject,
+    #: kind and delivery stay
+    purged_at = models.DateTimeField(_("inhoud gewist op"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("bericht")
@@ -86,6 +92,12 @@ class OutboxMessage(models.Model):
                 fields=["state", "id"],
                 name="outbox_queue",
                 condition=Q(state__in=["pending", "sending"]),
+            ),
+            # the retention job's queue: only the delivered rows whose bodies are still there
+            models.Index(
+                fields=["created_at"],
+                name="outbox_to_purge",
+                condition=Q(purged_at__isnull=True, state__in=["sent", "stored", "failed"]),
             ),
         ]
 
