@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -63,6 +64,22 @@ def filter_queue[M: Model](queryset: QuerySet[M], which: str, user: Any) -> Quer
     if which == FREE:
         return queryset.filter(assignee_id__isnull=True)
     return queryset
+
+
+def queue_filter(request: HttpRequest) -> str:
+    """The filter asked for (``?behandelaar=alle|mijn|vrij``), all by default."""
+    which = request.GET.get("behandelaar", ALL)
+    return which if which in dict(FILTERS) else ALL
+
+
+def queue_rows[M: Model](request: HttpRequest, queryset: QuerySet[M], queue: str) -> QuerySet[M]:
+    """A queue's rows with their assignee, filtered as the request asks."""
+    return filter_queue(with_assignee(queryset, queue), queue_filter(request), request.user)
+
+
+def queue_context(request: HttpRequest, queue: str) -> dict[str, Any]:
+    """What ``backoffice/partials/queue.html`` needs."""
+    return {"queue": queue, "queue_filters": FILTERS, "queue_filter": queue_filter(request)}
 
 
 def attach_assignees(rows: Sequence[Any]) -> Sequence[Any]:

@@ -36,9 +36,10 @@ from django.views.decorators.http import require_http_methods
 
 from kmop.acm.models import User
 from kmop.audit.services import Actor, audit_record
-from kmop.backoffice import selectors
+from kmop.backoffice import assignments, selectors
 from kmop.backoffice.decorators import staff_required
 from kmop.backoffice.forms import CamtUploadForm, StopDecisionForm
+from kmop.backoffice.models import Queue
 from kmop.backoffice.navigation import navigation
 from kmop.backoffice.permissions import (
     can_act_in_backoffice,
@@ -310,7 +311,9 @@ def payout_batch(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @never_cache
 def stop_requests(request: HttpRequest) -> HttpResponse:
-    context = _context(request, projects=selectors.stop_requests()[:200])
+    queue = assignments.queue_rows(request, selectors.stop_requests(), Queue.STOPS)
+    rows = assignments.attach_assignees(list(queue[:200]))
+    context = _context(request, projects=rows, **assignments.queue_context(request, Queue.STOPS))
     return render(request, "backoffice/stop_requests.html", context)
 
 
@@ -382,6 +385,7 @@ def stop_decide(request: HttpRequest, number: str) -> HttpResponse:
                     text = _(
                         "De stopzetting van project %(number)s is geweigerd: het project loopt verder."
                     ) % {"number": project.number}
+                assignments.finish(Queue.STOPS, project.number)
                 messages.success(request, text)
                 return redirect("backoffice:stop-requests")
     else:

@@ -30,15 +30,6 @@ QUEUE_LIMIT = 200
 ASSIGN, REFUND = "toewijzen", "terugbetalen"
 
 
-def queue_filter(request: HttpRequest) -> str:
-    which = request.GET.get("behandelaar", assignments.ALL)
-    return which if which in dict(assignments.FILTERS) else assignments.ALL
-
-
-def queue_context(request: HttpRequest, queue: str) -> dict[str, Any]:
-    return {"queue": queue, "queue_filters": assignments.FILTERS, "queue_filter": queue_filter(request)}
-
-
 @staff_required
 @require_POST
 def assign(request: HttpRequest) -> HttpResponse:
@@ -109,11 +100,11 @@ class RefundForm(forms.Form):
 @staff_required
 @never_cache
 def deposits(request: HttpRequest) -> HttpResponse:
-    rows = assignments.with_assignee(unmatched_open(), Queue.DEPOSITS)
-    rows = assignments.filter_queue(rows, queue_filter(request), request.user)
-    page = list(rows[:QUEUE_LIMIT])
-    assignments.attach_assignees(page)
-    context = _context(request, deposits=page, count=rows.count(), **queue_context(request, Queue.DEPOSITS))
+    rows = assignments.queue_rows(request, unmatched_open(), Queue.DEPOSITS)
+    page = assignments.attach_assignees(list(rows[:QUEUE_LIMIT]))
+    context = _context(
+        request, deposits=page, count=rows.count(), **assignments.queue_context(request, Queue.DEPOSITS)
+    )
     return render(request, "backoffice/deposits.html", context)
 
 

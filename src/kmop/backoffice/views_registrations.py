@@ -25,7 +25,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from kmop.backoffice import assignments
 from kmop.backoffice.decorators import staff_required
+from kmop.backoffice.models import Queue
 from kmop.backoffice.permissions import can_act_in_backoffice
 from kmop.backoffice.views import _actor, _context
 from kmop.idm.errors import IdmError
@@ -136,8 +138,14 @@ class MeasureForm(forms.Form):
 @staff_required
 @never_cache
 def registrations(request: HttpRequest) -> HttpResponse:
-    queue = selectors.pending_registrations()
-    context = _context(request, registrations=queue[:QUEUE_LIMIT], count=queue.count())
+    queue = assignments.queue_rows(request, selectors.pending_registrations(), Queue.REGISTRATIONS)
+    rows = assignments.attach_assignees(list(queue[:QUEUE_LIMIT]))
+    context = _context(
+        request,
+        registrations=rows,
+        count=queue.count(),
+        **assignments.queue_context(request, Queue.REGISTRATIONS),
+    )
     return render(request, "backoffice/registrations.html", context)
 
 
@@ -230,11 +238,13 @@ def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
                         "number": decided.number,
                         "status": decided.status,
                     }
+                assignments.finish(Queue.REGISTRATIONS, decided.number)
                 messages.success(request, text)
                 return redirect("backoffice:registrations")
     context: dict[str, Any] = _context(
         request,
         registration=registration,
+        assignee=assignments.item_assignee(Queue.REGISTRATIONS, registration.number),
         history=list(selectors.registration_history(registration)),
         pending=pending,
         may_decide=may_decide and pending,

@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from kmop.audit.services import Actor
+from kmop.backoffice import assignments
 from kmop.backoffice.decorators import staff_required
+from kmop.backoffice.models import Queue
 from kmop.backoffice.navigation import navigation
 from kmop.backoffice.permissions import can_act_in_backoffice
 from kmop.projects.models import ProjectReport, ProjectReportStatus
@@ -48,8 +50,12 @@ def _actor(request: HttpRequest) -> Actor:
 @staff_required
 def reports(request: HttpRequest) -> HttpResponse:
     open_reports = ProjectReport.objects.filter(status=ProjectReportStatus.OPEN)
-    rows = open_reports.select_related("project__organisation", "provider_organisation").order_by(
-        "created_at", "pk"
+    rows = assignments.queue_rows(
+        request,
+        open_reports.select_related("project__organisation", "provider_organisation").order_by(
+            "created_at", "pk"
+        ),
+        Queue.REPORTS,
     )
     return render(
         request,
@@ -57,8 +63,9 @@ def reports(request: HttpRequest) -> HttpResponse:
         {
             "backoffice_nav": navigation(request),
             "may_act": can_act_in_backoffice(request.acting),  # type: ignore[attr-defined]
-            "reports": list(rows[:QUEUE_LIMIT]),
-            "count": open_reports.count(),
+            "reports": assignments.attach_assignees(list(rows[:QUEUE_LIMIT])),
+            "count": rows.count(),
+            **assignments.queue_context(request, Queue.REPORTS),
         },
     )
 
@@ -84,6 +91,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, " ".join(error.messages))
             else:
+                assignments.finish(Queue.REPORTS, str(item.pk))
                 messages.success(
                     request,
                     _("De melding over project %(number)s is afgesloten.") % {"number": item.project.number},

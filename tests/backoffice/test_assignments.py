@@ -1,0 +1,89 @@
+"""The work queues' assignment (issue 6): a staff member takes an item, the queue filters on "mine" and on the
+free items, a colleague cannot take an item someone has (a clear message, nothing changed), releasing gives it
+back, a decided item's assignment ends; taking and releasing are audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from kmop.audit.models import AuditEvent
+from kmop.backoffice.models import Assignment, Queue
+from kmop.idm import services as idm_services
+from tests.backoffice.conftest import Setting, login, stop_requested
+from tests.projects.conftest import BART, SYSTEM
+
+STOPS = "/backoffice/stopzettingen/"
+
+
+def act(client: Client, action: str, queue: str, key: str, next_url: str = STOPS) -> None:
+    response = client.post(
+        "/backoffice/toewijzen/", {"queue": queue, "key": key, "action": action, "next": next_url}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == next_url
+
+
+@pytest.fixture
+def colleague(setting: Setting) -> Client:
+    """Bart, a second Medewerker of VLAIO, in a browser of his own."""
+    relation = setting.world.relation(BART, setting.world.vlaio)
+    idm_services.right_grant_create(
+        actor=SYSTEM, work_relation=relation, right_code="VLAIOInkomGebruiker", context_values=["Medewerker"]
+    )
+    return login(Client(), BART)
+
+
+def test_take_filter_and_release(staff: Client, setting: Setting) -> None:
+    mine = stop_requested(setting)
+    other = stop_requested(setting, reason="Tweede vraag.")
+    act(staff, "nemen", Queue.STOPS, mine.number)
+    assignment = Assignment.objects.get(queue=Queue.STOPS, key=mine.number)
+    assert assignment.assignee.username.endswith("83041899839")
+    listed = staff.get(f"{STOPS}?behandelaar=mijn").context["projects"]
+    assert [p.number for p in listed] == [mine.number]
+    free = staff.get(f"{STOPS}?behandelaar=vrij").context["projects"]
+    assert [p.number for p in free] == [other.number]
+    everything = staff.get(STOPS)
+    assert {p.number for p in everything.context["projects"]} == {mine.number, other.number}
+    assert "Vrijgeven" in everything.content.decode()
+    assert AuditEvent.objects.filter(action="backoffice.assignment.take", object_id=mine.number).exists()
+    act(staff, "vrijgeven", Queue.STOPS, mine.number)
+    assert not Assignment.objects.exists()
+    assert AuditEvent.objects.filter(action="backoffice.assignment.release", object_id=mine.number).exists()
+
+
+def test_a_colleague_cannot_take_a_taken_item(staff: Client, colleague: Client, setting: Setting) -> None:
+    project = stop_requested(setting)
+    act(staff, "nemen", Queue.STOPS, project.number)
+    act(colleague, "nemen", Queue.STOPS, project.number)
+    page = colleague.get(STOPS).content.decode()
+    assert "behandelt dit item al" in page
+    assert Assignment.objects.get().assignee.username.endswith("83041899839")
+    assert AuditEvent.objects.filter(action="backoffice.assignment.take").count() == 1
+
+
+def test_a_decided_item_leaves_with_its_assignment(staff: Client, setting: Setting) -> None:
+    project = stop_requested(setting)
+    act(staff, "nemen", Queue.STOPS, project.number)
+    response = staff.post(f"{STOPS}{project.number}/", {"decision": "weigeren", "reason": "Geen bewijs."})
+    assert response.status_code == 302
+    assert not Assignment.objects.exists()
+
+
+def test_an_unknown_queue_or_an_outside_return_address_is_refused(staff: Client, setting: Setting) -> None:
+    project = stop_requested(setting)
+    response = staff.post(
+        "/backoffice/toewijzen/",
+        {"queue": "nothing", "key": project.number, "action": "nemen", "next": "https://example.org/"},
+    )
+    assert response["Location"] == "/backoffice/"
+    assert not Assignment.objects.exists()
+    assert "Onbekend item van een werklijst." in staff.get("/backoffice/").content.decode()
+
+
+def test_every_queue_has_the_filter_and_the_column(staff: Client, setting: Setting) -> None:
+    for url in ("/backoffice/registraties/", STOPS, "/backoffice/meldingen/", "/backoffice/stortingen/"):
+        html = staff.get(f"{url}?behandelaar=vrij").content.decode()
+        assert 'id="queue-filter"' in html, url
+        assert '?behandelaar=vrij" aria-current="page"' in html, url
