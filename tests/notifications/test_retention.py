@@ -141,3 +141,31 @@ def test_a_retention_that_is_not_a_positive_number_refuses_to_start(tmp_path: Pa
     )
     assert result.returncode != 0
     assert "KMOP_OUTBOX_RETENTION_DAYS must be" in result.stderr
+
+
+@pytest.mark.django_db
+def test_a_purged_message_set_back_to_pending_is_not_sent_empty(clock) -> None:
+    from django.core import mail
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from kmop.notifications.delivery import deliver_pending
+
+    row = message(100, "failed")
+    retention.purge_bodies(retention.cutoff(TODAY, 90))
+    OutboxMessage.objects.filter(pk=row.pk).update(state="pending")  # an operator's retry
+    mail.outbox = []
+    result = deliver_pending(connection=EmailBackend())
+    assert (result.claimed, result.sent, result.failed) == (1, 0, 1)
+    assert mail.outbox == []
+    row.refresh_from_db()
+    assert row.state == "failed"
+    assert "gewist na de bewaartermijn" in row.error
+
+
+@pytest.mark.django_db
+def test_a_purged_queued_message_is_shown_without_rendering_its_lost_data(clock) -> None:
+    row = message(100, "sent", subject="", template="idm.reminder_holder", context={"x": 1}, language="nl")
+    retention.purge_bodies(retention.cutoff(TODAY, 90))
+    row.refresh_from_db()
+    shown_row = row.for_display()
+    assert (shown_row.subject, shown_row.body_text, shown_row.body_html) == ("", "", "")

@@ -49,6 +49,7 @@ LEASE = timedelta(minutes=5)
 #: LEASE must exceed BATCH_SIZE × the mailer's timeout (SMTP: 20 s): a slow but live worker keeps its batch
 BATCH_SIZE = 10
 FORWARD = "forward"
+PURGED_ERROR = "de inhoud van dit bericht is gewist na de bewaartermijn (KMOP_OUTBOX_RETENTION_DAYS)"
 
 State = OutboxMessage.State
 TABLE = OutboxMessage._meta.db_table
@@ -185,6 +186,15 @@ def deliver_batch(
         )
         result.stored = len(batch)
         return result
+    purged = [m for m in batch if m.purged_at is not None]
+    if purged:  # set back to pending after the retention emptied it: nothing left to send
+        for message in purged:
+            _mark(message, state=State.FAILED, error=PURGED_ERROR)
+            result.failed += 1
+            result.errors.append(f"{message.recipient}: {PURGED_ERROR}")
+        batch = [m for m in batch if m.purged_at is None]
+        if not batch:
+            return result
     try:
         mailer.open()
     except Exception as exc:  # the mail server is down: the whole batch waits for its backoff

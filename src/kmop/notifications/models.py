@@ -114,8 +114,9 @@ class OutboxMessage(models.Model):
         return Rendered(self.subject, self.body_text, self.body_html)
 
     def for_display(self) -> OutboxMessage:
-        """This message with subject and bodies filled in (not saved) for the demo page and the admin."""
-        if self.template:
+        """This message with subject and bodies filled in (not saved) for the demo page and the admin (a
+        purged one as it is: its data are gone)."""
+        if self.template and self.purged_at is None:
             try:
                 rendered = self.render()
             except Exception as exc:  # a display must never fail on one bad row
