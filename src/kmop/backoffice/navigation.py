@@ -30,6 +30,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("backoffice:providers", _("Dienstverleners")),
     NavItem("backoffice:reports", _("Meldingen")),
     NavItem("backoffice:outbox", _("Berichten")),
+    NavItem("backoffice:dashboards", _("Dashboards")),
 )
 
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from kmop.backoffice import (
     views,
+    views_dashboards,
     views_outbox,
     views_providers,
     views_queues,
@@ -34,4 +35,6 @@ urlpatterns = [
     path("stortingen/<int:pk>/", views_queues.deposit, name="deposit"),
     path("toewijzen/", views_queues.assign, name="assign"),
     path("berichten/", views_outbox.outbox, name="outbox"),
+    path("dashboards/", views_dashboards.dashboards_view, name="dashboards"),
+    path("dashboards/<slug:key>/csv/", views_dashboards.dashboard_csv, name="dashboard-csv"),
 ]
