@@ -15,6 +15,7 @@ from kmop.audit.models import AuditEvent
 from kmop.providers import services as provider_services
 from kmop.providers.models import ProviderDepartment, Registration
 from tests.backoffice.conftest import TOTP_ACR, Setting
+from tests.backoffice.test_audit_reports import passing_audit
 from tests.projects.conftest import SYSTEM
 
 LIST = "/backoffice/registraties/"
@@ -95,6 +96,7 @@ def test_approve_a_request_mails_the_certificate(
 
 def test_approve_an_extension_moves_the_expiry_date(staff: Client, setting: Setting) -> None:
     extension = provider_services.registration_extend(actor=SYSTEM, registration=setting.training)
+    passing_audit(setting, extension)
     staff.post(
         url(extension.number),
         {

@@ -32,12 +32,21 @@ from kmop.backoffice.permissions import can_act_in_backoffice
 from kmop.backoffice.views import _actor, _context
 from kmop.idm.errors import IdmError
 from kmop.providers import selectors
+from kmop.providers.audits import (
+    approval_blocked_reason,
+    audit_report_record,
+    current_audit_report,
+    needs_audit,
+)
 from kmop.providers.models import (
     PENDING_STATUSES,
     STARTER_VALIDITY_YEARS,
     VALIDITY_YEARS,
+    AuditBody,
+    Indicator,
     Registration,
     RegistrationStatus,
+    Score,
 )
 from kmop.providers.services import TRANSITIONS, Decision, registration_decide
 
@@ -96,6 +105,65 @@ class RefuseForm(forms.Form):
         if not reason:
             raise forms.ValidationError(_("Geef een reden voor de weigering."))
         return reason
+
+
+AUDIT = "auditrapport"
+SCORE_CHOICES = [("", "—"), *Score.choices]
+
+
+class AuditReportForm(forms.Form):
+    """The audit body's result: body, date, per indicator of the kmop-norm the two scores (the service checks
+    that every required indicator has both and computes the result)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    audit_body = forms.ChoiceField(
+        label=gettext_lazy("Auditbureau"),
+        choices=[("", "—"), *AuditBody.choices],
+        widget=forms.Select(attrs={"class": "select"}),
+        error_messages={"required": gettext_lazy("Kies het auditbureau.")},
+    )
+    audit_date = forms.DateField(
+        label=gettext_lazy("Datum van de audit"),
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        help_text=gettext_lazy("dd/mm/jjjj"),
+        widget=forms.TextInput(attrs={"class": "input", "autocomplete": "off"}),
+        error_messages={
+            "required": gettext_lazy("Geef de datum van de audit."),
+            "invalid": gettext_lazy("Geef de datum als dd/mm/jjjj, bijvoorbeeld 10/03/2025."),
+        },
+    )
+    starter = forms.BooleanField(
+        label=gettext_lazy("Startersaudit (ervaring en klantentevredenheid vrijgesteld)"), required=False
+    )
+    remark = forms.CharField(
+        label=gettext_lazy("Opmerking (niet verplicht)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "textarea", "rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.indicators: list[tuple[str, str, forms.BoundField, forms.BoundField]] = []
+        for code, label in Indicator.choices:
+            for part, text in (
+                ("method", gettext_lazy("beschreven methode")),
+                ("practice", gettext_lazy("praktijk")),
+            ):
+                self.fields[f"{part}_{code}"] = forms.ChoiceField(
+                    label=f"{label}: {text}",
+                    choices=SCORE_CHOICES,
+                    required=False,
+                    widget=forms.Select(attrs={"class": "select"}),
+                )
+            self.indicators.append((code, str(label), self[f"method_{code}"], self[f"practice_{code}"]))
+
+    def scores(self) -> dict[str, tuple[str, str]]:
+        data = self.cleaned_data
+        return {
+            code: (data.get(f"method_{code}", ""), data.get(f"practice_{code}", ""))
+            for code in Indicator.values
+        }
 
 
 MEASURE = "maatregel"
@@ -173,7 +241,36 @@ def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
     refuse_form = RefuseForm(initial=initial, prefix=REFUSE)
     choices = measures_for(registration)
     measure_form = MeasureForm(initial=initial, prefix=MEASURE, choices=choices)
-    if request.method == "POST" and request.POST.get("beslissing") == MEASURE:
+    audit_form = AuditReportForm(initial={**initial, "starter": registration.is_starter}, prefix=AUDIT)
+    if request.method == "POST" and request.POST.get("beslissing") == AUDIT:
+        if not may_decide:
+            raise PermissionDenied
+        audit_form = AuditReportForm(request.POST, prefix=AUDIT)
+        if audit_form.is_valid():
+            try:
+                report = audit_report_record(
+                    actor=_actor(request),
+                    registration=registration,
+                    audit_body=audit_form.cleaned_data["audit_body"],
+                    audit_date=audit_form.cleaned_data["audit_date"],
+                    scores=audit_form.scores(),
+                    starter=audit_form.cleaned_data["starter"],
+                    remark=audit_form.cleaned_data["remark"],
+                    expected_version=audit_form.cleaned_data["version"],
+                )
+            except IdmError as error:
+                field = error.field if error.field in audit_form.fields else None
+                audit_form.add_error(field, error)
+            else:
+                if report.passed:
+                    messages.success(request, _("Het auditrapport is bewaard: de audit is geslaagd."))
+                else:
+                    messages.warning(
+                        request,
+                        _("Het auditrapport is bewaard: de audit is niet geslaagd. Weiger de aanvraag."),
+                    )
+                return redirect("backoffice:registration-decide", number=registration.number)
+    elif request.method == "POST" and request.POST.get("beslissing") == MEASURE:
         if not may_decide:
             raise PermissionDenied
         measure_form = MeasureForm(request.POST, prefix=MEASURE, choices=choices)
@@ -210,6 +307,10 @@ def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
             form = refuse_form = RefuseForm(request.POST, prefix=REFUSE)
         else:
             raise Http404
+        blocked = approval_blocked_reason(registration) if decision == APPROVE else ""
+        if blocked:
+            form.is_valid()
+            form.add_error(None, blocked)
         if form.is_valid():
             valid_from: date | None = form.cleaned_data.get("valid_from")
             if registration.status == RegistrationStatus.EXTENSION_REQUESTED:
@@ -245,6 +346,11 @@ def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
         request,
         registration=registration,
         assignee=assignments.item_assignee(Queue.REGISTRATIONS, registration.number),
+        audit_form=audit_form,
+        audit_report=current_audit_report(registration),
+        needs_audit=needs_audit(registration),
+        approval_blocked=approval_blocked_reason(registration) if pending else "",
+        AUDIT=AUDIT,
         history=list(selectors.registration_history(registration)),
         pending=pending,
         may_decide=may_decide and pending,

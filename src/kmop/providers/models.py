@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -439,3 +440,100 @@ class RegistrationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+# --- audit reports (RULES.md §4: approval needs a passing audit against the kmop-norm) ---------------------
+
+
+class AuditBody(models.TextChoices):
+    """The audit bodies appointed from 1 February 2024 for five years (research/domain.md)."""
+
+    BQA = "bqa", "Belgian Quality Association (BQA)"
+    BRAND_COMPLIANCE = "brand-compliance", "Brand Compliance"
+    BUREAU_VERITAS = "bureau-veritas", "Bureau Veritas"
+    CERTUP = "certup", "CertUp"
+    DNV = "dnv", "Det Norske Veritas (DNV)"
+    KIWA = "kiwa", "Kiwa Belgium"
+    LRQA = "lrqa", "Lloyd's Register (LRQA)"
+    VINCOTTE = "vincotte", "Vinçotte"
+
+
+class Score(models.TextChoices):
+    """A score of an indicator: B beperkt, G gedeeltelijk, T toereikend, V volkomen."""
+
+    B = "B", _("B: beperkt")
+    G = "G", _("G: gedeeltelijk")
+    T = "T", _("T: toereikend")
+    V = "V", _("V: volkomen")
+
+
+#: scores that pass (decision: an indicator passes when both its scores are at least toereikend)
+PASSING_SCORES = frozenset({Score.T, Score.V})
+
+
+class Indicator(models.TextChoices):
+    """The indicators of the kmop-norm the audit scores (research/domain.md, "General conditions")."""
+
+    ACTIVITY = "activiteit", _("Omschrijving van de activiteiten")
+    EXPERIENCE = "ervaring", _("Aantoonbare ervaring")
+    SATISFACTION = "tevredenheid", _("Meting van de klantentevredenheid")
+    COMPETENCES = "competenties", _("Inzet van de juiste competenties")
+    KNOWLEDGE = "kennis", _("Kennis van de kmo-portefeuille")
+    INTEGRITY = "integriteit", _("Integriteit")
+
+
+#: a starter's audit exempts experience and client satisfaction (the starter track, research/domain.md)
+STARTER_EXEMPT = frozenset({Indicator.EXPERIENCE, Indicator.SATISFACTION})
+
+
+class AuditReport(models.Model):
+    """The result of an audit of a private provider's request, entered by staff from the audit body's report.
+    It counts for the request during which it was entered (``entered_at`` after the registration's
+    ``status_changed_at``); a new report replaces an earlier one of the same request."""
+
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registratie"), on_delete=models.PROTECT, related_name="audit_reports"
+    )
+    audit_body = models.CharField(_("auditbureau"), max_length=20, choices=AuditBody.choices)
+    audit_date = models.DateField(_("datum van de audit"))
+    starter = models.BooleanField(_("startersaudit"), default=False)
+    passed = models.BooleanField(_("geslaagd"))
+    remark = models.TextField(_("opmerking"), blank=True)
+    entered_at = models.DateTimeField(_("ingevoerd op"), default=timezone.now)
+    entered_by = models.CharField(_("ingevoerd door"), max_length=200)
+
+    class Meta:
+        verbose_name = _("auditrapport")
+        verbose_name_plural = _("auditrapporten")
+        ordering = ["-entered_at", "-id"]
+        indexes = [models.Index(fields=["registration", "entered_at"], name="prov_audit_reg_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} {self.audit_body} {self.audit_date}"
+
+
+class AuditScore(models.Model):
+    """One indicator of a report: the score of the described method and of its practice."""
+
+    report = models.ForeignKey(
+        AuditReport, verbose_name=_("auditrapport"), on_delete=models.CASCADE, related_name="scores"
+    )
+    indicator = models.CharField(_("indicator"), max_length=20, choices=Indicator.choices)
+    method = models.CharField(_("score beschreven methode"), max_length=1, choices=Score.choices)
+    practice = models.CharField(
+        _("score aantoonbaarheid in de praktijk"), max_length=1, choices=Score.choices
+    )
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "indicator"], name="prov_audit_score_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.method}/{self.practice}"
+
+    @property
+    def passed(self) -> bool:
+        return self.method in PASSING_SCORES and self.practice in PASSING_SCORES

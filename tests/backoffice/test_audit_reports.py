@@ -1,0 +1,180 @@
+"""Audit reports (issue 6): staff enter the audit body's result of a private provider's request — body,
+date, two scores B/G/T/V per indicator of the kmop-norm; the result is computed (every score at least T). The
+request is approved only with a passing report of this request. Bad input (missing scores, a date in the
+future, a request that changed meanwhile, a login with a security code) is refused with a clear message and
+records nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.test import Client
+
+from kmop.acm import session as keys
+from kmop.audit.models import AuditEvent
+from kmop.providers import services as provider_services
+from kmop.providers.audits import audit_report_record
+from kmop.providers.models import AuditReport, Indicator, Registration
+from tests.backoffice.conftest import TOTP_ACR, Setting
+from tests.projects.conftest import SYSTEM
+
+LIST = "/backoffice/registraties/"
+
+
+def url(number: str) -> str:
+    return f"{LIST}{number}/"
+
+
+def passing_audit(setting: Setting, registration: Registration) -> AuditReport:
+    return audit_report_record(
+        actor=setting.staff,
+        registration=registration,
+        audit_body="vincotte",
+        audit_date=date(2025, 3, 1),
+        scores=dict.fromkeys(Indicator.values, ("T", "V")),
+    )
+
+
+def form(registration: Registration, **scores: str) -> dict[str, str]:
+    data = {
+        "beslissing": "auditrapport",
+        "auditrapport-version": str(registration.version),
+        "auditrapport-audit_body": "kiwa",
+        "auditrapport-audit_date": "03/03/2025",
+    }
+    for code in Indicator.values:
+        data[f"auditrapport-method_{code}"] = scores.get(code, "T")
+        data[f"auditrapport-practice_{code}"] = scores.get(code, "V")
+    return data
+
+
+def extension(setting: Setting) -> Registration:
+    """A private provider's extension request (G/V)."""
+    registration = provider_services.registration_extend(actor=SYSTEM, registration=setting.training)
+    assert registration.basis == "prive"
+    return registration
+
+
+def approve(client: Client, registration: Registration) -> str:
+    response = client.post(
+        url(registration.number),
+        {
+            "beslissing": "goedkeuren",
+            "goedkeuren-version": str(registration.version),
+            "goedkeuren-valid_from": "",
+        },
+    )
+    return response.content.decode() if response.status_code == 200 else response["Location"]
+
+
+def test_enter_a_passing_report_then_approve(staff: Client, setting: Setting) -> None:
+    registration = extension(setting)
+    page = staff.get(url(registration.number)).content.decode()
+    assert 'id="audit-form"' in page
+    assert 'id="no-audit-report"' in page
+    response = staff.post(url(registration.number), form(registration))
+    assert response["Location"] == url(registration.number)
+    report = AuditReport.objects.get(registration=registration)
+    assert report.passed
+    assert report.scores.count() == len(Indicator.values)
+    event = AuditEvent.objects.get(action="providers.audit_report.record")
+    assert event.after["scores"]["integriteit"] == "T/V"
+    page = staff.get(url(registration.number)).content.decode()
+    assert 'id="audit-scores"' in page
+    assert "geslaagd" in page
+    assert approve(staff, registration) == LIST
+    registration.refresh_from_db()
+    assert registration.status == "G"
+
+
+def test_a_failing_score_fails_the_report_and_blocks_the_approval(staff: Client, setting: Setting) -> None:
+    registration = extension(setting)
+    staff.post(url(registration.number), form(registration, kennis="G"))
+    assert not AuditReport.objects.get(registration=registration).passed
+    html = approve(staff, registration)
+    assert "Het auditrapport van deze aanvraag is niet geslaagd" in html
+    registration.refresh_from_db()
+    assert registration.status == "G/V"
+
+
+def test_no_report_blocks_the_approval(staff: Client, setting: Setting) -> None:
+    registration = extension(setting)
+    html = approve(staff, registration)
+    assert "Voer eerst het auditrapport van deze aanvraag in" in html
+    registration.refresh_from_db()
+    assert registration.status == "G/V"
+    assert not AuditEvent.objects.filter(action="providers.registration.approve").exists()
+
+
+def test_missing_scores_are_refused_and_nothing_is_recorded(staff: Client, setting: Setting) -> None:
+    registration = extension(setting)
+    html = staff.post(
+        url(registration.number), form(registration, ervaring="", integriteit="")
+    ).content.decode()
+    assert "Er is een probleem" in html
+    assert "Geef beide scores (B, G, T of V) voor: Aantoonbare ervaring, Integriteit." in html
+    assert not AuditReport.objects.exists()
+    assert not AuditEvent.objects.filter(action="providers.audit_report.record").exists()
+
+
+def test_a_starter_audit_exempts_experience_and_satisfaction(staff: Client, setting: Setting) -> None:
+    registration = extension(setting)
+    data = form(registration, ervaring="", tevredenheid="")
+    data["auditrapport-starter"] = "on"
+    staff.post(url(registration.number), data)
+    report = AuditReport.objects.get(registration=registration)
+    assert report.starter
+    assert report.passed
+    assert set(report.scores.values_list("indicator", flat=True)) == set(Indicator.values) - {
+        "ervaring",
+        "tevredenheid",
+    }
+
+
+def test_a_date_in_the_future_is_refused(staff: Client, setting: Setting) -> None:
+    registration = extension(setting)
+    data = form(registration)
+    data["auditrapport-audit_date"] = "01/01/2026"
+    html = staff.post(url(registration.number), data).content.decode()
+    assert "De datum van de audit ligt in de toekomst of meer dan een jaar terug." in html
+    assert not AuditReport.objects.exists()
+
+
+def test_a_request_that_changed_meanwhile_is_refused(staff: Client, setting: Setting) -> None:
+    registration = extension(setting)
+    data = form(registration)
+    provider_services.registration_decide(
+        actor=setting.staff, registration=registration, decision="refuse", reason="Dossier onvolledig."
+    )
+    html = staff.post(url(registration.number), data).content.decode()
+    assert "werd intussen gewijzigd" in html
+    assert not AuditReport.objects.exists()
+
+
+def test_a_security_code_login_cannot_enter_a_report(staff: Client, setting: Setting) -> None:
+    registration = extension(setting)
+    session = staff.session
+    session[keys.ACR] = TOTP_ACR
+    session.save()
+    assert 'id="audit-form"' not in staff.get(url(registration.number)).content.decode()
+    assert staff.post(url(registration.number), form(registration)).status_code == 403
+    assert not AuditReport.objects.exists()
+
+
+def test_a_knowledge_institution_needs_no_audit(staff: Client, setting: Setting) -> None:
+    registration = provider_services.registration_request(
+        actor=SYSTEM,
+        provider=setting.provider,
+        service="advies",
+        basis="kennisinstelling",
+        department=provider_services.department_create(
+            actor=SYSTEM,
+            provider=setting.provider,
+            code="ACAD",
+            name="Academie",
+            contact_name="Pieter Claes",
+            contact_email="academie@leerwijs.example",
+            iban="BE68793230773034",
+        ),
+    )
+    assert 'id="audit-form"' not in staff.get(url(registration.number)).content.decode()
