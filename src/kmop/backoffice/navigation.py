@@ -27,6 +27,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("backoffice:deposits", _("Stortingen")),
     NavItem("backoffice:ledger", _("Boekingen")),
     NavItem("backoffice:registrations", _("Registraties")),
+    NavItem("backoffice:enterprises", _("Ondernemingen")),
     NavItem("backoffice:providers", _("Dienstverleners")),
     NavItem("backoffice:reports", _("Meldingen")),
     NavItem("backoffice:outbox", _("Berichten")),

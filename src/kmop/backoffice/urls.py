@@ -3,6 +3,7 @@ from django.urls import path
 from kmop.backoffice import (
     views,
     views_dashboards,
+    views_enterprises,
     views_outbox,
     views_providers,
     views_queues,
@@ -26,6 +27,16 @@ urlpatterns = [
         "registraties/<str:number>/",
         views_registrations.registration_decide_view,
         name="registration-decide",
+    ),
+    path("ondernemingen/", views_enterprises.enterprises, name="enterprises"),
+    path("ondernemingen/<str:code>/", views_enterprises.enterprise_detail, name="enterprise"),
+    path(
+        "ondernemingen/<str:code>/profiel/", views_enterprises.enterprise_profile, name="enterprise-profile"
+    ),
+    path(
+        "ondernemingen/<str:code>/projecten/<str:number>/annuleren/",
+        views_enterprises.enterprise_project_cancel_view,
+        name="enterprise-project-cancel",
     ),
     path("dienstverleners/", views_providers.providers, name="providers"),
     path("dienstverleners/<int:pk>/", views_providers.provider_detail, name="provider"),

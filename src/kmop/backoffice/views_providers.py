@@ -1,4 +1,6 @@
-"""The back office's provider pages: find a provider, see its data, departments and registrations, and (the
+"""The back office's provider pages: find a provider, see its data, departments and registrations, its
+projects (with their wallet balance), the payments to it, its users and their rights and its audit history
+(issue 6 §3: the sections and partial templates of the enterprise page, ``views_enterprises``), and (the
 application manager) activate or withdraw the departments right (seeds 000/001: the right becomes available in
 the Gebruikersbeheer once the kmo-portefeuille service activates it; ``idm.services.
 organisation_departments_right_set``, audited with the reason)."""
@@ -17,9 +19,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from kmop.audit.services import Actor
+from kmop.backoffice import selectors_organisations as selectors
 from kmop.backoffice.decorators import staff_required
 from kmop.backoffice.navigation import navigation
-from kmop.backoffice.permissions import can_act_in_backoffice, is_application_manager
+from kmop.backoffice.permissions import can_act_in_backoffice
+from kmop.backoffice.views_enterprises import history_section, may_manage, section
 from kmop.idm import services as idm_services
 from kmop.idm.errors import IdmError
 from kmop.providers.models import Provider
@@ -92,7 +96,7 @@ def _provider(pk: int) -> Provider:
 def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
     provider = _provider(pk)
     acting = request.acting  # type: ignore[attr-defined]
-    may_activate = is_application_manager(acting) and can_act_in_backoffice(acting)
+    may_activate = may_manage(acting)
     form = DepartmentsRightForm(request.POST or None)
     if request.method == "POST":
         if not may_activate:
@@ -119,6 +123,7 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, text % {"name": provider.legal_name})
                 return redirect("backoffice:provider", pk=provider.pk)
+    payouts = selectors.provider_payouts(provider)
     return render(
         request,
         "backoffice/provider.html",
@@ -134,5 +139,12 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "establishments": provider.establishments.all(),
             "form": form,
             "may_activate": may_activate,
+            "relations": section(
+                request, selectors.organisation_rights(provider.organisation), "personen", "rechten"
+            ),
+            "projects": section(request, selectors.provider_projects(provider), "projecten", "projecten"),
+            "payouts": section(request, payouts, "betalingen", "betalingen"),
+            "payout_totals": selectors.payout_totals(payouts),
+            "history": history_section(request, selectors.provider_history(provider)),
         },
     )
