@@ -5,7 +5,8 @@ practice) — and the back office approves a private provider's request only wit
 * ``audit_report_record``: only for a pending request (A, G/V, L/H) on the basis "private dienstverlener",
   on the version staff saw; every indicator scored (a starter's audit exempts experience and client
   satisfaction), a body of the appointed list, a date not in the future nor more than a year back. The result
-  is computed: passed when every score is at least T (toereikend) (decision). Audited
+  is computed: passed when every score is at least T (toereikend) (decision). A first request's (A) report
+  sets whether the provider is a starter (validity 2 years instead of 5). Audited
   (``providers.audit_report.record``).
 * ``current_audit_report``: the latest report entered since the request (``status_changed_at``), or None;
   ``approval_blocked_reason``: why a request may not be approved yet (no report, a failing one), or "".
@@ -32,6 +33,7 @@ from kmop.providers.models import (
     Basis,
     Indicator,
     Registration,
+    RegistrationStatus,
     Score,
 )
 from kmop.providers.services import _lock_registration, _require_staff
@@ -145,6 +147,11 @@ def audit_report_record(
             remark=" ".join((remark or "").split())[:2000],
             entered_by=actor.label[:200],
         )
+        if locked.status == RegistrationStatus.REQUESTED and locked.is_starter != starter:
+            # a first request's audit says whether the provider takes the starter track (2 years, then a
+            # follow-up audit for 3 more); a follow-up audit (G/V) is never a starter's
+            locked.is_starter = starter
+            locked.save(update_fields=["is_starter"])
         AuditScore.objects.bulk_create(
             AuditScore(report=report, indicator=code, method=m, practice=p) for code, (m, p) in rows.items()
         )
