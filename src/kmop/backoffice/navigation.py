@@ -32,6 +32,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("backoffice:reports", _("Meldingen")),
     NavItem("backoffice:outbox", _("Berichten")),
     NavItem("backoffice:dashboards", _("Dashboards")),
+    NavItem("backoffice:schemes", _("Steunmaatregelen")),
 )
 
 

@@ -9,6 +9,7 @@ from kmop.backoffice import (
     views_queues,
     views_registrations,
     views_reports,
+    views_schemes,
 )
 
 app_name = "backoffice"
@@ -46,6 +47,15 @@ urlpatterns = [
     path("stortingen/<int:pk>/", views_queues.deposit, name="deposit"),
     path("toewijzen/", views_queues.assign, name="assign"),
     path("berichten/", views_outbox.outbox, name="outbox"),
+    path("steunmaatregelen/", views_schemes.schemes, name="schemes"),
+    path("steunmaatregelen/<slug:code>/", views_schemes.scheme, name="scheme"),
+    path("steunmaatregelen/<slug:code>/periodes/nieuw/", views_schemes.period_add, name="scheme-period-add"),
+    path("steunmaatregelen/<slug:code>/<slug:kind>/nieuw/", views_schemes.row_add, name="scheme-row-add"),
+    path(
+        "steunmaatregelen/<slug:code>/<slug:kind>/<int:pk>/einde/",
+        views_schemes.row_end,
+        name="scheme-row-end",
+    ),
     path("dashboards/", views_dashboards.dashboards_view, name="dashboards"),
     path("dashboards/<slug:key>/csv/", views_dashboards.dashboard_csv, name="dashboard-csv"),
 ]

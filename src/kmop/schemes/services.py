@@ -12,7 +12,8 @@ For the e-loket and the back office:
 * ``themes_on(day, scheme)`` → the themes and sub-themes of that day (for select boxes).
 
 For staff: ``scheme_data_load`` (the data files), ``dated_row_save`` / ``dated_row_delete`` (admin edits with
-a required reason, audited; a started row only gets an end date; overlaps refused).
+a required reason, audited; a started row only gets an end date; overlaps refused), ``period_add`` (a new
+period from a later date that ends the one it replaces) and ``dated_row_end`` (the back office's screens).
 """
 
 from __future__ import annotations
@@ -65,9 +66,11 @@ __all__ = [
     "clear_cache",
     "corona_premium",
     "dated_row_delete",
+    "dated_row_end",
     "dated_row_save",
     "ecology_premium",
     "eligibility",
+    "period_add",
     "period_on",
     "regime_on",
     "scheme_data_load",
@@ -1069,3 +1072,78 @@ def dated_row_delete(*, actor: Actor, row: DatedRow, reason: str) -> None:
             reason=reason,
         )
     clear_cache()
+
+
+def dated_row_end(*, actor: Actor, row: DatedRow, valid_to: date, reason: str) -> DatedRow:
+    """Give a row (a period, an excluded service, a legal form, a NACE rule) the end date ``valid_to``: never
+    before today for a row that has started, never before its start; audited with the reason
+    (``dated_row_save``'s rules and lock)."""
+    model: Any = type(row)
+    with transaction.atomic():
+        Scheme.objects.select_for_update().filter(code=row.scheme_id).first()
+        current = model.objects.select_for_update().get(pk=row.pk)
+        current.valid_to = valid_to
+        return dated_row_save(actor=actor, row=current, reason=reason)
+
+
+def period_add(
+    *,
+    actor: Actor,
+    scheme: str,
+    valid_from: date,
+    parameters: Any,
+    label_nl: str,
+    reason: str,
+    label_en: str = "",
+    source: str = "",
+    valid_to: date | None = None,
+    end_current: bool = True,
+) -> RegimePeriod:
+    """A new period of ``scheme`` from ``valid_from`` (at the earliest tomorrow) with ``parameters``, in one
+    transaction with the scheme locked, each change audited with the reason.
+
+    With ``end_current`` the period that covers ``valid_from`` (and started before it) ends the day before,
+    and the new period takes over the rest of it: without ``valid_to`` it ends when the replaced period ended
+    (open when that one was open). A period that has started keeps its parameters, so what was filed until
+    then stays under its rules (docs/decisions/0010-scheme-framework.md). Raises ``SchemeError`` with
+    ``field`` (``valid_from`` for a start in the past or an overlap, ``parameters`` for an invalid document);
+    nothing is changed then."""
+    reason = _require_reason(reason)
+    today = timezone.localdate()
+    if valid_from <= today:
+        raise SchemeError(
+            _(
+                "Een nieuwe periode begint ten vroegste morgen (%(tomorrow)s): wat tot vandaag ingediend "
+                "werd, blijft onder de regels van toen."
+            ),
+            field="valid_from",
+            code="retroactive",
+            tomorrow=_day(date.fromordinal(today.toordinal() + 1)),
+        )
+    with transaction.atomic():
+        found = Scheme.objects.select_for_update().filter(code=scheme).first()
+        if found is None:
+            raise UnknownScheme(_("De steunmaatregel %(scheme)s bestaat niet."), scheme=scheme)
+        if end_current:
+            current = (
+                RegimePeriod.objects.select_for_update()
+                .filter(_valid_on(valid_from), scheme=found, valid_from__lt=valid_from)
+                .first()
+            )
+            if current is not None:
+                if valid_to is None:
+                    valid_to = current.valid_to
+                current.valid_to = date.fromordinal(valid_from.toordinal() - 1)
+                dated_row_save(actor=actor, row=current, reason=reason)
+        row = RegimePeriod(
+            scheme=found,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            label_nl=label_nl,
+            label_en=label_en,
+            source=source,
+            parameters=parameters,
+        )
+        dated_row_save(actor=actor, row=row, reason=reason)
+    clear_cache()
+    return row
