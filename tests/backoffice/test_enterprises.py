@@ -403,3 +403,25 @@ def test_els_cannot_use_the_staff_service(setting: Setting) -> None:
         )
     project.refresh_from_db()
     assert project.status == ProjectStatus.BEVESTIGD
+
+
+def test_an_application_manager_with_a_security_code_cannot_cancel(manager: Client, setting: Setting) -> None:
+    session = manager.session
+    session[keys.ACR] = TOTP_ACR
+    session.save()
+    project = setting.submit()
+    assert cancel_url(project) not in manager.get(URL).content.decode()
+    assert 'id="cancel-form"' not in manager.get(cancel_url(project)).content.decode()
+    version = services_organisations.project_version(project)
+    assert manager.post(cancel_url(project), {"version": version, "reason": "x"}).status_code == 403
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.BEVESTIGD
+
+
+def test_an_enterprise_no_longer_in_the_kbo(staff: Client, setting: Setting) -> None:
+    from kmop.registers.models import Enterprise
+
+    Enterprise.objects.filter(pk=B).delete()
+    html = staff.get(URL).content.decode()
+    assert 'id="not-in-register"' in html
+    assert "0934.567.878" in html
