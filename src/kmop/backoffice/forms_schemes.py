@@ -20,8 +20,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kmop.schemes.errors import SchemeDataError
 from kmop.schemes.models import ExcludedService, LegalFormRule, NaceRule
-from kmop.schemes.regime import SERVICE_LABELS, SIZE_CLASS_LABELS
+from kmop.schemes.regime import SERVICE_LABELS, SIZE_CLASS_LABELS, KmopTerms, parse_parameters
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 #: a date further ahead is a typo (31/12/9999)
@@ -139,6 +140,16 @@ def _days_field(label: Any) -> forms.IntegerField:
     )
 
 
+def target_label(terms: KmopTerms | None, target: str) -> str:
+    """ "digitalisering/cybersecurity" → "Digitalisering – Cybersecurity" (the code when not found)."""
+    theme_code, _sep, sub_code = target.partition("/")
+    theme = next((t for t in terms.themes if t.code == theme_code), None) if terms else None
+    if theme is None:
+        return target
+    sub = theme.subtheme(sub_code) if sub_code else None
+    return f"{theme.label} – {sub.label}" if sub else theme.label
+
+
 def _rate_text(percent: Decimal) -> str:
     """30 → "0.30", 12.5 → "0.125": the fraction as the data files write it."""
     fraction = (percent / HUNDRED).normalize()
@@ -240,9 +251,13 @@ class KmopPeriodForm(PeriodForm):
                 _("Minimumbedrag %(service)s (euro, excl. btw)") % {"service": label}
             )
             self.service_fields.append((service, name))
+        try:
+            terms: KmopTerms | None = parse_parameters(base)
+        except SchemeDataError:
+            terms = None
         self.rule_fields: list[tuple[int, str, str]] = []
         for i, rule in enumerate(base.get("rate_rules") or []):
-            targets = ", ".join(rule.get("targets") or [])
+            targets = ", ".join(target_label(terms, t) for t in rule.get("targets") or [])
             for size in rule.get("rates") or {}:
                 name = f"rule_{i}_{size}"
                 self.fields[name] = _percent_field(

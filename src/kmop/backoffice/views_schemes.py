@@ -43,6 +43,7 @@ from kmop.backoffice.forms_schemes import (
     LegalFormRuleForm,
     NaceRuleForm,
     PeriodForm,
+    target_label,
 )
 from kmop.backoffice.permissions import can_act_in_backoffice, is_application_manager
 from kmop.backoffice.views import _actor, _context
@@ -128,15 +129,6 @@ def _state(row: DatedRow, today: date) -> str:
     return "current"
 
 
-def _target_label(terms: KmopTerms, target: str) -> str:
-    theme_code, _sep, sub_code = target.partition("/")
-    theme = next((t for t in terms.themes if t.code == theme_code), None)
-    if theme is None:
-        return target
-    sub = theme.subtheme(sub_code) if sub_code else None
-    return f"{theme.label} – {sub.label}" if sub else theme.label
-
-
 def _kmop_rows(terms: KmopTerms) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     for size in SIZE_CLASSES:
@@ -157,7 +149,7 @@ def _kmop_rows(terms: KmopTerms) -> list[tuple[str, str]]:
             allowed = _("alle thema's")
         else:
             allowed = _("enkel %(themes)s") % {
-                "themes": ", ".join(_target_label(terms, t) for t in service.themes)
+                "themes": ", ".join(target_label(terms, t) for t in service.themes)
             }
         rows.append(
             (
@@ -174,7 +166,7 @@ def _kmop_rows(terms: KmopTerms) -> list[tuple[str, str]]:
                 _("Verhoogde steun"),
                 _("%(targets)s (%(services)s): %(rates)s")
                 % {
-                    "targets": ", ".join(_target_label(terms, t) for t in rule.targets),
+                    "targets": ", ".join(target_label(terms, t) for t in rule.targets),
                     "services": services_text,
                     "rates": rates,
                 },
