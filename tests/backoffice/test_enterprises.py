@@ -425,3 +425,10 @@ def test_an_enterprise_no_longer_in_the_kbo(staff: Client, setting: Setting) -> 
     html = staff.get(URL).content.decode()
     assert 'id="not-in-register"' in html
     assert "0934.567.878" in html
+
+
+def test_a_provider_s_enterprise_page_links_its_provider_page(staff: Client, setting: Setting) -> None:
+    html = staff.get(f"/backoffice/ondernemingen/{setting.world.a.code}/").content.decode()
+    assert 'id="also-provider"' in html
+    assert f'href="/backoffice/dienstverleners/{setting.provider.pk}/"' in html
+    assert 'id="also-provider"' not in staff.get(URL).content.decode()

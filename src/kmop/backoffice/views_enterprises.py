@@ -42,6 +42,7 @@ from kmop.idm.errors import IdmError
 from kmop.idm.models import Organisation
 from kmop.projects.models import EnterpriseProfile, Project
 from kmop.projects.services import TRANSITIONS
+from kmop.providers.models import Provider
 from kmop.registers.numbers import format_iban
 
 SEARCH_PAGE = 50
@@ -190,6 +191,7 @@ def enterprise_detail(request: HttpRequest, code: str) -> HttpResponse:
     profile = _profile(organisation)
     manage = may_manage(request.acting)  # type: ignore[attr-defined]
     projects = section(request, selectors.enterprise_projects(organisation), "projecten", "projecten")
+    projects.page.object_list = list(projects.page.object_list)
     for project in projects.page.object_list:
         project.cancellable = manage and _cancellable(project)
     transactions = section(request, selectors.enterprise_transactions(organisation), "boekingen", "boekingen")
@@ -210,6 +212,7 @@ def enterprise_detail(request: HttpRequest, code: str) -> HttpResponse:
         refunds=section(request, refunds, "terugbetalingen", "terugbetalingen"),
         refund_totals=selectors.payout_totals(refunds),
         history=history_section(request, selectors.enterprise_history(organisation)),
+        provider=Provider.objects.filter(organisation=organisation).only("pk").first(),
     )
     return render(request, "backoffice/enterprises/detail.html", context)
 
