@@ -236,3 +236,60 @@ def test_upload_and_download_without_javascript(
     root = ET.fromstring(target.read_bytes())  # noqa: S314  (our own output)
     assert root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", PAIN).text == "5.00"
     assert_no_page_errors(page_errors)
+
+
+def test_reconcile_an_unmatched_deposit(page: Page, page_errors, backoffice_world) -> None:
+    """A credit with a mistyped structured reference is refunded by default; An takes it from the queue,
+    first names a project whose own contribution differs (an error, nothing booked), then the project the
+    sender meant: the deposit and the subsidy are booked, the project is Lopend and the refund is gone."""
+    import re
+
+    from kmop.wallet import camt
+    from kmop.wallet.models import Payout
+    from tests.wallet.conftest import stream
+
+    meant = backoffice_world["paid"]
+    camt.import_statement(
+        stream(
+            statement(Credit(str(meant.own_contribution), "+++090/9337/55493+++", servicer_ref="BANK-77"))
+        ),
+        actor=SYSTEM,
+    )
+    assert Payout.objects.filter(batch__isnull=True).count() == 1
+    page.goto("/aanmelden/simulator/eid/")
+    page.get_by_role("button", name="Aanmelden als An Wouters").click()
+    page.goto("/backoffice/")
+    nav(page, "Stortingen")
+    table = page.locator("#unmatched-deposits")
+    expect(table).to_contain_text("onbekende gestructureerde mededeling")
+    check_page(page, "backoffice-deposits", page_errors)
+    table.get_by_role("button", name=re.compile("^Nemen")).click()
+    expect(page.get_by_text("U behandelt nu")).to_be_visible()
+    expect(table).to_contain_text("An Wouters")
+    page.get_by_role("link", name="Aan mij toegewezen").click()
+    expect(table).to_be_visible()
+    table.get_by_role("link", name=re.compile("^Behandelen")).click()
+    check_page(page, "backoffice-deposit", page_errors)
+
+    form = page.locator("#assign-form")
+    form.get_by_label("Projectnummer").fill("2020KMO000001")
+    form.get_by_label("Reden").fill("Mededeling verkeerd overgetypt; telefonisch bevestigd.")
+    form.get_by_role("button", name="Toewijzen").click()
+    expect(page.get_by_text("Er is een probleem")).to_be_visible()
+    expect(page.locator("#assign-form .error-message")).to_contain_text(
+        "Er is geen project met nummer 2020KMO000001."
+    )
+    check_page(page, "backoffice-deposit-error", page_errors)
+    meant.refresh_from_db()
+    assert meant.status == ProjectStatus.BEVESTIGD
+
+    form.get_by_label("Projectnummer").fill(meant.number)
+    form.get_by_role("button", name="Toewijzen").click()
+    expect(page.get_by_text(f"geboekt als eigen bijdrage van project {meant.number}")).to_be_visible()
+    expect(page.locator("#no-deposits")).to_be_visible()
+    check_page(page, "backoffice-deposits-done", page_errors)
+    meant.refresh_from_db()
+    assert meant.status == ProjectStatus.LOPEND
+    assert wallet_services.project_balance(meant) == meant.own_contribution + meant.subsidy
+    assert not Payout.objects.exists()
+    assert_no_page_errors(page_errors)

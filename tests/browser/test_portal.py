@@ -212,6 +212,16 @@ def test_sign_up_registration_approval_certificate(
     check_page(staff, "backoffice-registrations", page_errors)
     staff.get_by_role("link", name=f"Beslissen over registratie {registration.number}").click()
     check_page(staff, "backoffice-registration-decide", page_errors)
+    # a private provider: first the audit body's report (every indicator scored), then the approval
+    audit = staff.locator("#audit-form")
+    audit.get_by_label("Auditbureau").select_option("Vinçotte")
+    audit.get_by_label("Datum van de audit").fill(timezone.localdate().strftime("%d/%m/%Y"))
+    scores = "select[name^='auditrapport-method_'], select[name^='auditrapport-practice_']"
+    for select in audit.locator(scores).all():
+        select.select_option("T")
+    audit.get_by_role("button", name="Auditrapport bewaren").click()
+    expect(staff.locator("#audit-result")).to_contain_text("geslaagd")
+    check_page(staff, "backoffice-registration-audit", page_errors)
     mail.outbox.clear()
     staff.get_by_role("button", name="Goedkeuren").click()
     expect(staff.locator("#no-pending-registrations")).to_be_visible()
