@@ -504,3 +504,58 @@ def test_an_ended_period_cannot_change(manager: Client, setting: Setting) -> Non
     eco = RegimePeriod.objects.get(scheme_id="ecologiepremie-plus")
     assert manager.get(f"{BASE}{KMOP}/periodes/{eco.pk}/einde/").status_code == 404
     assert manager.get(f"{BASE}{KMOP}/onbekend/nieuw/").status_code == 404
+
+
+# --- removing a row that has not started ------------------------------------------------------------------
+
+
+def test_a_period_added_by_mistake_is_removed_and_the_replaced_one_extended(
+    manager: Client, setting: Setting
+) -> None:
+    assert manager.post(PERIOD_ADD, _period_data()).status_code == 302
+    new = _period(date(2025, 4, 1))
+    page = manager.get(f"{BASE}{KMOP}/").content.decode()
+    remove = f"{BASE}{KMOP}/periodes/{new.pk}/verwijderen/"
+    assert f'href="{remove}"' in page
+
+    before = _state()
+    response = manager.post(remove, {"reason": " "})
+    assert "Geef de reden van de wijziging." in _error_at(response.content.decode(), "reason")
+    assert _state() == before
+
+    assert manager.post(remove, {"reason": "Verkeerd percentage ingegeven"}).status_code == 302
+    assert not RegimePeriod.objects.filter(pk=new.pk).exists()
+    event = AuditEvent.objects.get(action="schemes.regimeperiod.delete")
+    assert event.reason == "Verkeerd percentage ingegeven"
+    assert event.before["valid_from"] == "2025-04-01"
+    # the period it ended gets its end back
+    old = _period(date(2023, 1, 1))
+    end = f"{BASE}{KMOP}/periodes/{old.pk}/einde/"
+    assert manager.post(end, {"valid_to": "31/01/2026", "reason": "Herstel"}).status_code == 302
+    old.refresh_from_db()
+    assert old.valid_to == date(2026, 1, 31)
+    scheme_services.clear_cache()
+    rate = scheme_services.regime_on(date(2025, 4, 1)).rate("KO", "opleiding", "bedrijfsstrategie")
+    assert rate == Decimal("0.30")
+
+
+def test_a_row_that_has_started_cannot_be_removed(manager: Client, setting: Setting) -> None:
+    current = _period(date(2023, 1, 1))
+    page = manager.get(f"{BASE}{KMOP}/").content.decode()
+    url = f"{BASE}{KMOP}/periodes/{current.pk}/verwijderen/"
+    assert f'href="{url}"' not in page
+    before = _state()
+    response = manager.post(url, {"reason": "Weg ermee"})
+    assert response.status_code == 200
+    assert "Deze periode is al van kracht (sinds 1 januari 2023) en kan niet verwijderd worden" in (
+        response.content.decode()
+    )
+    assert _state() == before
+
+
+def test_a_medewerker_cannot_remove(staff: Client, setting: Setting) -> None:
+    future = _period(date(2026, 2, 1))
+    before = _state()
+    url = f"{BASE}{KMOP}/periodes/{future.pk}/verwijderen/"
+    assert staff.post(url, {"reason": "x"}).status_code == 403
+    assert _state() == before

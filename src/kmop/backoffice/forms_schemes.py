@@ -388,6 +388,10 @@ class EndRowForm(ReasonMixin, forms.Form):
         return day
 
 
+class RemoveRowForm(ReasonMixin, forms.Form):
+    reason = reason_field()
+
+
 class DatedRowForm(ReasonMixin, forms.ModelForm):
     """A new row of a dated list (from a later date; the service checks the rest)."""
 

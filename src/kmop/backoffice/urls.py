@@ -56,6 +56,11 @@ urlpatterns = [
         views_schemes.row_end,
         name="scheme-row-end",
     ),
+    path(
+        "steunmaatregelen/<slug:code>/<slug:kind>/<int:pk>/verwijderen/",
+        views_schemes.row_remove,
+        name="scheme-row-remove",
+    ),
     path("dashboards/", views_dashboards.dashboards_view, name="dashboards"),
     path("dashboards/<slug:key>/csv/", views_dashboards.dashboard_csv, name="dashboard-csv"),
 ]

@@ -9,7 +9,9 @@
   the day before (``services.period_add``);
 * ``row_add``: a new excluded service, NACE rule or legal form from a later date
   (``services.dated_row_save``);
-* ``row_end``: an end date for any row, never before today (``services.dated_row_end``).
+* ``row_end``: an end date for any row, never before today (``services.dated_row_end``);
+* ``row_remove``: remove a row that has not started (``services.dated_row_delete``), e.g. a period added by
+  mistake (the period it ended then gets its end date back with ``row_end``).
 
 Every staff member may look; changing is for the application manager (``permissions.is_application_manager``)
 logged in at level high (``can_act_in_backoffice``), with a reason, audited by the services. A row that has
@@ -43,6 +45,7 @@ from kmop.backoffice.forms_schemes import (
     LegalFormRuleForm,
     NaceRuleForm,
     PeriodForm,
+    RemoveRowForm,
     target_label,
 )
 from kmop.backoffice.permissions import can_act_in_backoffice, is_application_manager
@@ -435,3 +438,41 @@ def row_end(request: HttpRequest, code: str, kind: str, pk: int) -> HttpResponse
         form=form,
     )
     return render(request, "backoffice/schemes/row_end.html", context)
+
+
+@staff_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def row_remove(request: HttpRequest, code: str, kind: str, pk: int) -> HttpResponse:
+    found = _scheme(code)
+    model = ROW_MODELS.get(kind)
+    if model is None:
+        raise Http404
+    row = model._default_manager.filter(scheme=found, pk=pk).first()
+    if row is None:
+        raise Http404
+    _require_configure(request)
+    form = RemoveRowForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dated_row_delete(actor=_actor(request), row=row, reason=form.cleaned_data["reason"])
+        except SchemeError as error:
+            _put_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(what)s %(name)s (vanaf %(start)s) is verwijderd.")
+                % {"what": _row_titles()[kind], "name": str(row), "start": _day(row.valid_from)},
+            )
+            return redirect("backoffice:scheme", code=found.code)
+    context = _context(
+        request,
+        scheme=found,
+        kind=kind,
+        title=_row_titles()[kind],
+        row=row,
+        state=_state(row, timezone.localdate()),
+        parameters=parameter_rows(found.kind, row.parameters) if isinstance(row, RegimePeriod) else [],
+        form=form,
+    )
+    return render(request, "backoffice/schemes/row_remove.html", context)
