@@ -61,6 +61,15 @@ def test_seed_demo_makes_projects_in_every_status_and_is_idempotent(tmp_path: Pa
         assert project_balance(project) == expected, project.status
         if project.status == ProjectStatus.AFGEWERKT:
             assert Payout.objects.get(project=project, kind=Payout.Kind.PROVIDER).amount == project.amount
+    # two unmatched credits for the back office's queue, booked once although the seed ran twice
+    from kmop.wallet.reconcile import unmatched_open
+
+    unmatched = list(unmatched_open())
+    assert [p.transaction.reference for p in unmatched] == ["demo:unmatched:1", "demo:unmatched:2"]
+    meant = Project.objects.filter(status=ProjectStatus.BEVESTIGD).order_by("number").first()
+    assert unmatched[0].amount == meant.own_contribution
+    assert unmatched[0].iban == ""
+    assert "niet herkende stortingen 2" in first.getvalue()
 
 
 def _snapshot() -> list[tuple[object, ...]]:

@@ -25,7 +25,7 @@ On PostgreSQL the load runs with ``session_replication_role = replica`` when the
 triggers, the ledger's balance check and the foreign-key checks, are the load's slowest part), and the seed
 then checks the same invariants with set-based queries before it commits: every transaction of two or more
 lines sums to zero, no project wallet is negative, every entry's account and transaction exist. It replaces
-the ledger of an earlier seed; ``--scale demo`` books nothing.
+the ledger of an earlier seed; ``--scale demo`` books only two unmatched credits (``seed_demo_unmatched``).
 """
 
 from __future__ import annotations
@@ -459,8 +459,41 @@ def _check() -> None:
                 raise SeedInvariantBroken(f"wallet seed: {what} ({row[0]})")
 
 
+def seed_demo_unmatched(actor: Actor) -> int:
+    """Two credits that matched no project, for the back office's queue "Stortingen" (idempotent by their bank
+    reference): the own contribution of the demo's first project in Bevestigd with a mistyped reference and
+    no sender account (to assign to it), and an unknown sender's transfer (refunded). Returns how many were
+    booked now."""
+    from kmop.projects.models import Project, ProjectStatus
+    from kmop.wallet.services import AlreadyBooked, book_refund
+
+    meant = Project.objects.filter(status=ProjectStatus.BEVESTIGD).order_by("number").first()
+    credits = [("demo:unmatched:2", Decimal("250.00"), "BE68539007547034", "Onbekende opdrachtgever")]
+    if meant is not None:
+        credits.insert(0, ("demo:unmatched:1", meant.own_contribution, "", meant.organisation.name))
+    booked = 0
+    for reference, amount, iban, name in credits:
+        try:
+            with transaction.atomic():
+                book_refund(
+                    actor=actor,
+                    amount=amount,
+                    reference=reference,
+                    iban=iban,
+                    name=name,
+                    memo=_("Storting terug te betalen: %(reason)s")
+                    % {"reason": _("onbekende gestructureerde mededeling")},
+                )
+            booked += 1
+        except AlreadyBooked:
+            continue
+    return booked
+
+
 def _step_wallet(ctx: SeedContext) -> None:
     if ctx.demo:
+        booked = seed_demo_unmatched(ctx.actor)
+        ctx.stdout.write(f"  niet herkende stortingen {booked}\n")
         return
     counts = seed_wallet_at_scale(scale=ctx.scale, seed=ctx.seed, actor=ctx.actor)
     ctx.counts.update({f"wallet_{name}": count for name, count in counts.items()})
