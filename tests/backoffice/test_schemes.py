@@ -101,6 +101,7 @@ def _error_at(html: str, field: str) -> str:
 def test_staff_see_the_schemes_and_their_rules_readably(staff: Client, setting: Setting) -> None:
     page = staff.get(BASE).content.decode()
     assert 'href="/backoffice/steunmaatregelen/"' in page  # the navigation's tab
+    assert '<a class="tabs__tab" href="/backoffice/steunmaatregelen/" aria-current="page">' in page
     assert "Kmo-portefeuille" in page
     assert f'href="{BASE}{KMOP}/"' in page
     assert f'href="{BASE}ecologiepremie-plus/"' in page
@@ -134,6 +135,13 @@ def test_staff_see_the_schemes_and_their_rules_readably(staff: Client, setting: 
     assert "klasse A: kmo 50 %, grote onderneming 40 %" in eco
     assert "€ 1.000.000,00 over 3 jaar" in eco
     assert staff.get(f"{BASE}bestaat-niet/").status_code == 404
+
+
+def test_anonymous_is_sent_to_the_login(client: Client, setting: Setting) -> None:
+    for url in (BASE, f"{BASE}{KMOP}/", PERIOD_ADD):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/aanmelden/?next=")
 
 
 def test_an_enterprise_user_cannot_see_the_schemes(els: Client, setting: Setting) -> None:
@@ -354,6 +362,12 @@ def test_another_scheme_takes_a_checked_json_document(manager: Client, setting: 
     assert new.parameters["rates"]["milieu"]["A"]["kmo"] == "0.55"
     base.refresh_from_db()
     assert base.valid_to == date(2025, 5, 31)
+    # a base that is gone (or another scheme's): the form starts again, nothing changed
+    before = _state()
+    response = manager.post(url, {**data, "basis": "999999", "valid_from": "01/07/2025"})
+    assert response.status_code == 302
+    assert response["Location"] == url
+    assert _state() == before
     assert base.parameters["rates"]["milieu"]["A"]["kmo"] == "0.50"
 
 

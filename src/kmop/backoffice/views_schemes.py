@@ -27,7 +27,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
@@ -322,8 +322,15 @@ def period_add(request: HttpRequest, code: str) -> HttpResponse:
     _require_configure(request)
     chosen = request.POST.get("basis") if request.method == "POST" else request.GET.get("basis")
     base = _base_period(found, chosen)
-    if chosen and base is None:
-        return HttpResponseBadRequest()
+    if chosen and base is None:  # removed meanwhile (or not this scheme's): start again from today's period
+        messages.error(
+            request,
+            _(
+                "De periode waarop deze nieuwe periode verderbouwde, bestaat niet meer. Kijk de parameters "
+                "na."
+            ),
+        )
+        return redirect("backoffice:scheme-period-add", code=found.code)
     form_class: type[PeriodForm] = (
         KmopPeriodForm if found.kind == KMO_PORTEFEUILLE and base is not None else JsonPeriodForm
     )
