@@ -193,3 +193,16 @@ def test_a_security_code_login_may_look_but_not_decide(staff: Client, setting: S
     project.refresh_from_db()
     assert project.status == ProjectStatus.BEVESTIGD
     assert Payout.objects.filter(pk=payout.pk).exists()
+
+
+def test_the_queue_is_paged(staff: Client, setting: Setting) -> None:
+    credits = [Credit(f"{10 + i}.00", UNKNOWN_REF, servicer_ref=f"BANK-PAGE-{i}") for i in range(51)]
+    camt.import_statement(stream(statement(*credits)), actor=SYSTEM)
+    first = staff.get(LIST)
+    assert len(first.context["deposits"]) == 50
+    assert first.context["count"] == 51
+    html = first.content.decode()
+    assert "51 stortingen wachten op terugbetaling." in html
+    assert "?pagina=2#unmatched-deposits" in html
+    second = staff.get(f"{LIST}?pagina=2")
+    assert [d.amount for d in second.context["deposits"]] == [Decimal("60.00")]

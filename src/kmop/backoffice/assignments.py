@@ -82,6 +82,25 @@ def queue_context(request: HttpRequest, queue: str) -> dict[str, Any]:
     return {"queue": queue, "queue_filters": FILTERS, "queue_filter": queue_filter(request)}
 
 
+#: items per page of a work queue
+QUEUE_PAGE = 50
+
+
+def queue_page(request: HttpRequest, queryset: QuerySet[Any], queue: str, anchor: str) -> dict[str, Any]:
+    """A queue's page as the request asks (filter, ``?pagina=``): ``rows`` (with their assignee), ``count``
+    (every item of the filter), ``section`` (the page links) and what the filter partial needs."""
+    from kmop.backoffice.views_enterprises import section
+
+    page = section(request, queue_rows(request, queryset, queue), "pagina", anchor, per_page=QUEUE_PAGE)
+    rows = attach_assignees(list(page.page.object_list))
+    return {
+        "rows": rows,
+        "count": page.page.paginator.count,
+        "section": page,
+        **queue_context(request, queue),
+    }
+
+
 def attach_assignees(rows: Sequence[Any]) -> Sequence[Any]:
     """Set ``assignee`` (a ``User`` or None) on rows annotated by ``with_assignee``; one query."""
     ids = {row.assignee_id for row in rows if getattr(row, "assignee_id", None)}

@@ -311,9 +311,8 @@ def payout_batch(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @never_cache
 def stop_requests(request: HttpRequest) -> HttpResponse:
-    queue = assignments.queue_rows(request, selectors.stop_requests(), Queue.STOPS)
-    rows = assignments.attach_assignees(list(queue[:200]))
-    context = _context(request, projects=rows, **assignments.queue_context(request, Queue.STOPS))
+    page = assignments.queue_page(request, selectors.stop_requests(), Queue.STOPS, "stop-requests")
+    context = _context(request, projects=page.pop("rows"), **page)
     return render(request, "backoffice/stop_requests.html", context)
 
 

@@ -66,9 +66,11 @@ class Section:
     next_url: str = ""
 
 
-def section(request: HttpRequest, rows: QuerySet[Any], param: str, anchor: str) -> Section:
-    """The page ``request.GET[param]`` of ``rows`` (``SECTION_PAGE`` each; one count and one page query)."""
-    page = Paginator(rows, SECTION_PAGE).get_page(request.GET.get(param))
+def section(
+    request: HttpRequest, rows: QuerySet[Any], param: str, anchor: str, per_page: int = SECTION_PAGE
+) -> Section:
+    """The page ``request.GET[param]`` of ``rows`` (``per_page`` each; one count and one page query)."""
+    page = Paginator(rows, per_page).get_page(request.GET.get(param))
 
     def url(number: int) -> str:
         query = request.GET.copy()

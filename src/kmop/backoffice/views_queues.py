@@ -26,7 +26,6 @@ from kmop.backoffice.views import _actor, _context
 from kmop.idm.errors import IdmError
 from kmop.wallet.reconcile import unmatched_assign, unmatched_open, unmatched_refund
 
-QUEUE_LIMIT = 200
 ASSIGN, REFUND = "toewijzen", "terugbetalen"
 
 
@@ -100,11 +99,8 @@ class RefundForm(forms.Form):
 @staff_required
 @never_cache
 def deposits(request: HttpRequest) -> HttpResponse:
-    rows = assignments.queue_rows(request, unmatched_open(), Queue.DEPOSITS)
-    page = assignments.attach_assignees(list(rows[:QUEUE_LIMIT]))
-    context = _context(
-        request, deposits=page, count=rows.count(), **assignments.queue_context(request, Queue.DEPOSITS)
-    )
+    page = assignments.queue_page(request, unmatched_open(), Queue.DEPOSITS, "unmatched-deposits")
+    context = _context(request, deposits=page.pop("rows"), **page)
     return render(request, "backoffice/deposits.html", context)
 
 

@@ -50,7 +50,6 @@ from kmop.providers.models import (
 )
 from kmop.providers.services import TRANSITIONS, Decision, registration_decide
 
-QUEUE_LIMIT = 200
 APPROVE, REFUSE = "goedkeuren", "weigeren"
 
 
@@ -206,14 +205,10 @@ class MeasureForm(forms.Form):
 @staff_required
 @never_cache
 def registrations(request: HttpRequest) -> HttpResponse:
-    queue = assignments.queue_rows(request, selectors.pending_registrations(), Queue.REGISTRATIONS)
-    rows = assignments.attach_assignees(list(queue[:QUEUE_LIMIT]))
-    context = _context(
-        request,
-        registrations=rows,
-        count=queue.count(),
-        **assignments.queue_context(request, Queue.REGISTRATIONS),
+    page = assignments.queue_page(
+        request, selectors.pending_registrations(), Queue.REGISTRATIONS, "pending-registrations"
     )
+    context = _context(request, registrations=page.pop("rows"), **page)
     return render(request, "backoffice/registrations.html", context)
 
 

@@ -23,9 +23,6 @@ from kmop.backoffice.permissions import can_act_in_backoffice
 from kmop.projects.models import ProjectReport, ProjectReportStatus
 from kmop.projects.report_services import project_report_close
 
-#: at most this many open cases on the page (the oldest first; the count is always complete)
-QUEUE_LIMIT = 200
-
 
 class CloseReportForm(forms.Form):
     note = forms.CharField(
@@ -49,13 +46,11 @@ def _actor(request: HttpRequest) -> Actor:
 
 @staff_required
 def reports(request: HttpRequest) -> HttpResponse:
-    open_reports = ProjectReport.objects.filter(status=ProjectReportStatus.OPEN)
-    rows = assignments.queue_rows(
-        request,
-        open_reports.select_related("project__organisation", "provider_organisation").order_by(
-            "created_at", "pk"
-        ),
-        Queue.REPORTS,
+    open_reports = ProjectReport.objects.filter(status=ProjectReportStatus.OPEN).select_related(
+        "project__organisation", "provider_organisation"
+    )
+    page = assignments.queue_page(
+        request, open_reports.order_by("created_at", "pk"), Queue.REPORTS, "open-reports"
     )
     return render(
         request,
@@ -63,9 +58,8 @@ def reports(request: HttpRequest) -> HttpResponse:
         {
             "backoffice_nav": navigation(request),
             "may_act": can_act_in_backoffice(request.acting),  # type: ignore[attr-defined]
-            "reports": assignments.attach_assignees(list(rows[:QUEUE_LIMIT])),
-            "count": rows.count(),
-            **assignments.queue_context(request, Queue.REPORTS),
+            "reports": page.pop("rows"),
+            **page,
         },
     )
 
