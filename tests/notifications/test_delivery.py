@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -280,3 +281,89 @@ def test_a_mail_server_that_cannot_be_reached_reschedules_the_batch() -> None:
     assert (result.claimed, result.retried, result.sent) == (3, 3, 0)
     assert set(OutboxMessage.objects.values_list("state", flat=True)) == {"pending"}
     assert all("no mail server" in row.error for row in OutboxMessage.objects.all())
+
+
+# --- large batches: the lease is renewed, rows taken by another worker are left to it ---------------------
+
+
+@pytest.mark.django_db
+def test_a_batch_longer_than_the_lease_keeps_it() -> None:
+    rows = queued(5)
+    seen: list[list[int]] = []
+
+    class Slow(EmailBackend):
+        def send_messages(self, messages):  # type: ignore[no-untyped-def]
+            time.sleep(0.4)
+            if len(mail.outbox) == 3:  # 1.2 s after the claim, more than the lease of 1 s
+                seen.append([m.pk for m in claim(worker="other", batch_size=10, lease=timedelta(seconds=1))])
+            return super().send_messages(messages)
+
+    mail.outbox = []
+    result = deliver_batch(connection=Slow(), lease=timedelta(seconds=1))
+    assert seen == [[]]  # the other worker found nothing to take: the lease had been renewed
+    assert (result.claimed, result.sent) == (5, 5)
+    assert len(mail.outbox) == 5
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {"sent"}
+    assert [r.pk for r in rows] == sorted(OutboxMessage.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_rows_another_worker_took_after_an_expired_lease_are_left_to_it() -> None:
+    rows = queued(3)
+
+    class Overtaken(EmailBackend):
+        def send_messages(self, messages):  # type: ignore[no-untyped-def]
+            # meanwhile our lease expired and another worker claimed the rest
+            OutboxMessage.objects.filter(pk__in=[rows[1].pk, rows[2].pk]).update(claimed_by="other#1")
+            return super().send_messages(messages)
+
+    mail.outbox = []
+    result = deliver_batch(connection=Overtaken(), lease=timedelta(0))  # renewed before every message
+    assert result.sent == 1
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [message_id(rows[0])]
+    assert list(OutboxMessage.objects.order_by("pk").values_list("state", "claimed_by")) == [
+        ("sent", OutboxMessage.objects.get(pk=rows[0].pk).claimed_by),
+        ("sending", "other#1"),
+        ("sending", "other#1"),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_cached_header_classes_give_the_same_bytes(clock, settings) -> None:
+    import email.policy
+
+    from kmop.notifications.delivery import OutboxEmail, email_of
+
+    settings.KMOP_BASE_URL = "https://kmop.example"
+    message = EmailMultiAlternatives(
+        "Uw project KMO-1 — bevestigd", "Beste Jonas,\n\nTekst", "kmop@example.org", ["Jonas <j@example.org>"]
+    )
+    message.attach_alternative("<p>Tekst é</p>", "text/html")
+    message.attach("certificaat.pdf", b"%PDF-1.4 ...", "application/pdf")
+    OutboxEmailBackend().send_messages([message])
+    built = email_of(OutboxMessage.objects.get())
+    assert isinstance(built, OutboxEmail)
+    for policy in (email.policy.SMTP, email.policy.default):
+        fast = built.message(policy=policy).as_bytes()
+        stock = EmailMultiAlternatives.message(built, policy=policy).as_bytes()
+        boundary = re.compile(rb"={15}\d+==")  # each build draws its own MIME boundaries
+        assert boundary.sub(b"B", fast) == boundary.sub(b"B", stock)
+        assert b"Message-ID: <kmop.outbox." in fast
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_quick_commits_are_for_the_batch_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    queued(2)
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    during: list[str] = []
+    result = deliver_batch(connection=EmailBackend(), after_send=lambda m: during.append(setting()))
+    assert result.sent == 2
+    assert during == ["off", "off"]
+    assert setting() == "on"

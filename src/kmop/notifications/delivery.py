@@ -1,6 +1,6 @@
 """Delivery of the outbox's e-mails (``kmop send_mail``): claim, deliver, mark.
 
-1. **Claim** a small batch in its own committed transaction: one ``UPDATE … WHERE id IN (SELECT … ORDER BY id
+1. **Claim** a batch (100 rows by default) in its own committed transaction: one ``UPDATE … WHERE id IN (SELECT … ORDER BY id
    LIMIT n FOR UPDATE SKIP LOCKED)`` sets ``state = sending``, ``claimed_at``/``claimed_by`` (the lease) and
    counts the attempt. Claimable: ``pending`` rows whose ``next_attempt_at`` has come, and ``sending`` rows
    whose lease expired (their worker was killed or hung). Several workers on PostgreSQL never take the same
@@ -8,10 +8,13 @@
    lock, so claims are still exclusive, but run one worker at a time there.
 2. **Deliver** each claimed row through the forward mailer (``MAILERS["forward"]``, from
    ``KMOP_EMAIL_FORWARD_BACKEND``), rendering a queued row from its notification kind. Every delivery of a
-   row carries the same ``Message-ID`` (``<kmop.outbox.<pk>.<created>@<host>>``).
+   row carries the same ``Message-ID`` (``<kmop.outbox.<pk>.<created>@<host>>``). One connection to the mail
+   server per batch. Whenever half the lease has passed, the worker renews the lease of the batch's remaining
+   rows (``renew``) and drops those another worker took meanwhile, so a batch may take longer than the lease.
 3. **Mark** each row right after its delivery: ``sent``; on an error back to ``pending`` with an exponential
    backoff (1, 2, 4 … minutes, at most 6 hours), ``failed`` after ``MAX_ATTEMPTS`` attempts. Without a forward
-   mailer a row is marked ``stored`` ("alleen bewaard": development and demo).
+   mailer a row is marked ``stored`` ("alleen bewaard": development and demo). On PostgreSQL the marks are
+   committed without waiting for the WAL flush (``_quick_commits``).
 
 At least once: a worker killed after the mail server accepted a message and before its mark commits leaves
 the row ``sending``; when the lease expires another worker delivers it again — the one case of a duplicate,
@@ -22,12 +25,18 @@ nothing: the row is taken again.
 from __future__ import annotations
 
 import base64
+import email.message
+import email.policy
 import os
 import socket
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.headerregistry import HeaderRegistry
+from email.policy import Policy
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,8 +55,10 @@ log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)
-#: LEASE must exceed BATCH_SIZE × the mailer's timeout (SMTP: 20 s): a slow but live worker keeps its batch
-BATCH_SIZE = 10
+#: a worker renews its batch's lease (``renew``) whenever half of it has passed, before the next message, so
+#: LEASE must exceed twice the longest delivery of one message (SMTP: a few commands of at most 20 s each),
+#: whatever the batch size: a slow but live worker keeps its batch
+BATCH_SIZE = 100
 FORWARD = "forward"
 PURGED_ERROR = "de inhoud van dit bericht is gewist na de bewaartermijn (KMOP_OUTBOX_RETENTION_DAYS)"
 
@@ -85,6 +96,44 @@ def message_id(message: OutboxMessage) -> str:
     return f"<kmop.outbox.{message.pk}.{message.created_at:%Y%m%d%H%M%S}@{_domain()}>"
 
 
+class _CachedHeaderClasses(HeaderRegistry):
+    """The standard header registry, but each header's class made once: the stock one builds a new class
+    with ``type()`` for every header of every message, which was two thirds of the time a worker spent
+    turning a message into bytes (11.7 → 4.4 ms a message in the mail bench). The classes hold no state."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes[key] = super().__getitem__(name)
+        return cls
+
+
+_fast_policies: dict[int, tuple[Policy, Policy]] = {}
+
+
+def _fast(policy: Policy) -> Policy:
+    """``policy`` with the cached header classes (one clone per policy; the mailers pass module constants,
+    ``email.policy.SMTP`` for Django's SMTP backend)."""
+    found = _fast_policies.get(id(policy))
+    if found is None or found[0] is not policy:
+        found = _fast_policies[id(policy)] = (policy, policy.clone(header_factory=_CachedHeaderClasses()))
+    return found[1]
+
+
+class OutboxEmail(EmailMultiAlternatives):
+    """The outbox's message: builds its MIME form with ``_fast`` header classes, whatever the mailer asks."""
+
+    def message(self, *, policy: Policy = email.policy.default) -> email.message.EmailMessage:
+        if type(getattr(policy, "header_factory", None)) is HeaderRegistry:  # the stock registry only
+            policy = _fast(policy)
+        return super().message(policy=policy)
+
+
 def email_of(message: OutboxMessage) -> EmailMultiAlternatives:
     """The ``EmailMessage`` to hand to the mailer (a queued row is rendered here)."""
     rendered = message.render()
@@ -92,7 +141,7 @@ def email_of(message: OutboxMessage) -> EmailMultiAlternatives:
     to = envelope.get("to")
     if to is None and not envelope:
         to = [address.strip() for address in message.recipient.split(",") if address.strip()]
-    email = EmailMultiAlternatives(
+    email = OutboxEmail(
         subject=rendered.subject,
         body=rendered.text or rendered.html,
         from_email=message.sender or None,
@@ -145,7 +194,44 @@ def claim(*, worker: str, batch_size: int = BATCH_SIZE, lease: timedelta = LEASE
 
 
 def _mark(message: OutboxMessage, **changes: Any) -> None:
+    """Record one row's outcome: one autocommitted ``UPDATE`` (inside ``_quick_commits`` on PostgreSQL)."""
     OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(**changes)
+
+
+@contextmanager
+def _quick_commits() -> Iterator[None]:
+    """While a batch is delivered, PostgreSQL commits the marks without waiting for the WAL flush
+    (``synchronous_commit = off`` for this session, then back to the server's setting). A mark lost in a
+    database crash (the last fraction of a second) leaves its row ``sending``, so it is delivered again after
+    the lease with the same Message-ID: the at-least-once case a killed worker already has. Waiting for the
+    flush (10+ ms a commit on a busy disk) bounded a worker to well under a hundred mails a second. The claim
+    before it is committed normally."""
+    quick = db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
+    if quick:
+        with db_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        if quick:
+            with db_connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+
+
+def renew(token: str, pks: list[int]) -> set[int]:
+    """Extend the lease of the rows of the claim ``token`` that are still this worker's (``sending``, not
+    taken by another worker after an expired lease); returns their ids."""
+    if not pks:
+        return set()
+    now = db_connection.ops.adapt_datetimefield_value(timezone.now())
+    placeholders = ", ".join(["%s"] * len(pks))
+    with transaction.atomic(), db_connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {TABLE} SET claimed_at = %s "
+            f"WHERE claimed_by = %s AND state = %s AND id IN ({placeholders}) RETURNING id",
+            [now, token, State.SENDING, *pks],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 @dataclass
@@ -176,6 +262,7 @@ def deliver_batch(
     worker = worker or worker_id()
     result = Delivered()
     batch = claim(worker=worker, batch_size=batch_size, lease=lease)
+    renew_at = time.monotonic() + lease.total_seconds() / 2
     result.claimed = len(batch)
     if not batch:
         return result
@@ -201,19 +288,32 @@ def deliver_batch(
         for message in batch:
             _failed(message, exc, result, max_attempts)
         return result
+    token = batch[0].claimed_by
     try:
-        for message in batch:
-            try:
-                accepted = mailer.send_messages([email_of(message)])
-                if not accepted:
-                    raise RuntimeError("the mailer accepted nothing")
-            except Exception as exc:
-                _failed(message, exc, result, max_attempts)
-                continue
-            _mark(message, state=State.SENT, sent_at=timezone.now(), error="")
-            result.sent += 1
-            if after_send is not None:
-                after_send(message)
+        with _quick_commits():
+            todo, index = list(batch), 0
+            while index < len(todo):
+                if time.monotonic() >= renew_at:  # a long batch keeps its lease, message by message
+                    held = renew(token, [m.pk for m in todo[index:]])
+                    renew_at = time.monotonic() + lease.total_seconds() / 2
+                    lost = [m.pk for m in todo[index:] if m.pk not in held]
+                    if lost:  # taken by another worker after our lease expired: theirs now
+                        log.warning("email.lease_lost", outbox_ids=lost, worker=worker)
+                        todo = todo[:index] + [m for m in todo[index:] if m.pk in held]
+                        continue
+                message = todo[index]
+                index += 1
+                try:
+                    accepted = mailer.send_messages([email_of(message)])
+                    if not accepted:
+                        raise RuntimeError("the mailer accepted nothing")
+                except Exception as exc:
+                    _failed(message, exc, result, max_attempts)
+                    continue
+                _mark(message, state=State.SENT, sent_at=timezone.now(), error="")
+                result.sent += 1
+                if after_send is not None:
+                    after_send(message)
     finally:
         mailer.close()
     return result
