@@ -1,11 +1,12 @@
 """Delivery of the outbox's e-mails (``kmop send_mail``): claim, deliver, mark.
 
-1. **Claim** a batch (100 rows by default) in its own committed transaction: one ``UPDATE … WHERE id IN (SELECT … ORDER BY id
-   LIMIT n FOR UPDATE SKIP LOCKED)`` sets ``state = sending``, ``claimed_at``/``claimed_by`` (the lease) and
-   counts the attempt. Claimable: ``pending`` rows whose ``next_attempt_at`` has come, and ``sending`` rows
-   whose lease expired (their worker was killed or hung). Several workers on PostgreSQL never take the same
-   row (``SKIP LOCKED``). SQLite has no ``SKIP LOCKED``: the one ``UPDATE`` statement holds SQLite's write
-   lock, so claims are still exclusive, but run one worker at a time there.
+1. **Claim** a batch (100 rows by default) in its own committed transaction: one ``UPDATE … WHERE id IN
+   (SELECT … ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED)`` sets ``state = sending``,
+   ``claimed_at``/``claimed_by`` (the lease) and counts the attempt. Claimable: ``pending`` rows whose
+   ``next_attempt_at`` has come, and ``sending`` rows whose lease expired (their worker was killed or hung).
+   Several workers on PostgreSQL never take the same row (``SKIP LOCKED``). SQLite has no ``SKIP LOCKED``:
+   the one ``UPDATE`` statement holds SQLite's write lock, so claims are still exclusive, but run one worker
+   at a time there.
 2. **Deliver** each claimed row through the forward mailer (``MAILERS["forward"]``, from
    ``KMOP_EMAIL_FORWARD_BACKEND``), rendering a queued row from its notification kind. Every delivery of a
    row carries the same ``Message-ID`` (``<kmop.outbox.<pk>.<created>@<host>>``). One connection to the mail

@@ -71,6 +71,16 @@ def get(name: str) -> Kind:
     return kind
 
 
+def all_kinds() -> list[Kind]:
+    """Every registered kind, after discovering the apps' modules, by name."""
+    global _discovered
+    with _lock:
+        if not _discovered:
+            autodiscover_modules(*DISCOVER)
+            _discovered = True
+    return sorted(_registry.values(), key=lambda kind: kind.name)
+
+
 def _template(name: str) -> Any:
     template = _templates.get(name)
     if template is None:
