@@ -91,3 +91,29 @@ class ProjectStatCoverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.until}"
+
+
+class YearBudgetStat(models.Model):
+    """The year budgets (``projects.YearBudget``) of one year per size class as the daily job
+    ``backoffice.budget_stats`` found them (``taken_at``): how many enterprises have one, the sum of their
+    caps, of what they used, and how many used all of it. Summing the year budgets live reads a row per
+    enterprise-year of every year (no index on the year); the dashboards show this snapshot with its time."""
+
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    #: ``SizeClass``, empty: no size class known for the year
+    size_class = models.CharField(_("ondernemingsgrootte"), max_length=2, blank=True)
+    enterprises = models.PositiveIntegerField(_("ondernemingen"))
+    cap = models.DecimalField(_("jaarbudget"), max_digits=16, decimal_places=2)
+    used = models.DecimalField(_("gebruikt"), max_digits=16, decimal_places=2)
+    at_cap = models.PositiveIntegerField(_("volledig gebruikt"))
+    taken_at = models.DateTimeField(_("stand op"))
+
+    class Meta:
+        verbose_name = _("stand van de jaarbudgetten")
+        verbose_name_plural = _("stand van de jaarbudgetten")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "size_class"], name="backoffice_budgetstat_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.size_class}: {self.used}/{self.cap}"
