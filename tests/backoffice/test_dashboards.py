@@ -194,7 +194,9 @@ def test_budget_use_per_size_class(data: dict[str, Organisation]) -> None:
     YearBudget.objects.create(organisation=c, year=2024, cap=Decimal("15000.00"), used=Decimal("10.00"))
     SizeClassYear.objects.create(organisation=b, year=2025, size_class="KO")
     SizeClassYear.objects.create(organisation=c, year=2025, size_class="MO")
-    rows = {row.size_class: row for row in dashboards.budget_use(2025)}
+    live = dashboards.budget_use(2025)
+    assert live.taken_at is None  # no snapshot yet: counted now
+    rows = {row.size_class: row for row in live.rows}
     assert (rows["KO"].enterprises, rows["KO"].cap, rows["KO"].used, rows["KO"].at_cap) == (
         1,
         Decimal("7500.00"),
@@ -207,8 +209,35 @@ def test_budget_use_per_size_class(data: dict[str, Organisation]) -> None:
         1,
         Decimal("100.0"),
     )
-    dataset = dashboards.budget_dataset(2025, list(rows.values()))
+    dataset = dashboards.budget_dataset(2025, live)
     assert dataset.footer == ("Totaal", 2, Decimal("22500.00"), Decimal("15900.50"), Decimal("70.7"), 1)
+    assert dataset.description.endswith("Nu geteld.")
+    # the daily job's snapshot: every year at the first run, then this year and yesterday's
+    job = next(j for j in JOBS if j.name == "backoffice.budget_stats")
+    assert job.run(JobContext(day=TODAY, actor=Actor.system("tests"), stdout=io.StringIO())) == (
+        "jaarbudgetten van 2024, 2025"
+    )
+    YearBudget.objects.filter(organisation=b, year=2025).update(used=Decimal("1000.00"))
+    snapshot = dashboards.budget_use(2025)
+    assert snapshot.taken_at == timezone.now()
+    assert [(r.size_class, r.enterprises, r.used) for r in snapshot.rows] == [
+        ("KO", 1, Decimal("900.50")),
+        ("MO", 1, Decimal("15000.00")),
+    ]
+    assert (
+        "Stand op 10/03/2025 10:00 (de dagelijkse taak)."
+        in dashboards.budget_dataset(2025, snapshot).description
+    )
+    assert job.run(JobContext(day=TODAY, actor=Actor.system("tests"), stdout=io.StringIO())) == (
+        "jaarbudgetten van 2025"
+    )
+    assert dashboards.budget_use(2025).rows[0].used == Decimal("1000.00")
+    # 2024: C's budget without a size class of that year is its own row
+    assert [(r.size_class, r.used) for r in dashboards.budget_use(2024).rows] == [
+        ("KO", Decimal("0.00")),
+        ("MO", Decimal("0.00")),
+        ("", Decimal("10.00")),
+    ]
 
 
 def test_the_page_shows_each_chart_with_title_description_and_table(
@@ -286,7 +315,7 @@ def test_a_year_not_in_the_list_is_refused_with_a_message(
         assert response.status_code == 400
         page = response.content.decode()
         assert "Kies een jaar uit de lijst." in page
-        assert "role=\"img\"" not in page
+        assert 'role="img"' not in page
         csv_response = staff.get(f"/backoffice/dashboards/maanden/csv/?jaar={bad}")
         assert csv_response.status_code == 400
         assert csv_response.content.decode() == "Kies een jaar uit de lijst."
