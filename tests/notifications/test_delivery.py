@@ -344,11 +344,12 @@ def test_the_cached_header_classes_give_the_same_bytes(clock, settings) -> None:
     built = email_of(OutboxMessage.objects.get())
     assert isinstance(built, OutboxEmail)
     for policy in (email.policy.SMTP, email.policy.default):
-        fast = built.message(policy=policy).as_bytes()
         stock = EmailMultiAlternatives.message(built, policy=policy).as_bytes()
         boundary = re.compile(rb"={15}\d+==")  # each build draws its own MIME boundaries
-        assert boundary.sub(b"B", fast) == boundary.sub(b"B", stock)
-        assert b"Message-ID: <kmop.outbox." in fast
+        for _ in range(2):  # the second build reuses the shared headers and their folded forms
+            fast = built.message(policy=policy).as_bytes()
+            assert boundary.sub(b"B", fast) == boundary.sub(b"B", stock)
+            assert b"Message-ID: <kmop.outbox." in fast
 
 
 @pytest.mark.django_db(transaction=True)
