@@ -139,7 +139,7 @@ def test_figures_from_the_summary_and_today_live_are_exact(data: dict[str, Organ
     assert result.first == date(2024, 12, 31)
     assert result.projects == 5  # today's application is not in the summary
     assert ProjectStatCoverage.objects.get().until == date(2025, 3, 9)
-    assert DailyProjectStat.objects.filter(day=TODAY).count() == 0
+    assert not DailyProjectStat.objects.filter(day=TODAY).exists()
     figures = dashboards.year_figures(2025, today=TODAY)
     assert figures.live_from == TODAY
     _check_2025(figures)
@@ -159,31 +159,27 @@ def test_the_daily_job_summarises_closed_days_once(data: dict[str, Organisation]
     context = JobContext(day=TODAY, actor=Actor.system("tests"), stdout=io.StringIO())
     summary = job.run(context)
     assert "5 aanvragen" in summary
-    rows = sorted(
-        DailyProjectStat.objects.values_list(
-            "day", "service", "theme", "size_class", "province", "projects", "subsidy"
-        )
-    )
-    assert rows == [
-        (date(2024, 12, 31), "opleiding", "bedrijfsstrategie", "KO", "OVL", 1, Decimal("299.70")),
-        (date(2025, 1, 15), "opleiding", "bedrijfsstrategie", "KO", "OVL", 1, Decimal("300.00")),
-        (date(2025, 1, 20), "advies", "digitalisering", "KO", "OVL", 1, Decimal("600.50")),
-        (date(2025, 2, 3), "opleiding", "digitalisering", "MO", "ANT", 1, Decimal("300.25")),
-        (date(2025, 3, 1), "opleiding", "", "KO", "", 1, Decimal("150.00")),
+    fields = ("day", "dimension", "key", "projects", "subsidy")
+    rows = sorted(DailyProjectStat.objects.values_list(*fields))
+    assert len(rows) == 5 * 4  # five days, a row per dimension
+    assert [row for row in rows if row[0] == date(2025, 1, 20)] == [
+        (date(2025, 1, 20), "province", "OVL", 1, Decimal("600.50")),
+        (date(2025, 1, 20), "service", "advies", 1, Decimal("600.50")),
+        (date(2025, 1, 20), "size", "KO", 1, Decimal("600.50")),
+        (date(2025, 1, 20), "theme", "digitalisering", 1, Decimal("600.50")),
     ]
+    assert [row[2] for row in rows if row[0] == date(2025, 3, 1)] == ["", "opleiding", "KO", ""]
+    for dimension in ("service", "theme", "size", "province"):
+        assert sum(row[3] for row in rows if row[1] == dimension) == 5
+        assert sum(row[4] for row in rows if row[1] == dimension) == Decimal("1650.45")
     # again for the same day: nothing to do, nothing changes
     assert "niets" in job.run(context)
-    assert (
-        sorted(
-            DailyProjectStat.objects.values_list(
-                "day", "service", "theme", "size_class", "province", "projects", "subsidy"
-            )
-        )
-        == rows
-    )
+    assert sorted(DailyProjectStat.objects.values_list(*fields)) == rows
     # the next day adds today's application
     job.run(JobContext(day=TODAY + timedelta(days=1), actor=Actor.system("tests"), stdout=io.StringIO()))
-    assert DailyProjectStat.objects.get(day=TODAY).subsidy == Decimal("200.02")
+    assert DailyProjectStat.objects.get(day=TODAY, dimension="province", key="ANT").subsidy == Decimal(
+        "200.02"
+    )
     assert ProjectStatCoverage.objects.get().until == TODAY
 
 

@@ -180,6 +180,28 @@ def _project_groups(first: date, last: date) -> dict[Key, list[Any]]:
     return groups
 
 
+#: the dimensions in the order of a group's key after its day
+DIMENSIONS = (
+    DailyProjectStat.Dimension.SERVICE,
+    DailyProjectStat.Dimension.THEME,
+    DailyProjectStat.Dimension.SIZE,
+    DailyProjectStat.Dimension.PROVINCE,
+)
+
+
+def _per_dimension(groups: dict[Key, list[Any]]) -> dict[tuple[date, str, str], list[Any]]:
+    """The groups summed per day and dimension value: ``{(day, dimension, key): [count, amount,
+    subsidy]}``."""
+    sums: dict[tuple[date, str, str], list[Any]] = {}
+    for (day, *values), (count, amount, subsidy) in groups.items():
+        for dimension, value in zip(DIMENSIONS, values, strict=True):
+            total = sums.setdefault((day, dimension.value, value), [0, ZERO, ZERO])
+            total[0] += count
+            total[1] += amount
+            total[2] += subsidy
+    return sums
+
+
 def _months(first: date, last: date) -> Iterator[tuple[date, date]]:
     start = first
     while start <= last:
@@ -223,23 +245,22 @@ def refresh_project_stats(*, through: date, since: date | None = None) -> Refres
         for start, end in _months(first, through):
             DailyProjectStat.objects.filter(day__range=(start, end)).delete()
             groups = _project_groups(start, end)
+            marginals = _per_dimension(groups)
             DailyProjectStat.objects.bulk_create(
                 [
                     DailyProjectStat(
                         day=day,
-                        service=service,
-                        theme=theme,
-                        size_class=size,
-                        province=province,
+                        dimension=dimension,
+                        key=key,
                         projects=count,
                         amount=amount,
                         subsidy=subsidy,
                     )
-                    for (day, service, theme, size, province), (count, amount, subsidy) in groups.items()
+                    for (day, dimension, key), (count, amount, subsidy) in marginals.items()
                 ],
                 batch_size=2000,
             )
-            rows += len(groups)
+            rows += len(marginals)
             projects += sum(group[0] for group in groups.values())
         if coverage.until is None or through > coverage.until:
             coverage.until = through
@@ -302,21 +323,26 @@ def year_figures(year: int, *, today: date | None = None) -> YearFigures:
         rows = (
             DailyProjectStat.objects.filter(day__range=(first, summary_last))
             .annotate(month=ExtractMonth("day"))
-            .values("month", "service", "theme", "size_class", "province")
+            .values("month", "dimension", "key")
             .annotate(n=Sum("projects"), amount_sum=Sum("amount"), subsidy_sum=Sum("subsidy"))
             .order_by()
         )
+        tables = {
+            DailyProjectStat.Dimension.SERVICE.value: figures.services,
+            DailyProjectStat.Dimension.THEME.value: figures.themes,
+            DailyProjectStat.Dimension.SIZE.value: figures.sizes,
+            DailyProjectStat.Dimension.PROVINCE.value: figures.provinces,
+        }
         for row in rows:
-            figures.add(
-                row["month"],
-                row["service"],
-                row["theme"],
-                row["size_class"],
-                row["province"],
-                row["n"],
-                _money(row["amount_sum"]),
-                _money(row["subsidy_sum"]),
-            )
+            sums = (row["n"], _money(row["amount_sum"]), _money(row["subsidy_sum"]))
+            table = tables.get(row["dimension"])
+            if table is None:
+                continue
+            table[row["key"]].add(*sums)
+            if row["dimension"] == DailyProjectStat.Dimension.SERVICE:
+                # every application has one service: the months and the total are the services' sums
+                figures.months[row["month"]].add(*sums)
+                figures.total.add(*sums)
     live_first = max(first, summary_last + timedelta(days=1)) if summary_last else first
     if live_first <= last:
         figures.live_from = live_first

@@ -46,19 +46,24 @@ class Assignment(models.Model):
 
 
 class DailyProjectStat(models.Model):
-    """The applications of one closed day per service, theme, size class and province (the summary of the
+    """The applications of one closed day per service, per theme, per size class and per province (one row per
+    dimension and value: about 25 a day, so that a year's figures are a few thousand rows; the summary of the
     dashboards, ``kmop.backoffice.dashboards``): how many, their project amounts and subsidies at application.
     Those never change after the application, so a closed day's row stays right; the province is that of the
     enterprise's registered office (KBO) when the day was summarised. Written only by
     ``dashboards.refresh_project_stats`` (the daily job ``backoffice.project_stats``); the days after the
-    summary (today's applications) are counted live."""
+    summary (today's applications) are counted live. Every application is in one row of each dimension."""
+
+    class Dimension(models.TextChoices):
+        SERVICE = "service", _("dienst")
+        THEME = "theme", _("thema")
+        SIZE = "size", _("ondernemingsgrootte")
+        #: ``dashboards.PROVINCES``' code, empty: abroad or unknown
+        PROVINCE = "province", _("provincie")
 
     day = models.DateField(_("aanvraagdatum"))
-    service = models.CharField(_("dienst"), max_length=10)
-    theme = models.CharField(_("thema"), max_length=40, blank=True)
-    size_class = models.CharField(_("ondernemingsgrootte"), max_length=2)
-    #: ``dashboards.PROVINCES``' code, empty: abroad or unknown
-    province = models.CharField(_("provincie"), max_length=3, blank=True)
+    dimension = models.CharField(_("indeling"), max_length=10, choices=Dimension.choices)
+    key = models.CharField(_("waarde"), max_length=40, blank=True)
     projects = models.PositiveIntegerField(_("aanvragen"))
     amount = models.DecimalField(_("projectbedrag"), max_digits=16, decimal_places=2)
     subsidy = models.DecimalField(_("steun"), max_digits=16, decimal_places=2)
@@ -67,14 +72,12 @@ class DailyProjectStat(models.Model):
         verbose_name = _("dagtotaal van aanvragen")
         verbose_name_plural = _("dagtotalen van aanvragen")
         constraints = [
-            models.UniqueConstraint(
-                fields=["day", "service", "theme", "size_class", "province"], name="backoffice_daystat_uniq"
-            ),
+            models.UniqueConstraint(fields=["day", "dimension", "key"], name="backoffice_daystat_key_uniq"),
             models.CheckConstraint(condition=models.Q(projects__gt=0), name="backoffice_daystat_projects"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.service} {self.theme} {self.size_class} {self.province}: {self.projects}"
+        return f"{self.day} {self.dimension} {self.key}: {self.projects}"
 
 
 class ProjectStatCoverage(models.Model):
