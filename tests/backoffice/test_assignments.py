@@ -79,7 +79,12 @@ def test_an_unknown_queue_or_an_outside_return_address_is_refused(staff: Client,
     )
     assert response["Location"] == "/backoffice/"
     assert not Assignment.objects.exists()
-    assert "Onbekend item van een werklijst." in staff.get("/backoffice/").content.decode()
+    assert "Onbekend item van een werklijst" in staff.get("/backoffice/").content.decode()
+    # an item that does not wait in the queue, or a key no item has
+    for key in ("2025KMO999999", "x" * 500, "1\x00"):
+        staff.post("/backoffice/toewijzen/", {"queue": Queue.STOPS, "key": key, "action": "nemen"})
+    staff.post("/backoffice/toewijzen/", {"queue": Queue.DEPOSITS, "key": "²", "action": "nemen"})
+    assert not Assignment.objects.exists()
 
 
 def test_every_queue_has_the_filter_and_the_column(staff: Client, setting: Setting) -> None:

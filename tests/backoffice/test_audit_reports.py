@@ -6,19 +6,23 @@ records nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
+import pytest
 from django.test import Client
 
 from kmop.acm import session as keys
 from kmop.audit.models import AuditEvent
 from kmop.providers import services as provider_services
-from kmop.providers.audits import audit_report_record
+from kmop.providers.audits import approval_blocked_reason, audit_report_record
+from kmop.providers.errors import ProviderError
 from kmop.providers.models import AuditReport, Indicator, Registration
 from tests.backoffice.conftest import TOTP_ACR, Setting
 from tests.projects.conftest import SYSTEM
 
 LIST = "/backoffice/registraties/"
+EID = "urn:be:vlaanderen:authmech:eid"
 
 
 def url(number: str) -> str:
@@ -27,7 +31,7 @@ def url(number: str) -> str:
 
 def passing_audit(setting: Setting, registration: Registration) -> AuditReport:
     return audit_report_record(
-        actor=setting.staff,
+        actor=replace(setting.staff, acr=EID),
         registration=registration,
         audit_body="vincotte",
         audit_date=date(2025, 3, 1),
@@ -46,6 +50,22 @@ def form(registration: Registration, **scores: str) -> dict[str, str]:
         data[f"auditrapport-method_{code}"] = scores.get(code, "T")
         data[f"auditrapport-practice_{code}"] = scores.get(code, "V")
     return data
+
+
+def first_request(setting: Setting) -> Registration:
+    """A private provider's first request (A) for advies, of a department."""
+    department = provider_services.department_create(
+        actor=SYSTEM,
+        provider=setting.provider,
+        code="ADV",
+        name="Advies",
+        contact_name="Pieter Claes",
+        contact_email="advies@leerwijs.example",
+        iban="BE68793230773034",
+    )
+    return provider_services.registration_request(
+        actor=SYSTEM, provider=setting.provider, service="advies", basis="prive", department=department
+    )
 
 
 def extension(setting: Setting) -> Registration:
@@ -117,8 +137,11 @@ def test_missing_scores_are_refused_and_nothing_is_recorded(staff: Client, setti
     assert not AuditEvent.objects.filter(action="providers.audit_report.record").exists()
 
 
-def test_a_starter_audit_exempts_experience_and_satisfaction(staff: Client, setting: Setting) -> None:
-    registration = extension(setting)
+def test_a_starter_audit_exempts_experience_and_satisfaction_of_a_first_request(
+    staff: Client, setting: Setting
+) -> None:
+    registration = first_request(setting)
+    assert 'name="auditrapport-starter"' in staff.get(url(registration.number)).content.decode()
     data = form(registration, ervaring="", tevredenheid="")
     data["auditrapport-starter"] = "on"
     staff.post(url(registration.number), data)
@@ -129,6 +152,42 @@ def test_a_starter_audit_exempts_experience_and_satisfaction(staff: Client, sett
         "ervaring",
         "tevredenheid",
     }
+    registration.refresh_from_db()
+    assert registration.is_starter  # the starter track: 2 years
+    assert approve(staff, registration) == LIST
+    registration.refresh_from_db()
+    assert (registration.status, registration.valid_until) == ("G", date(2027, 3, 10))
+
+
+def test_a_follow_up_audit_is_never_a_starter_audit(staff: Client, setting: Setting) -> None:
+    registration = extension(setting)
+    assert 'name="auditrapport-starter"' not in staff.get(url(registration.number)).content.decode()
+    data = form(registration, ervaring="", tevredenheid="")
+    data["auditrapport-starter"] = "on"
+    html = staff.post(url(registration.number), data).content.decode()
+    assert "Een startersaudit hoort enkel bij een eerste aanvraag (A)" in html
+    assert not AuditReport.objects.exists()
+
+
+def test_the_service_refuses_an_approval_without_a_report(setting: Setting) -> None:
+    """Not only the back office's form: any person's approval (the admin too) needs the report."""
+    registration = extension(setting)
+    with pytest.raises(ProviderError) as refused:
+        provider_services.registration_decide(
+            actor=setting.staff, registration=registration, decision="approve"
+        )
+    assert refused.value.code == "audit_required"
+    registration.refresh_from_db()
+    assert registration.status == "G/V"
+
+
+def test_the_report_still_counts_when_the_request_expires_into_a_renewal(setting: Setting) -> None:
+    registration = extension(setting)
+    passing_audit(setting, registration)
+    provider_services.registration_expire_due(actor=SYSTEM, day=registration.valid_until)
+    registration.refresh_from_db()
+    assert registration.status == "L/H"
+    assert approval_blocked_reason(registration) == ""
 
 
 def test_a_date_in_the_future_is_refused(staff: Client, setting: Setting) -> None:

@@ -6,6 +6,7 @@ refused with a clear message and changes nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -24,6 +25,7 @@ from tests.projects.conftest import SYSTEM
 from tests.wallet.conftest import assert_balanced
 
 LIST = "/backoffice/stortingen/"
+EID = "urn:be:vlaanderen:authmech:eid"
 #: a structured reference with a valid check digit that belongs to no project
 UNKNOWN_REF = "+++090/9337/55493+++"
 
@@ -162,18 +164,36 @@ def test_a_deposit_exported_meanwhile_is_not_decided_again(staff: Client, settin
     assert project.status == ProjectStatus.BEVESTIGD
     # the service refuses it too, under the row lock
     with pytest.raises(WalletError) as refused:
-        unmatched_assign(actor=setting.staff, payout_id=payout.pk, project_number=project.number, reason="x")
+        unmatched_assign(
+            actor=replace(setting.staff, acr=EID),
+            payout_id=payout.pk,
+            project_number=project.number,
+            reason="x",
+        )
     assert refused.value.code == "already_handled"
+
+
+def test_the_service_wants_a_person_at_level_high(setting: Setting) -> None:
+    project = setting.submit()
+    payout = unmatched(str(project.own_contribution))
+    with pytest.raises(WalletError) as refused:
+        unmatched_assign(
+            actor=replace(setting.staff, acr=TOTP_ACR),
+            payout_id=payout.pk,
+            project_number=project.number,
+            reason="x",
+        )
+    assert refused.value.code == "level_high"
+    assert Payout.objects.filter(pk=payout.pk).exists()
 
 
 def test_the_second_of_two_decisions_is_refused(setting: Setting) -> None:
     project = setting.submit()
     payout = unmatched(str(project.own_contribution))
-    unmatched_assign(actor=setting.staff, payout_id=payout.pk, project_number=project.number, reason="juist")
+    an = replace(setting.staff, acr=EID)
+    unmatched_assign(actor=an, payout_id=payout.pk, project_number=project.number, reason="juist")
     with pytest.raises(WalletError) as refused:
-        unmatched_assign(
-            actor=setting.staff, payout_id=payout.pk, project_number=project.number, reason="juist"
-        )
+        unmatched_assign(actor=an, payout_id=payout.pk, project_number=project.number, reason="juist")
     assert "intussen al behandeld" in str(refused.value)
     assert wallet_services.project_total(project, TransactionKind.DEPOSIT) == project.own_contribution
 

@@ -264,7 +264,7 @@ def test_reconcile_an_unmatched_deposit(page: Page, page_errors, backoffice_worl
     expect(table).to_contain_text("onbekende gestructureerde mededeling")
     check_page(page, "backoffice-deposits", page_errors)
     table.get_by_role("button", name=re.compile("^Nemen")).click()
-    expect(page.get_by_text("U behandelt nu")).to_be_visible()
+    expect(page.get_by_text("Het item is aan u toegewezen.")).to_be_visible()
     expect(table).to_contain_text("An Wouters")
     page.get_by_role("link", name="Aan mij toegewezen").click()
     expect(table).to_be_visible()

@@ -22,6 +22,7 @@ from kmop.providers import services
 from kmop.providers.models import Provider, ProviderDepartment, Registration
 from tests.idm.conftest import PIETER, B
 from tests.portal.conftest import IBAN_2, SYSTEM, TODAY, World, sign_up_data
+from tests.providers.conftest import passed_audit
 
 pytestmark = pytest.mark.django_db
 
@@ -467,6 +468,7 @@ def test_approval_mails_the_certificate_after_commit(
     registration = services.registration_request(
         actor=SYSTEM, provider=provider, service="advies", basis="prive"
     )
+    passed_audit(registration)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.registration_decide(
@@ -510,6 +512,7 @@ def test_a_failing_certificate_mail_leaves_the_decision(
     registration = services.registration_request(
         actor=SYSTEM, provider=provider, service="opleiding", basis="prive"
     )
+    passed_audit(registration)
 
     def broken(_registration: Registration) -> bytes:
         raise RuntimeError("no PDF today")

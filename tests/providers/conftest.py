@@ -10,7 +10,7 @@ import pytest
 from kmop.audit.services import Actor
 from kmop.idm import services as idm_services
 from kmop.providers import services
-from kmop.providers.models import Provider
+from kmop.providers.models import Provider, Registration
 from tests.idm.conftest import (  # noqa: F401  (fixtures)
     AN,
     BART,
@@ -78,3 +78,22 @@ def provider_user(world: World, provider: Provider) -> Actor:  # noqa: F811
         context_values=["DienstverlenerKmoPortefeuille"],
     )
     return actor(JONAS, A)
+
+
+def passed_audit(registration: Registration) -> None:
+    """A passing audit report of the registration's current request (every indicator T/V; a first
+    request's starter track kept), as staff enter it before a person may approve a private provider."""
+    from django.utils import timezone
+
+    from kmop.providers.audits import audit_report_record
+    from kmop.providers.models import Indicator, RegistrationStatus
+
+    starter = registration.status == RegistrationStatus.REQUESTED and registration.is_starter
+    audit_report_record(
+        actor=SYSTEM,
+        registration=registration,
+        audit_body="bqa",
+        audit_date=timezone.localdate(),
+        scores=dict.fromkeys(Indicator.values, ("T", "V")),
+        starter=starter,
+    )

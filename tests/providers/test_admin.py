@@ -12,13 +12,18 @@ from kmop.audit.models import AuditEvent
 from kmop.providers import services
 from kmop.providers.models import Provider, Registration
 from tests.idm.conftest import SYSTEM
+from tests.providers.conftest import passed_audit
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def requested(provider: Provider) -> Registration:
-    return services.registration_request(actor=SYSTEM, provider=provider, service="opleiding", basis="prive")
+    registration = services.registration_request(
+        actor=SYSTEM, provider=provider, service="opleiding", basis="prive"
+    )
+    passed_audit(registration)
+    return registration
 
 
 def _url(registration: Registration) -> str:

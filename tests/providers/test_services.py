@@ -32,7 +32,7 @@ from kmop.providers.models import (
 )
 from kmop.providers.services import Decision
 from tests.idm.conftest import ELS, JONAS, SYSTEM, TODAY, B, World, actor, make_enterprise
-from tests.providers.conftest import IBAN, IBAN_2, sign_up_data
+from tests.providers.conftest import IBAN, IBAN_2, passed_audit, sign_up_data
 
 S = RegistrationStatus
 pytestmark = pytest.mark.django_db
@@ -409,6 +409,7 @@ def test_approval_gives_five_years_and_a_starter_two(provider: Provider, staff: 
     registration = services.registration_request(
         actor=SYSTEM, provider=provider, service="opleiding", basis="prive"
     )
+    passed_audit(registration)
     approved = services.registration_decide(
         actor=staff, registration=registration, decision=Decision.APPROVE, reason="ok"
     )
@@ -419,6 +420,7 @@ def test_approval_gives_five_years_and_a_starter_two(provider: Provider, staff: 
     starter = services.registration_request(
         actor=SYSTEM, provider=provider, service="advies", basis="prive", is_starter=True
     )
+    passed_audit(starter)
     starter = services.registration_decide(
         actor=staff, registration=starter, decision=Decision.APPROVE, valid_from=date(2025, 4, 1)
     )
@@ -440,6 +442,7 @@ def test_extend_then_approve_moves_the_expiry_date_on(
     assert (
         selectors.registration_for_application(extended.number, "opleiding", TODAY) == extended
     )  # still valid
+    passed_audit(extended)
     approved = services.registration_decide(
         actor=staff, registration=extended, decision=Decision.APPROVE, reason="ok"
     )
@@ -451,6 +454,7 @@ def test_a_starters_extension_gives_three_more_years(provider: Provider, staff: 
     registration = _approved(provider, is_starter=True)
     assert registration.valid_until == date(2027, 3, 10)
     extended = services.registration_extend(actor=SYSTEM, registration=registration)
+    passed_audit(extended)
     approved = services.registration_decide(
         actor=staff, registration=extended, decision=Decision.APPROVE, reason="follow-up audit"
     )
@@ -551,6 +555,7 @@ def test_only_the_kmo_portefeuille_service_decides(
     user = User.objects.create(username="backoffice", is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="change_registration"))
     user = User.objects.get(pk=user.pk)
+    passed_audit(registration)
     approved = services.registration_decide(
         actor=Actor.from_user(user), registration=registration, decision=Decision.APPROVE, reason="ok"
     )

@@ -119,10 +119,34 @@ def _name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def _is_open(queue: str, key: str) -> bool:
+    """Whether ``key`` names an item waiting in ``queue``."""
+    from kmop.projects.models import Project, ProjectReport, ProjectReportStatus, ProjectStatus
+    from kmop.providers.models import PENDING_STATUSES, Registration
+    from kmop.wallet.reconcile import unmatched_open
+
+    if not key or len(key) > 40 or "\x00" in key:
+        return False
+    if queue == Queue.REGISTRATIONS:
+        return Registration.objects.filter(number=key, status__in=PENDING_STATUSES).exists()
+    if queue == Queue.STOPS:
+        return Project.objects.filter(number=key, status=ProjectStatus.STOPZETTING_AANGEVRAAGD).exists()
+    if not (key.isascii() and key.isdigit()):
+        return False
+    if queue == Queue.REPORTS:
+        return ProjectReport.objects.filter(pk=int(key), status=ProjectReportStatus.OPEN).exists()
+    if queue == Queue.DEPOSITS:
+        return unmatched_open().filter(pk=int(key)).exists()
+    return False
+
+
 def take(*, actor: Actor, queue: str, key: str) -> Assignment:
-    """The actor takes the item; refused when a colleague has it (release it first)."""
-    if queue not in KEY_FIELDS or not key:
-        raise AssignmentError(_("Onbekend item van een werklijst."), code="unknown_item")
+    """The actor takes the item; refused when a colleague has it (release it first) or the item does not
+    wait in the queue (any more)."""
+    if queue not in KEY_FIELDS or not _is_open(queue, key):
+        raise AssignmentError(
+            _("Onbekend item van een werklijst: het werd misschien al behandeld."), code="unknown_item"
+        )
     user = actor.user
     if user is None:
         raise AssignmentError(_("Enkel een medewerker kan een item nemen."), code="no_person")

@@ -359,6 +359,10 @@ class JsonPeriodForm(PeriodForm):
                 code="json",
                 params={"problem": error.msg, "line": error.lineno, "column": error.colno},
             ) from None
+        except RecursionError:  # nested deeper than the parser goes
+            raise forms.ValidationError(_("De parameters zijn te diep genest."), code="json") from None
+        if "\\u0000" in text or "\x00" in text:  # PostgreSQL's jsonb refuses the NUL character
+            raise forms.ValidationError(_("De parameters mogen geen NUL-teken bevatten."), code="json")
         if not isinstance(document, dict):
             raise forms.ValidationError(_("De parameters moeten een JSON-object zijn ({ … })."), code="json")
         return document

@@ -40,10 +40,10 @@ def assign(request: HttpRequest) -> HttpResponse:
     try:
         if action == assignments.TAKE:
             assignments.take(actor=_actor(request), queue=queue, key=key)
-            messages.success(request, _("U behandelt nu %(key)s.") % {"key": key})
+            messages.success(request, _("Het item is aan u toegewezen."))
         elif action == assignments.RELEASE:
             assignments.release(actor=_actor(request), queue=queue, key=key)
-            messages.success(request, _("%(key)s is vrijgegeven.") % {"key": key})
+            messages.success(request, _("Het item is vrijgegeven."))
         else:
             raise Http404
     except IdmError as error:

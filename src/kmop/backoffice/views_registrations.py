@@ -236,7 +236,7 @@ def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
     refuse_form = RefuseForm(initial=initial, prefix=REFUSE)
     choices = measures_for(registration)
     measure_form = MeasureForm(initial=initial, prefix=MEASURE, choices=choices)
-    audit_form = AuditReportForm(initial={**initial, "starter": registration.is_starter}, prefix=AUDIT)
+    audit_form = AuditReportForm(initial=initial, prefix=AUDIT)
     if request.method == "POST" and request.POST.get("beslissing") == AUDIT:
         if not may_decide:
             raise PermissionDenied
@@ -302,10 +302,6 @@ def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
             form = refuse_form = RefuseForm(request.POST, prefix=REFUSE)
         else:
             raise Http404
-        blocked = approval_blocked_reason(registration) if decision == APPROVE else ""
-        if blocked:
-            form.is_valid()
-            form.add_error(None, blocked)
         if form.is_valid():
             valid_from: date | None = form.cleaned_data.get("valid_from")
             if registration.status == RegistrationStatus.EXTENSION_REQUESTED:
@@ -319,7 +315,7 @@ def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
                     valid_from=valid_from,
                     expected_version=form.cleaned_data["version"],
                 )
-            except IdmError as error:  # changed meanwhile, not in this status, a reason refused
+            except IdmError as error:  # changed meanwhile, not in this status, a reason or the audit refused
                 form.add_error("reason" if error.field == "reason" else None, error)
             else:
                 if decision == APPROVE:
@@ -337,14 +333,15 @@ def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
                 assignments.finish(Queue.REGISTRATIONS, decided.number)
                 messages.success(request, text)
                 return redirect("backoffice:registrations")
+    report = current_audit_report(registration)
     context: dict[str, Any] = _context(
         request,
         registration=registration,
         assignee=assignments.item_assignee(Queue.REGISTRATIONS, registration.number),
         audit_form=audit_form,
-        audit_report=current_audit_report(registration),
+        audit_report=report,
         needs_audit=needs_audit(registration),
-        approval_blocked=approval_blocked_reason(registration) if pending else "",
+        approval_blocked=approval_blocked_reason(registration, report) if pending else "",
         AUDIT=AUDIT,
         history=list(selectors.registration_history(registration)),
         pending=pending,

@@ -306,7 +306,7 @@ def _base_period(scheme: Scheme, chosen: str | None) -> RegimePeriod | None:
     last."""
     periods = RegimePeriod.objects.filter(scheme=scheme)
     if chosen:
-        if not chosen.isdigit():
+        if not (chosen.isascii() and chosen.isdigit()):
             return None
         return periods.filter(pk=int(chosen)).first()
     today = timezone.localdate()

@@ -15,7 +15,7 @@ practice) — and the back office approves a private provider's request only wit
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -39,6 +39,16 @@ from kmop.providers.models import (
 from kmop.providers.services import _lock_registration, _require_staff
 
 
+def _require_level(actor: Actor) -> None:
+    """A person records a decision's basis at level high (IAM.md, staff actions); the system may."""
+    from kmop.acm.methods import level_at_least
+
+    if actor.user is not None and not level_at_least(actor.acr, "high"):
+        raise ProviderError(
+            _("Meld u aan met eID of itsme om een auditrapport in te voeren."), code="level_high"
+        )
+
+
 def required_indicators(starter: bool) -> list[str]:
     return [code for code in Indicator.values if not (starter and code in STARTER_EXEMPT)]
 
@@ -47,21 +57,37 @@ def needs_audit(registration: Registration) -> bool:
     return registration.basis == Basis.PRIVATE
 
 
+#: the actions that start a request (A, G/V, L/H); the expiry that turns G/V into L/H continues the request
+REQUEST_ACTIONS = ("request", "extend", "renew")
+
+
+def request_started_at(registration: Registration) -> datetime | None:
+    """When the current request started: its latest request, extension or renewal."""
+    return (
+        registration.events.filter(action__in=REQUEST_ACTIONS)
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
 def current_audit_report(registration: Registration) -> AuditReport | None:
     """The latest report entered during the current request, with its scores."""
     if registration.status not in PENDING_STATUSES:
         return None
+    started = request_started_at(registration) or registration.status_changed_at
     return (
-        AuditReport.objects.filter(registration=registration, entered_at__gte=registration.status_changed_at)
+        AuditReport.objects.filter(registration=registration, entered_at__gte=started)
         .prefetch_related("scores")
         .first()
     )
 
 
-def approval_blocked_reason(registration: Registration) -> str:
+def approval_blocked_reason(registration: Registration, report: AuditReport | None = None) -> str:
+    """Why the request may not be approved yet ("" when it may); ``report``: its current report if read."""
     if not needs_audit(registration):
         return ""
-    report = current_audit_report(registration)
+    report = report or current_audit_report(registration)
     if report is None:
         return _(
             "Voer eerst het auditrapport van deze aanvraag in: een private dienstverlener heeft een "
@@ -88,6 +114,7 @@ def audit_report_record(
     """Record the audit report of a pending private provider's request (see the module's docstring). Raises
     ``ProviderError`` with nothing recorded when the input is incomplete or the request changed."""
     _require_staff(actor)
+    _require_level(actor)
     if audit_body not in AuditBody.values:
         raise ProviderError(
             _("Kies een van de aangestelde auditbureaus."), field="audit_body", code="audit_body"
@@ -127,6 +154,15 @@ def audit_report_record(
                 number=locked.number,
                 status_code=locked.status,
                 status=locked.get_status_display(),
+            )
+        if starter and locked.status != RegistrationStatus.REQUESTED:
+            raise ProviderError(
+                _(
+                    "Een startersaudit hoort enkel bij een eerste aanvraag (A): een verlenging of "
+                    "hernieuwing vraagt een volledige audit."
+                ),
+                field="starter",
+                code="starter_follow_up",
             )
         if locked.status not in PENDING_STATUSES or not needs_audit(locked):
             raise ProviderError(

@@ -1285,6 +1285,14 @@ def registration_decide(
     if to_status is None:
         raise _not_allowed(registration, _DECISION_LABELS[decision])
     today = _today()
+    if decision == Decision.APPROVE and actor.user is not None:
+        # a person approves a private provider's request only with a passing audit report of this request
+        # (kmop.providers.audits); the system (seed data, imports of the registers) decides on its own record
+        from kmop.providers.audits import approval_blocked_reason
+
+        blocked = approval_blocked_reason(registration)
+        if blocked:
+            raise ProviderError(blocked, code="audit_required")
     if decision == Decision.APPROVE:
         years = STARTER_VALIDITY_YEARS if registration.is_starter else VALIDITY_YEARS
         if registration.status == S.EXTENSION_REQUESTED:

@@ -1050,7 +1050,9 @@ def dated_row_delete(*, actor: Actor, row: DatedRow, reason: str) -> None:
     reason = _require_reason(reason)
     model: Any = type(row)
     with transaction.atomic():
-        current = model.objects.select_for_update().get(pk=row.pk)
+        current = model.objects.select_for_update().filter(pk=row.pk).first()
+        if current is None:
+            raise SchemeError(_("Deze regel werd intussen verwijderd. Bekijk de lijst opnieuw."), code="gone")
         if current.valid_from <= timezone.localdate():
             raise SchemeError(
                 _(
@@ -1081,7 +1083,9 @@ def dated_row_end(*, actor: Actor, row: DatedRow, valid_to: date, reason: str) -
     model: Any = type(row)
     with transaction.atomic():
         Scheme.objects.select_for_update().filter(code=row.scheme_id).first()
-        current = model.objects.select_for_update().get(pk=row.pk)
+        current = model.objects.select_for_update().filter(pk=row.pk).first()
+        if current is None:
+            raise SchemeError(_("Deze regel werd intussen verwijderd. Bekijk de lijst opnieuw."), code="gone")
         current.valid_to = valid_to
         return dated_row_save(actor=actor, row=current, reason=reason)
 

@@ -50,6 +50,16 @@ def unmatched_open() -> QuerySet[Payout]:
     )
 
 
+def _require_staff_high(actor: Actor) -> None:
+    """Staff (or the system); a person at level high, as every staff action on money (IAM.md)."""
+    from kmop.acm.methods import level_at_least
+    from kmop.projects.services import _require_staff
+
+    _require_staff(actor)
+    if actor.user is not None and not level_at_least(actor.acr, "high"):
+        raise WalletError(_("Meld u aan met eID of itsme om een storting te behandelen."), code="level_high")
+
+
 def _clean_reason(reason: str) -> str:
     text = " ".join((reason or "").split())
     if not text:
@@ -84,9 +94,9 @@ def _snapshot(payout: Payout) -> dict[str, Any]:
 def unmatched_assign(*, actor: Actor, payout_id: int, project_number: str, reason: str) -> Project:
     """Book the unmatched credit of ``payout_id`` as the own contribution of project ``project_number``
     (see the module's docstring). Raises ``WalletError`` (nothing changed) otherwise."""
-    from kmop.projects.services import _require_staff, project_mark_deposited
+    from kmop.projects.services import project_mark_deposited
 
-    _require_staff(actor)
+    _require_staff_high(actor)
     text = _clean_reason(reason)
     number = (project_number or "").strip().upper()
     if not number:
@@ -159,9 +169,7 @@ def unmatched_assign(*, actor: Actor, payout_id: int, project_number: str, reaso
 def unmatched_refund(*, actor: Actor, payout_id: int, iban: str, name: str, reason: str) -> Payout:
     """Refund the unmatched credit of ``payout_id`` to ``iban`` (in the name of ``name``) with the next
     pain.001 file. Raises ``WalletError`` (nothing changed) otherwise."""
-    from kmop.projects.services import _require_staff
-
-    _require_staff(actor)
+    _require_staff_high(actor)
     text = _clean_reason(reason)
     try:
         account = validate_iban(iban or "")
@@ -178,8 +186,9 @@ def unmatched_refund(*, actor: Actor, payout_id: int, iban: str, name: str, reas
         payout = _lock_open(payout_id)
         before = _snapshot(payout)
         payout.iban = account
+        payout.bic = ""  # the sender's bank's BIC (if any) is not the new account's
         payout.name = holder[:140]
-        payout.save(update_fields=["iban", "name"])
+        payout.save(update_fields=["iban", "bic", "name"])
         audit_record(
             actor=actor,
             action="wallet.unmatched.refund",
