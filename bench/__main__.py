@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import camt_import, daily, iam, kbo_import, mail, portal, projects, search
+from bench import camt_import, daily, dashboards, iam, kbo_import, mail, portal, projects, search
 
 BENCHMARKS = {
     "kbo_import": kbo_import.main,
@@ -17,6 +17,7 @@ BENCHMARKS = {
     "projects": projects.main,
     "search": search.main,
     "portal": portal.main,
+    "dashboards": dashboards.main,
     "mail": mail.main,
     "daily": daily.main,
 }
