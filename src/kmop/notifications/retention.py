@@ -6,8 +6,9 @@ dates) stays, so staff still see what was sent to whom.
 A row in ``sent``, ``stored`` or ``failed`` created before the day's cutoff (``KMOP_OUTBOX_RETENTION_DAYS``
 days before the job's day, at midnight) gets ``body_text``, ``body_html`` emptied, ``context`` and
 ``envelope`` (cc/bcc lists, headers, attachments) nulled and ``purged_at`` set. Set-based and batched: one
-``UPDATE … WHERE id IN (SELECT id … ORDER BY id LIMIT n)`` per batch, each its own short transaction, over the
-partial index ``outbox_to_purge`` (only the rows still to purge), so a pass over an old outbox never holds
+``UPDATE … WHERE id IN (SELECT id … ORDER BY created_at LIMIT n)`` per batch, each its own short transaction,
+in the order of the partial index ``outbox_to_purge`` (only the rows still to purge; a batch reads its n rows,
+not every row past the cutoff), so a pass over an old outbox never holds
 many row locks for long and a daily pass with nothing to do reads nothing. Idempotent: a purged row is never
 touched again; ``pending`` and ``sending`` rows are never touched whatever their age.
 """
@@ -48,7 +49,7 @@ def purge_bodies(before: datetime, *, batch: int = BATCH) -> int:
     sql = (
         f"UPDATE {TABLE} SET body_text = '', body_html = '', context = NULL, envelope = NULL, purged_at = %s "
         f"WHERE id IN (SELECT id FROM {TABLE} WHERE purged_at IS NULL AND state IN ({states}) "
-        f"AND created_at < %s ORDER BY id LIMIT %s)"
+        f"AND created_at < %s ORDER BY created_at LIMIT %s)"
     )
     params = [at(now), *[str(s) for s in PURGED_STATES], at(before), batch]
     total = 0
