@@ -33,7 +33,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -139,31 +139,45 @@ def province_of_postcode(postcode: str | None) -> str:
 Key = tuple[date, str, str, str, str]  # day, service, theme, size class, province
 
 
-def _registered_office_postcode() -> Subquery:
-    """The postcode of the enterprise's registered office in Belgium (the KBO's ``REGO`` address)."""
+def _provinces(projects: QuerySet[Project]) -> dict[int, str]:
+    """The province of the registered office in Belgium (the KBO's ``REGO`` address; the first one when the
+    register has more) of each organisation with one of ``projects``, ``""`` when there is none: one
+    statement (the organisations of the projects, each one's address by its number). Correlating the address
+    with every project made PostgreSQL scan every organisation in its key's order for a day's applications,
+    and two queries with the organisations' ids in between cost more than this one."""
+    from kmop.idm.models import Organisation
     from kmop.registers.models import Address
 
-    return Subquery(
-        Address.objects.filter(entity_number=OuterRef("organisation__code"), type_of_address="REGO")
+    postcode = Subquery(
+        Address.objects.filter(entity_number=OuterRef("code"), type_of_address="REGO")
         .filter(Q(country_nl__isnull=True) | Q(country_nl="") | Q(country_nl="België"))
         .order_by("id")
         .values("zipcode")[:1]
     )
+    rows = (
+        Organisation.objects.filter(pk__in=projects.values("organisation_id"))
+        .annotate(postcode=postcode)
+        .order_by()
+        .values_list("pk", "postcode")
+    )
+    return {pk: province_of_postcode(code) for pk, code in rows}
 
 
 def _project_groups(first: date, last: date) -> dict[Key, list[Any]]:
     """The applications of the days ``first``..``last`` (inclusive) grouped as the summary: ``{key: [count,
     amount, subsidy]}``. Every status is named so that the projects' (status, application date) index serves
-    the range."""
-    rows = (
-        Project.objects.filter(
-            status__in=[s.value for s in ProjectStatus], application_date__range=(first, last)
-        )
-        .annotate(postcode=_registered_office_postcode())
-        .values("application_date", "service", "theme", "size_class", "postcode")
+    the range; grouped per organisation first, then each organisation's province."""
+    projects = Project.objects.filter(
+        status__in=[s.value for s in ProjectStatus], application_date__range=(first, last)
+    )
+    rows = list(
+        projects.values("application_date", "service", "theme", "size_class", "organisation_id")
         .annotate(n=Count("id"), amount_sum=Sum("amount"), subsidy_sum=Sum("subsidy"))
         .order_by()
     )
+    if not rows:
+        return {}
+    province = _provinces(projects)
     groups: dict[Key, list[Any]] = {}
     for row in rows:
         key = (
@@ -171,7 +185,7 @@ def _project_groups(first: date, last: date) -> dict[Key, list[Any]]:
             row["service"],
             row["theme"],
             row["size_class"],
-            province_of_postcode(row["postcode"]),
+            province.get(row["organisation_id"], UNKNOWN_PROVINCE),
         )
         group = groups.setdefault(key, [0, ZERO, ZERO])
         group[0] += row["n"]
