@@ -121,7 +121,7 @@ def floor(day: date) -> dict[str, float]:
     from kmop.idm.reminders import moment_of
     from kmop.notifications.retention import cutoff
 
-    steps = {
+    steps: dict[str, tuple[str, Any]] = {
         "reminders: select the due grants": (
             REMINDER_FLOOR_SQL,
             {"day": day, "last": day + timedelta(days=10), "at": moment_of(day)},

@@ -153,14 +153,15 @@ def _fast(policy: Policy) -> Policy:
     ``email.policy.SMTP`` for Django's SMTP backend)."""
     found = _fast_policies.get(id(policy))
     if found is None or found[0] is not policy:
-        found = _fast_policies[id(policy)] = (policy, policy.clone(header_factory=_CachedHeaderClasses()))
+        fast = policy.clone(header_factory=_CachedHeaderClasses())  # type: ignore[call-arg]
+        found = _fast_policies[id(policy)] = (policy, fast)
     return found[1]
 
 
 class OutboxEmail(EmailMultiAlternatives):
     """The outbox's message: builds its MIME form with ``_fast`` header classes, whatever the mailer asks."""
 
-    def message(self, *, policy: Policy = email.policy.default) -> email.message.EmailMessage:
+    def message(self, *, policy: Any = email.policy.default) -> Any:
         if type(getattr(policy, "header_factory", None)) is HeaderRegistry:  # the stock registry only
             policy = _fast(policy)
         return super().message(policy=policy)
