@@ -287,6 +287,13 @@ def main(argv: list[str] | None = None) -> str:
 
         return run
 
+    def first_view(year: int) -> Callable[[], str]:
+        def run() -> str:
+            dashboards.clear_live_provinces()
+            return page(year)()
+
+        return run
+
     def live_only(year: int) -> Callable[[], Any]:
         def run() -> Any:
             return dashboards._project_groups(date(year, 1, 1), today)
@@ -311,6 +318,11 @@ def main(argv: list[str] | None = None) -> str:
         ),
         ("registrations by status (live)", dashboards.registrations_by_status, args.runs),
         (f"whole page, {today.year}: every dataset, SVG, template", page(today.year), args.runs),
+        (
+            f"whole page, {today.year}, the first view of the day (today's provinces looked up)",
+            first_view(today.year),
+            max(3, args.runs // 3),
+        ),
         (f"whole page, {today.year - 1}", page(today.year - 1), args.runs),
         (f"for comparison: {today.year}'s applications counted live (no summary)", live_only(today.year), 3),
         (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +30,13 @@ pytestmark = pytest.mark.django_db
 
 TODAY = date(2025, 3, 10)
 _numbers: dict[int, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_provinces() -> Iterator[None]:
+    dashboards.clear_live_provinces()
+    yield
+    dashboards.clear_live_provinces()
 
 
 def _organisation(code: str, name: str, zipcode: str | None) -> Organisation:
@@ -152,6 +160,19 @@ def test_figures_from_the_summary_and_today_live_are_exact(data: dict[str, Organ
     last_year = dashboards.year_figures(2024, today=TODAY)
     assert (last_year.total.projects, last_year.total.subsidy) == (1, Decimal("299.70"))
     assert last_year.months[12].projects == 1
+
+
+def test_todays_applications_of_a_new_enterprise_count_at_once(
+    setting: Setting, data: dict[str, Organisation]
+) -> None:
+    dashboards.refresh_project_stats(through=TODAY - timedelta(days=1))
+    assert dashboards.year_figures(2025, today=TODAY).provinces["ANT"].projects == 2
+    # an enterprise in Limburg applies today after a page view: looked up on the next view
+    e = _organisation("0200000003", "E bv", "3500")
+    _project(setting, e, TODAY, amount="100.00", subsidy="30.00")
+    figures = dashboards.year_figures(2025, today=TODAY)
+    assert (figures.provinces["LIM"].projects, figures.provinces["LIM"].subsidy) == (1, Decimal("30.00"))
+    assert figures.total.projects == 6
 
 
 def test_the_daily_job_summarises_closed_days_once(data: dict[str, Organisation]) -> None:

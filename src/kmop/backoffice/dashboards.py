@@ -139,12 +139,12 @@ def province_of_postcode(postcode: str | None) -> str:
 Key = tuple[date, str, str, str, str]  # day, service, theme, size class, province
 
 
-def _provinces(projects: QuerySet[Project]) -> dict[int, str]:
+def _provinces_of(projects: QuerySet[Project], ids: list[int] | None = None) -> dict[int, str]:
     """The province of the registered office in Belgium (the KBO's ``REGO`` address; the first one when the
     register has more) of each organisation with one of ``projects``, ``""`` when there is none: one
-    statement (the organisations of the projects, each one's address by its number). Correlating the address
-    with every project made PostgreSQL scan every organisation in its key's order for a day's applications,
-    and two queries with the organisations' ids in between cost more than this one."""
+    statement (the organisations of the projects, or of ``ids``, each one's address by its number).
+    Correlating the address with every project made PostgreSQL scan every organisation in its key's order
+    for a day's applications."""
     from kmop.idm.models import Organisation
     from kmop.registers.models import Address
 
@@ -154,19 +154,47 @@ def _provinces(projects: QuerySet[Project]) -> dict[int, str]:
         .order_by("id")
         .values("zipcode")[:1]
     )
-    rows = (
-        Organisation.objects.filter(pk__in=projects.values("organisation_id"))
-        .annotate(postcode=postcode)
-        .order_by()
-        .values_list("pk", "postcode")
-    )
+    if ids is None:
+        organisations = Organisation.objects.filter(pk__in=projects.values("organisation_id"))
+    else:
+        organisations = Organisation.objects.filter(pk__in=ids)
+    rows = organisations.annotate(postcode=postcode).order_by().values_list("pk", "postcode")
     return {pk: province_of_postcode(code) for pk, code in rows}
 
 
-def _project_groups(first: date, last: date) -> dict[Key, list[Any]]:
+#: the provinces of the organisations of today's live applications, per process: only the organisations
+#: not seen before are looked up (a page view after another reads ~nothing); emptied every day and when
+#: full, so an enterprise that moved shows in its new province from the next day (as in the summary)
+_LIVE_PROVINCES: dict[int, str] = {}
+_LIVE_PROVINCES_DAY: list[date] = []
+LIVE_PROVINCES_MAX = 100_000
+#: fewer missing organisations than this are looked up by their ids, more through the projects
+BY_IDS = 500
+
+
+def _provinces(projects: QuerySet[Project], ids: set[int], *, cached: bool) -> dict[int, str]:
+    if not cached:
+        return _provinces_of(projects)
+    today = timezone.localdate()
+    if [today] != _LIVE_PROVINCES_DAY or len(_LIVE_PROVINCES) > LIVE_PROVINCES_MAX:
+        _LIVE_PROVINCES.clear()
+        _LIVE_PROVINCES_DAY[:] = [today]
+    missing = ids - _LIVE_PROVINCES.keys()
+    if missing:
+        _LIVE_PROVINCES.update(_provinces_of(projects, sorted(missing) if len(missing) < BY_IDS else None))
+    return _LIVE_PROVINCES
+
+
+def clear_live_provinces() -> None:
+    _LIVE_PROVINCES.clear()
+    _LIVE_PROVINCES_DAY.clear()
+
+
+def _project_groups(first: date, last: date, *, cached: bool = False) -> dict[Key, list[Any]]:
     """The applications of the days ``first``..``last`` (inclusive) grouped as the summary: ``{key: [count,
     amount, subsidy]}``. Every status is named so that the projects' (status, application date) index serves
-    the range; grouped per organisation first, then each organisation's province."""
+    the range; grouped per organisation first, then each organisation's province (``cached``: the live
+    part of a page, through ``_LIVE_PROVINCES``; the summary always looks them up)."""
     projects = Project.objects.filter(
         status__in=[s.value for s in ProjectStatus], application_date__range=(first, last)
     )
@@ -177,7 +205,7 @@ def _project_groups(first: date, last: date) -> dict[Key, list[Any]]:
     )
     if not rows:
         return {}
-    province = _provinces(projects)
+    province = _provinces(projects, {row["organisation_id"] for row in rows}, cached=cached)
     groups: dict[Key, list[Any]] = {}
     for row in rows:
         key = (
@@ -361,7 +389,7 @@ def year_figures(year: int, *, today: date | None = None) -> YearFigures:
     if live_first <= last:
         figures.live_from = live_first
         for (day, service, theme, size, province), (n, amount, subsidy) in _project_groups(
-            live_first, last
+            live_first, last, cached=live_first == last == today
         ).items():
             figures.add(day.month, service, theme, size, province, n, amount, subsidy)
     return figures
