@@ -11,7 +11,7 @@ the person who took each item (one subquery, so the filter and the cap of the li
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Model, OuterRef, QuerySet, Subquery
@@ -54,7 +54,7 @@ def _key_ref(queue: str) -> Any:
 def with_assignee[M: Model](queryset: QuerySet[M], queue: str) -> QuerySet[M]:
     """``assignee_id`` on each row: who took the item, or None."""
     taken = Assignment.objects.filter(queue=queue, key=_key_ref(queue)).values("assignee_id")[:1]
-    return queryset.annotate(assignee_id=Subquery(taken))
+    return cast("QuerySet[M]", queryset.annotate(assignee_id=Subquery(taken)))
 
 
 def filter_queue[M: Model](queryset: QuerySet[M], which: str, user: Any) -> QuerySet[M]:
@@ -106,7 +106,8 @@ def attach_assignees(rows: Sequence[Any]) -> Sequence[Any]:
     ids = {row.assignee_id for row in rows if getattr(row, "assignee_id", None)}
     users = {u.pk: u for u in User.objects.filter(pk__in=ids).only("username", "first_name", "last_name")}
     for row in rows:
-        row.assignee = users.get(getattr(row, "assignee_id", None))
+        assignee_id = getattr(row, "assignee_id", None)
+        row.assignee = users.get(assignee_id) if assignee_id is not None else None
     return rows
 
 

@@ -243,7 +243,7 @@ def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
         audit_form = AuditReportForm(request.POST, prefix=AUDIT)
         if audit_form.is_valid():
             try:
-                report = audit_report_record(
+                recorded = audit_report_record(
                     actor=_actor(request),
                     registration=registration,
                     audit_body=audit_form.cleaned_data["audit_body"],
@@ -257,7 +257,7 @@ def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
                 field = error.field if error.field in audit_form.fields else None
                 audit_form.add_error(field, error)
             else:
-                if report.passed:
+                if recorded.passed:
                     messages.success(request, _("Het auditrapport is bewaard: de audit is geslaagd."))
                 else:
                     messages.warning(
