@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import camt_import, daily, dashboards, iam, kbo_import, mail, portal, projects, search
+from bench import camt_import, daily, dashboards, iam, kbo_import, mail, portal, projects, queues, search
 
 BENCHMARKS = {
     "kbo_import": kbo_import.main,
@@ -20,6 +20,7 @@ BENCHMARKS = {
     "dashboards": dashboards.main,
     "mail": mail.main,
     "daily": daily.main,
+    "queues": queues.main,
 }
 
 

@@ -3,9 +3,10 @@ is being handled, and gives it back ("Vrijgeven"); each queue can be filtered on
 nobody took. Taking and releasing are audited (``backoffice.assignment.take``/``.release``).
 
 An item is named by its queue and a key (``models.Assignment``): a registration's number, a project's number
-(stop requests), a report's or a payout's id. ``with_assignee`` annotates a queue's queryset with the id of
-the person who took each item (one subquery, so the filter and the cap of the list work in the database), and
-``attach_assignees`` reads their names for the rows on the page (one query).
+(stop requests), a report's or a payout's id. ``filter_queue`` keeps the items that are mine or free
+(``EXISTS``/``NOT EXISTS`` on the assignments' unique index), ``with_assignee`` annotates the rows with who
+took them, and ``attach_assignees`` reads the names of a page's assignees (one query); the filter, the count
+and the paging work in the database.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
+from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Model, OuterRef, QuerySet, Subquery
+from django.db.models import BigIntegerField, CharField, Exists, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -57,12 +60,21 @@ def with_assignee[M: Model](queryset: QuerySet[M], queue: str) -> QuerySet[M]:
     return cast("QuerySet[M]", queryset.annotate(assignee_id=Subquery(taken)))
 
 
-def filter_queue[M: Model](queryset: QuerySet[M], which: str, user: Any) -> QuerySet[M]:
-    """Rows of ``with_assignee``'s queryset: all, the user's, or the free ones."""
-    if which == MINE:
-        return queryset.filter(assignee_id=user.pk)
+def filter_queue[M: Model](queryset: QuerySet[M], queue: str, which: str, user: Any) -> QuerySet[M]:
+    """The queue's rows that are the user's, or free, or all (as ``EXISTS``/``NOT EXISTS``, which PostgreSQL
+    runs as a semi- or anti-join over the queue instead of a subquery per row)."""
+    if which == MINE:  # from the person's few assignments (their index) to the items
+        mine = Assignment.objects.filter(queue=queue, assignee_id=user.pk)
+        field = KEY_FIELDS[queue]
+        keys = (
+            mine.values("key")
+            if field != "pk"
+            else mine.annotate(n=Cast("key", BigIntegerField())).values("n")
+        )
+        return queryset.filter(**{f"{field}__in": keys})
+    taken = Assignment.objects.filter(queue=queue, key=_key_ref(queue))
     if which == FREE:
-        return queryset.filter(assignee_id__isnull=True)
+        return queryset.filter(~Exists(taken))
     return queryset
 
 
@@ -74,7 +86,7 @@ def queue_filter(request: HttpRequest) -> str:
 
 def queue_rows[M: Model](request: HttpRequest, queryset: QuerySet[M], queue: str) -> QuerySet[M]:
     """A queue's rows with their assignee, filtered as the request asks."""
-    return filter_queue(with_assignee(queryset, queue), queue_filter(request), request.user)
+    return with_assignee(filter_queue(queryset, queue, queue_filter(request), request.user), queue)
 
 
 def queue_context(request: HttpRequest, queue: str) -> dict[str, Any]:
@@ -84,18 +96,38 @@ def queue_context(request: HttpRequest, queue: str) -> dict[str, Any]:
 
 #: items per page of a work queue
 QUEUE_PAGE = 50
+#: a queue's items are counted up to this many ("meer dan 10.000"): staff work from the oldest
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``COUNT_CAP + 1`` rows (a count over a national backlog costs more than the page)."""
+
+    @cached_property
+    def count(self) -> int:
+        return cast("QuerySet[Any]", self.object_list).order_by()[: COUNT_CAP + 1].count()
 
 
 def queue_page(request: HttpRequest, queryset: QuerySet[Any], queue: str, anchor: str) -> dict[str, Any]:
     """A queue's page as the request asks (filter, ``?pagina=``): ``rows`` (with their assignee), ``count``
-    (every item of the filter), ``section`` (the page links) and what the filter partial needs."""
+    (the items of the filter, up to ``COUNT_CAP``; ``capped`` when there are more), ``section`` (the page
+    links) and what the filter partial needs."""
     from kmop.backoffice.views_enterprises import section
 
-    page = section(request, queue_rows(request, queryset, queue), "pagina", anchor, per_page=QUEUE_PAGE)
+    page = section(
+        request,
+        queue_rows(request, queryset, queue),
+        "pagina",
+        anchor,
+        per_page=QUEUE_PAGE,
+        paginator=CappedPaginator,
+    )
     rows = attach_assignees(list(page.page.object_list))
+    count = page.page.paginator.count
     return {
         "rows": rows,
-        "count": page.page.paginator.count,
+        "count": min(count, COUNT_CAP),
+        "capped": count > COUNT_CAP,
         "section": page,
         **queue_context(request, queue),
     }

@@ -67,10 +67,15 @@ class Section:
 
 
 def section(
-    request: HttpRequest, rows: QuerySet[Any], param: str, anchor: str, per_page: int = SECTION_PAGE
+    request: HttpRequest,
+    rows: QuerySet[Any],
+    param: str,
+    anchor: str,
+    per_page: int = SECTION_PAGE,
+    paginator: type[Paginator] = Paginator,
 ) -> Section:
     """The page ``request.GET[param]`` of ``rows`` (``per_page`` each; one count and one page query)."""
-    page = Paginator(rows, per_page).get_page(request.GET.get(param))
+    page = paginator(rows, per_page).get_page(request.GET.get(param))
 
     def url(number: int) -> str:
         query = request.GET.copy()
