@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, CharField, Exists, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -90,8 +91,14 @@ def queue_rows[M: Model](request: HttpRequest, queryset: QuerySet[M], queue: str
 
 
 def queue_context(request: HttpRequest, queue: str) -> dict[str, Any]:
-    """What ``backoffice/partials/queue.html`` needs."""
-    return {"queue": queue, "queue_filters": FILTERS, "queue_filter": queue_filter(request)}
+    """What ``backoffice/partials/queue.html`` needs (the form's address and return path once, not a row)."""
+    return {
+        "queue": queue,
+        "queue_filters": FILTERS,
+        "queue_filter": queue_filter(request),
+        "assign_url": reverse("backoffice:assign"),
+        "queue_next": request.get_full_path(),
+    }
 
 
 #: items per page of a work queue
