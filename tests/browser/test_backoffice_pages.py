@@ -350,15 +350,21 @@ def test_dashboards_switch_the_year_and_download_a_csv(
     May, in Oost-Vlaanderen."""
     today = timezone.localdate()
     last_year = today.year - 1
-    DailyProjectStat.objects.create(
-        day=date(last_year, 5, 14),
-        service="opleiding",
-        theme="bedrijfsstrategie",
-        size_class="KO",
-        province="OVL",
-        projects=3,
-        amount=Decimal("3000.00"),
-        subsidy=Decimal("900.00"),
+    DailyProjectStat.objects.bulk_create(
+        DailyProjectStat(
+            day=date(last_year, 5, 14),
+            dimension=dimension,
+            key=key,
+            projects=3,
+            amount=Decimal("3000.00"),
+            subsidy=Decimal("900.00"),
+        )
+        for dimension, key in (
+            (DailyProjectStat.Dimension.SERVICE, "opleiding"),
+            (DailyProjectStat.Dimension.THEME, "bedrijfsstrategie"),
+            (DailyProjectStat.Dimension.SIZE, "KO"),
+            (DailyProjectStat.Dimension.PROVINCE, "OVL"),
+        )
     )
     ProjectStatCoverage.objects.update_or_create(pk=1, defaults={"until": today - timedelta(days=1)})
     login_as_an(page)

@@ -38,7 +38,7 @@ from kmop.projects.models import (
     YearBudget,
 )
 from kmop.providers.models import Registration
-from kmop.registers.synthetic_seed import SeedContext, SeedStep
+from kmop.registers.synthetic_seed import SeedContext, SeedStep, delete_referencing
 from kmop.schemes.errors import SchemeError
 from kmop.schemes.regime import CENT, Regime
 from kmop.schemes.services import regime_on
@@ -275,11 +275,10 @@ def _clear() -> None:
             # CASCADE: the wallet's ledger of these projects goes with them; its step comes after this one
             cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     else:
+        # only the other apps' rows that point at these (the wallet's ledger of the projects, deepest first):
+        # a ledger transaction of no project (an unmatched deposit) and its lines stay for the wallet's step
         for model in _OWN_TABLES:
-            for rel in model._meta.related_objects:
-                related = rel.related_model
-                if isinstance(related, type) and related._meta.app_label != "projects":
-                    related._default_manager.all()._raw_delete(connection.alias)
+            delete_referencing(model, keep_app="projects")
             model._default_manager.all()._raw_delete(connection.alias)
 
 
