@@ -4,7 +4,7 @@ nobody took. Taking and releasing are audited (``backoffice.assignment.take``/``
 
 An item is named by its queue and a key (``models.Assignment``): a registration's number, a project's number
 (stop requests), a report's or a payout's id. ``filter_queue`` keeps the items that are mine or free
-(``EXISTS``/``NOT EXISTS`` on the assignments' unique index), ``with_assignee`` annotates the rows with who
+(``IN``/``NOT EXISTS`` on the assignments' indexes), ``with_assignee`` annotates the rows with who
 took them, and ``attach_assignees`` reads the names of a page's assignees (one query); the filter, the count
 and the paging work in the database.
 """
@@ -62,9 +62,9 @@ def with_assignee[M: Model](queryset: QuerySet[M], queue: str) -> QuerySet[M]:
 
 
 def filter_queue[M: Model](queryset: QuerySet[M], queue: str, which: str, user: Any) -> QuerySet[M]:
-    """The queue's rows that are the user's, or free, or all (as ``EXISTS``/``NOT EXISTS``, which PostgreSQL
-    runs as a semi- or anti-join over the queue instead of a subquery per row)."""
-    if which == MINE:  # from the person's few assignments (their index) to the items
+    """The queue's rows that are the user's (``IN`` the keys of their few assignments), or free (``NOT
+    EXISTS``, which PostgreSQL runs as an anti-join instead of a subquery per row), or all."""
+    if which == MINE:
         mine = Assignment.objects.filter(queue=queue, assignee_id=user.pk)
         field = KEY_FIELDS[queue]
         keys = (
