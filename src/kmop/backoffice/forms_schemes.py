@@ -77,6 +77,25 @@ class ReasonMixin:
         return reason
 
 
+class PeriodDatesMixin:
+    """``valid_from``/``valid_to`` within reach and in order (a period's form and a list row's form)."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_valid_from(self) -> date | None:
+        return _not_too_far(self.cleaned_data.get("valid_from"))
+
+    def clean_valid_to(self) -> date | None:
+        return _not_too_far(self.cleaned_data.get("valid_to"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}  # type: ignore[misc]
+        start, end = data.get("valid_from"), data.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", _("De einddatum ligt voor de begindatum."))  # type: ignore[attr-defined]
+        return data
+
+
 class LenientDecimalField(forms.DecimalField):
     """A number as staff type it: 7500, 7500,00, 7.500,00, 7500.00, "€ 7 500" or "30 %"."""
 
@@ -164,7 +183,7 @@ def _percent(value: Any) -> Decimal:
     return percent.quantize(Decimal(1)) if percent == percent.to_integral_value() else percent.normalize()
 
 
-class PeriodForm(ReasonMixin, forms.Form):
+class PeriodForm(PeriodDatesMixin, ReasonMixin, forms.Form):
     """The dates, labels and reason of a new period (the parameters are in the subclasses)."""
 
     valid_from = date_field(
@@ -208,19 +227,6 @@ class PeriodForm(ReasonMixin, forms.Form):
     def __init__(self, *args: Any, base_parameters: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.base_parameters = copy.deepcopy(base_parameters)
-
-    def clean_valid_from(self) -> date | None:
-        return _not_too_far(self.cleaned_data.get("valid_from"))
-
-    def clean_valid_to(self) -> date | None:
-        return _not_too_far(self.cleaned_data.get("valid_to"))
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("valid_from"), data.get("valid_to")
-        if start and end and end < start:
-            self.add_error("valid_to", _("De einddatum ligt voor de begindatum."))
-        return data
 
     def parameters(self) -> Any:
         raise NotImplementedError
@@ -396,7 +402,7 @@ class RemoveRowForm(ReasonMixin, forms.Form):
     reason = reason_field()
 
 
-class DatedRowForm(ReasonMixin, forms.ModelForm):
+class DatedRowForm(PeriodDatesMixin, ReasonMixin, forms.ModelForm):
     """A new row of a dated list (from a later date; the service checks the rest)."""
 
     valid_from = date_field(_("Geldig vanaf"), help_text=_("dd/mm/jjjj; ten vroegste morgen."))
@@ -412,19 +418,6 @@ class DatedRowForm(ReasonMixin, forms.ModelForm):
                 field.widget.attrs.setdefault("class", "input")
         self.fields["source"].widget = forms.TextInput(attrs={"class": "input"})
         self.fields["source"].label = _("Bron (niet verplicht)")
-
-    def clean_valid_from(self) -> date | None:
-        return _not_too_far(self.cleaned_data.get("valid_from"))
-
-    def clean_valid_to(self) -> date | None:
-        return _not_too_far(self.cleaned_data.get("valid_to"))
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("valid_from"), data.get("valid_to")
-        if start and end and end < start:
-            self.add_error("valid_to", _("De einddatum ligt voor de begindatum."))
-        return data
 
     def validate_unique(self) -> None:
         """The service checks overlaps (with a clearer message) under the scheme's lock."""

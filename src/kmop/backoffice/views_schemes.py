@@ -404,10 +404,8 @@ def row_add(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     return render(request, "backoffice/schemes/row_add.html", context)
 
 
-@staff_required
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-def row_end(request: HttpRequest, code: str, kind: str, pk: int) -> HttpResponse:
+def _dated_row(request: HttpRequest, code: str, kind: str, pk: int) -> tuple[Scheme, Any]:
+    """The scheme and its row of ``kind`` (404 when either is unknown), for the application manager only."""
     found = _scheme(code)
     model = ROW_MODELS.get(kind)
     if model is None:
@@ -416,6 +414,30 @@ def row_end(request: HttpRequest, code: str, kind: str, pk: int) -> HttpResponse
     if row is None:
         raise Http404
     _require_configure(request)
+    return found, row
+
+
+def _row_context(
+    request: HttpRequest, found: Scheme, kind: str, row: Any, form: forms.Form
+) -> dict[str, Any]:
+    """The page of one row (to end or remove): the row, its state and, for a period, its parameters."""
+    return _context(
+        request,
+        scheme=found,
+        kind=kind,
+        title=_row_titles()[kind],
+        row=row,
+        state=_state(row, timezone.localdate()),
+        parameters=parameter_rows(found.kind, row.parameters) if isinstance(row, RegimePeriod) else [],
+        form=form,
+    )
+
+
+@staff_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def row_end(request: HttpRequest, code: str, kind: str, pk: int) -> HttpResponse:
+    found, row = _dated_row(request, code, kind, pk)
     form = EndRowForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -434,16 +456,7 @@ def row_end(request: HttpRequest, code: str, kind: str, pk: int) -> HttpResponse
                 % {"what": _row_titles()[kind], "name": str(ended), "end": _day(ended.valid_to)},
             )
             return redirect("backoffice:scheme", code=found.code)
-    context = _context(
-        request,
-        scheme=found,
-        kind=kind,
-        title=_row_titles()[kind],
-        row=row,
-        state=_state(row, timezone.localdate()),
-        parameters=parameter_rows(found.kind, row.parameters) if isinstance(row, RegimePeriod) else [],
-        form=form,
-    )
+    context = _row_context(request, found, kind, row, form)
     return render(request, "backoffice/schemes/row_end.html", context)
 
 
@@ -451,14 +464,7 @@ def row_end(request: HttpRequest, code: str, kind: str, pk: int) -> HttpResponse
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def row_remove(request: HttpRequest, code: str, kind: str, pk: int) -> HttpResponse:
-    found = _scheme(code)
-    model = ROW_MODELS.get(kind)
-    if model is None:
-        raise Http404
-    row = model._default_manager.filter(scheme=found, pk=pk).first()
-    if row is None:
-        raise Http404
-    _require_configure(request)
+    found, row = _dated_row(request, code, kind, pk)
     form = RemoveRowForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -472,14 +478,5 @@ def row_remove(request: HttpRequest, code: str, kind: str, pk: int) -> HttpRespo
                 % {"what": _row_titles()[kind], "name": str(row), "start": _day(row.valid_from)},
             )
             return redirect("backoffice:scheme", code=found.code)
-    context = _context(
-        request,
-        scheme=found,
-        kind=kind,
-        title=_row_titles()[kind],
-        row=row,
-        state=_state(row, timezone.localdate()),
-        parameters=parameter_rows(found.kind, row.parameters) if isinstance(row, RegimePeriod) else [],
-        form=form,
-    )
+    context = _row_context(request, found, kind, row, form)
     return render(request, "backoffice/schemes/row_remove.html", context)
