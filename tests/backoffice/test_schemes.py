@@ -523,34 +523,74 @@ def test_an_ended_period_cannot_change(manager: Client, setting: Setting) -> Non
 # --- removing a row that has not started ------------------------------------------------------------------
 
 
-def test_a_period_added_by_mistake_is_removed_and_the_replaced_one_extended(
+def test_a_period_added_by_mistake_is_removed_and_the_replaced_one_runs_on(
     manager: Client, setting: Setting
 ) -> None:
     assert manager.post(PERIOD_ADD, _period_data()).status_code == 302
     new = _period(date(2025, 4, 1))
+    old = _period(date(2023, 1, 1))
+    assert old.valid_to == date(2025, 3, 31)  # ended by the new period (which took its end, 31/01/2026)
     page = manager.get(f"{BASE}{KMOP}/").content.decode()
     remove = f"{BASE}{KMOP}/periodes/{new.pk}/verwijderen/"
     assert f'href="{remove}"' in page
 
+    # the form offers to let the replaced period run on, ticked
+    form = manager.get(remove).content.decode()
+    assert 'name="restore_previous"' in form and "checked" in form
+    assert "loopt verder" in form and "Aangevinkt loopt ze weer tot en met 31/01/2026" in form
+
     before = _state()
-    response = manager.post(remove, {"reason": " "})
+    response = manager.post(remove, {"reason": " ", "restore_previous": "on"})
     assert "Geef de reden van de wijziging." in _error_at(response.content.decode(), "reason")
     assert _state() == before
 
-    assert manager.post(remove, {"reason": "Verkeerd percentage ingegeven"}).status_code == 302
+    data = {"reason": "Verkeerd percentage ingegeven", "restore_previous": "on"}
+    assert manager.post(remove, data).status_code == 302
     assert not RegimePeriod.objects.filter(pk=new.pk).exists()
     event = AuditEvent.objects.get(action="schemes.regimeperiod.delete")
     assert event.reason == "Verkeerd percentage ingegeven"
     assert event.before["valid_from"] == "2025-04-01"
-    # the period it ended gets its end back
-    old = _period(date(2023, 1, 1))
-    end = f"{BASE}{KMOP}/periodes/{old.pk}/einde/"
-    assert manager.post(end, {"valid_to": "31/01/2026", "reason": "Herstel"}).status_code == 302
+    # the period it ended has its end back, audited with the same reason
     old.refresh_from_db()
     assert old.valid_to == date(2026, 1, 31)
+    ended, restored = AuditEvent.objects.filter(
+        action="schemes.regimeperiod.update", object_id=f"{KMOP}:2023-01-01"
+    ).order_by("pk")
+    assert (ended.before["valid_to"], ended.after["valid_to"]) == ("2026-01-31", "2025-03-31")
+    assert (restored.before["valid_to"], restored.after["valid_to"]) == ("2025-03-31", "2026-01-31")
+    assert restored.reason == "Verkeerd percentage ingegeven"
     scheme_services.clear_cache()
     rate = scheme_services.regime_on(date(2025, 4, 1)).rate("KO", "opleiding", "bedrijfsstrategie")
     assert rate == Decimal("0.30")
+
+
+def test_a_removed_period_can_leave_the_replaced_ones_end(manager: Client, setting: Setting) -> None:
+    """Unticked, the period before keeps the end the removed period gave it (staff give another one)."""
+    assert manager.post(PERIOD_ADD, _period_data()).status_code == 302
+    new = _period(date(2025, 4, 1))
+    remove = f"{BASE}{KMOP}/periodes/{new.pk}/verwijderen/"
+    assert manager.post(remove, {"reason": "Verkeerd percentage ingegeven"}).status_code == 302
+    assert not RegimePeriod.objects.filter(pk=new.pk).exists()
+    assert _period(date(2023, 1, 1)).valid_to == date(2025, 3, 31)
+    ended = AuditEvent.objects.filter(action="schemes.regimeperiod.update", object_id=f"{KMOP}:2023-01-01")
+    assert ended.count() == 1  # by the period's addition only
+    assert AuditEvent.objects.filter(action="schemes.regimeperiod.delete").count() == 1
+
+
+def test_a_period_after_a_gap_is_removed_without_the_question(manager: Client, setting: Setting) -> None:
+    """Only a period that another one directly precedes asks whether that one runs on; other rows never."""
+    future = _period(date(2026, 2, 1))
+    remove = f"{BASE}{KMOP}/periodes/{future.pk}/verwijderen/"
+    assert scheme_services.period_before(future) == _period(date(2023, 1, 1))
+    assert 'name="restore_previous"' in manager.get(remove).content.decode()
+
+    RegimePeriod.objects.filter(valid_from=date(2023, 1, 1)).update(valid_to=date(2025, 12, 31))
+    assert scheme_services.period_before(future) is None
+    assert 'name="restore_previous"' not in manager.get(remove).content.decode()
+    # ticked or not, nothing else changes
+    assert manager.post(remove, {"reason": "Dubbel", "restore_previous": "on"}).status_code == 302
+    assert _period(date(2023, 1, 1)).valid_to == date(2025, 12, 31)
+    assert scheme_services.period_before(ExcludedService.objects.first()) is None
 
 
 def test_a_row_that_has_started_cannot_be_removed(manager: Client, setting: Setting) -> None:

@@ -399,7 +399,27 @@ class EndRowForm(ReasonMixin, forms.Form):
 
 
 class RemoveRowForm(ReasonMixin, forms.Form):
+    """Remove a row that has not started. For a period that directly follows another (the one it ended when
+    it was added: ``services.period_before``), whether that period gets the removed one's end date back."""
+
+    restore_previous = forms.BooleanField(required=False, initial=True)
     reason = reason_field()
+
+    def __init__(self, *args: Any, row: Any = None, previous: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if previous is None:
+            del self.fields["restore_previous"]
+            return
+        field = self.fields["restore_previous"]
+        field.label = _("De vorige periode (%(name)s, vanaf %(start)s) loopt verder") % {
+            "name": previous.label_nl or str(previous),
+            "start": f"{previous.valid_from:%d/%m/%Y}",
+        }
+        restored = _("tot en met %(end)s") % {"end": f"{row.valid_to:%d/%m/%Y}"} if row.valid_to else _("zonder einde")
+        field.help_text = _(
+            "Ze eindigt nu op %(end)s, de dag voor deze periode begint. Aangevinkt loopt ze weer %(restored)s, "
+            "zoals voor deze periode werd toegevoegd; niet aangevinkt blijft haar einddatum staan."
+        ) % {"end": f"{previous.valid_to:%d/%m/%Y}", "restored": restored}
 
 
 class DatedRowForm(PeriodDatesMixin, ReasonMixin, forms.ModelForm):

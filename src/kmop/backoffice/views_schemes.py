@@ -11,7 +11,7 @@
   (``services.dated_row_save``);
 * ``row_end``: an end date for any row, never before today (``services.dated_row_end``);
 * ``row_remove``: remove a row that has not started (``services.dated_row_delete``), e.g. a period added by
-  mistake (the period it ended then gets its end date back with ``row_end``).
+  mistake (the period it ended gets its end date back when the form's box stays ticked).
 
 Every staff member may look; changing is for the application manager (``permissions.is_application_manager``)
 logged in at level high (``can_act_in_backoffice``), with a reason, audited by the services. A row that has
@@ -465,10 +465,16 @@ def row_end(request: HttpRequest, code: str, kind: str, pk: int) -> HttpResponse
 @require_http_methods(["GET", "HEAD", "POST"])
 def row_remove(request: HttpRequest, code: str, kind: str, pk: int) -> HttpResponse:
     found, row = _dated_row(request, code, kind, pk)
-    form = RemoveRowForm(request.POST if request.method == "POST" else None)
+    previous = services.period_before(row)
+    form = RemoveRowForm(request.POST if request.method == "POST" else None, row=row, previous=previous)
     if request.method == "POST" and form.is_valid():
         try:
-            services.dated_row_delete(actor=_actor(request), row=row, reason=form.cleaned_data["reason"])
+            services.dated_row_delete(
+                actor=_actor(request),
+                row=row,
+                reason=form.cleaned_data["reason"],
+                restore_previous=form.cleaned_data.get("restore_previous", False),
+            )
         except SchemeError as error:
             _put_error(form, error)
         else:

@@ -71,6 +71,7 @@ __all__ = [
     "ecology_premium",
     "eligibility",
     "period_add",
+    "period_before",
     "period_on",
     "regime_on",
     "scheme_data_load",
@@ -1045,11 +1046,25 @@ def dated_row_save(*, actor: Actor, row: DatedRow, reason: str) -> DatedRow:
     return row
 
 
-def dated_row_delete(*, actor: Actor, row: DatedRow, reason: str) -> None:
-    """Remove a row that has not started yet (a started one only gets an end date), audited with a reason."""
+def period_before(row: DatedRow) -> RegimePeriod | None:
+    """The period of the same scheme that ends the day before ``row`` (a period) starts: the one that
+    ``period_add`` ended when it added ``row``. None for other rows, or when there is no such period."""
+    if not isinstance(row, RegimePeriod):
+        return None
+    day_before = date.fromordinal(row.valid_from.toordinal() - 1)
+    return RegimePeriod.objects.filter(scheme_id=row.scheme_id, valid_to=day_before).first()
+
+
+def dated_row_delete(*, actor: Actor, row: DatedRow, reason: str, restore_previous: bool = False) -> None:
+    """Remove a row that has not started yet (a started one only gets an end date), audited with a reason.
+
+    With ``restore_previous`` and a period, the period before it (``period_before``) gets the removed
+    period's end date back (open when it was open), as if the removed period had never been added; that
+    change is audited with the same reason, in the same transaction."""
     reason = _require_reason(reason)
     model: Any = type(row)
     with transaction.atomic():
+        Scheme.objects.select_for_update().filter(code=row.scheme_id).first()
         current = model.objects.select_for_update().filter(pk=row.pk).first()
         if current is None:
             raise SchemeError(_("Deze regel werd intussen verwijderd. Bekijk de lijst opnieuw."), code="gone")
@@ -1073,6 +1088,11 @@ def dated_row_delete(*, actor: Actor, row: DatedRow, reason: str) -> None:
             after=None,
             reason=reason,
         )
+        previous = period_before(current) if restore_previous else None
+        if previous is not None:
+            previous = RegimePeriod.objects.select_for_update().get(pk=previous.pk)
+            previous.valid_to = current.valid_to
+            dated_row_save(actor=actor, row=previous, reason=reason)
     clear_cache()
 
 
