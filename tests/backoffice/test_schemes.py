@@ -536,8 +536,11 @@ def test_a_period_added_by_mistake_is_removed_and_the_replaced_one_runs_on(
 
     # the form offers to let the replaced period run on, ticked
     form = manager.get(remove).content.decode()
-    assert 'name="restore_previous"' in form and "checked" in form
-    assert "loopt verder" in form and "Aangevinkt loopt ze weer tot en met 31/01/2026" in form
+    assert 'name="restore_previous"' in form
+    assert 'id="id_restore_previous" checked' in form
+    assert 'class="hint" id="id_restore_previous_helptext"' in form
+    assert "loopt verder" in form
+    assert "Aangevinkt loopt ze weer tot en met 31/01/2026" in form
 
     before = _state()
     response = manager.post(remove, {"reason": " ", "restore_previous": "on"})

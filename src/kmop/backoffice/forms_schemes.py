@@ -415,10 +415,14 @@ class RemoveRowForm(ReasonMixin, forms.Form):
             "name": previous.label_nl or str(previous),
             "start": f"{previous.valid_from:%d/%m/%Y}",
         }
-        restored = _("tot en met %(end)s") % {"end": f"{row.valid_to:%d/%m/%Y}"} if row.valid_to else _("zonder einde")
+        if row.valid_to is None:
+            restored = _("zonder einde")
+        else:
+            restored = _("tot en met %(end)s") % {"end": f"{row.valid_to:%d/%m/%Y}"}
         field.help_text = _(
-            "Ze eindigt nu op %(end)s, de dag voor deze periode begint. Aangevinkt loopt ze weer %(restored)s, "
-            "zoals voor deze periode werd toegevoegd; niet aangevinkt blijft haar einddatum staan."
+            "Ze eindigt nu op %(end)s, de dag voor deze periode begint. Aangevinkt loopt ze weer "
+            "%(restored)s, zoals voor deze periode werd toegevoegd; niet aangevinkt blijft haar einddatum "
+            "staan."
         ) % {"end": f"{previous.valid_to:%d/%m/%Y}", "restored": restored}
 
 
