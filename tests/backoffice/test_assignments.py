@@ -83,7 +83,8 @@ def test_an_unknown_queue_or_an_outside_return_address_is_refused(staff: Client,
     # an item that does not wait in the queue, or a key no item has
     for key in ("2025KMO999999", "x" * 500, "1\x00"):
         staff.post("/backoffice/toewijzen/", {"queue": Queue.STOPS, "key": key, "action": "nemen"})
-    staff.post("/backoffice/toewijzen/", {"queue": Queue.DEPOSITS, "key": "²", "action": "nemen"})
+    for key in ("²", "9" * 5000):
+        staff.post("/backoffice/toewijzen/", {"queue": Queue.DEPOSITS, "key": key, "action": "nemen"})
     assert not Assignment.objects.exists()
 
 
@@ -92,3 +93,22 @@ def test_every_queue_has_the_filter_and_the_column(staff: Client, setting: Setti
         html = staff.get(f"{url}?behandelaar=vrij").content.decode()
         assert 'id="queue-filter"' in html, url
         assert '?behandelaar=vrij" aria-current="page"' in html, url
+
+
+def test_an_id_with_leading_zeros_names_the_same_item(
+    staff: Client, colleague: Client, setting: Setting
+) -> None:
+    """A report's or a payout's id is a number: ``007`` is item 7 (one assignment, shown and ended as such),
+    not a second item a colleague could take next to it."""
+    from tests.backoffice.test_deposits import LIST, unmatched
+
+    payout = unmatched("700.00")
+    act(staff, "nemen", Queue.DEPOSITS, f"00{payout.pk}", LIST)
+    assert list(Assignment.objects.values_list("key", flat=True)) == [str(payout.pk)]
+    assert [d.pk for d in staff.get(f"{LIST}?behandelaar=mijn").context["deposits"]] == [payout.pk]
+    assert staff.get(f"{LIST}?behandelaar=vrij").context["deposits"] == []
+    act(colleague, "nemen", Queue.DEPOSITS, str(payout.pk), LIST)
+    assert "behandelt dit item al" in colleague.get(LIST).content.decode()
+    assert Assignment.objects.count() == 1
+    act(staff, "vrijgeven", Queue.DEPOSITS, f"0{payout.pk}", LIST)
+    assert not Assignment.objects.exists()

@@ -159,6 +159,14 @@ def _name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def _item_key(queue: str, key: str) -> str:
+    """The key as the queue's rows name the item: a report's or a payout's id without leading zeros (``007``
+    is item 7, not a second item next to it that the list would never show as taken)."""
+    if KEY_FIELDS.get(queue) == "pk" and len(key) <= 40 and key.isascii() and key.isdigit():
+        return str(int(key))
+    return key
+
+
 def _is_open(queue: str, key: str) -> bool:
     """Whether ``key`` names an item waiting in ``queue``."""
     from kmop.projects.models import Project, ProjectReport, ProjectReportStatus, ProjectStatus
@@ -183,6 +191,7 @@ def _is_open(queue: str, key: str) -> bool:
 def take(*, actor: Actor, queue: str, key: str) -> Assignment:
     """The actor takes the item; refused when a colleague has it (release it first) or the item does not
     wait in the queue (any more)."""
+    key = _item_key(queue, key)
     if queue not in KEY_FIELDS or not _is_open(queue, key):
         raise AssignmentError(
             _("Onbekend item van een werklijst: het werd misschien al behandeld."), code="unknown_item"
@@ -220,6 +229,7 @@ def take(*, actor: Actor, queue: str, key: str) -> Assignment:
 
 def release(*, actor: Actor, queue: str, key: str) -> None:
     """Give the item back (the person who had it, or a colleague: audited with who had it)."""
+    key = _item_key(queue, key)
     with transaction.atomic():
         current = (
             Assignment.objects.select_for_update()
