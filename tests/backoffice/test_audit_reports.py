@@ -237,3 +237,31 @@ def test_a_knowledge_institution_needs_no_audit(staff: Client, setting: Setting)
         ),
     )
     assert 'id="audit-form"' not in staff.get(url(registration.number)).content.decode()
+
+
+def test_a_starter_report_entered_meanwhile_makes_an_approval_stale(setting: Setting) -> None:
+    """A report that makes the first request a starter's changes the approval (2 years instead of 5): a
+    colleague's approval on the version seen before it is refused, not given the other validity unseen."""
+    an = replace(setting.staff, acr=EID)
+    registration = first_request(setting)
+    passing_audit(setting, registration)  # a full audit: 5 years
+    seen = Registration.objects.get(pk=registration.pk)
+    assert not seen.is_starter
+    starter_scores = {
+        code: ("T", "T") for code in Indicator.values if code not in ("ervaring", "tevredenheid")
+    }
+    audit_report_record(
+        actor=an,
+        registration=seen,
+        audit_body="kiwa",
+        audit_date=date(2025, 3, 2),
+        scores=starter_scores,
+        starter=True,
+    )
+    event = AuditEvent.objects.filter(action="providers.audit_report.record").latest("id")
+    assert (event.before["is_starter"], event.after["is_starter"]) == (False, True)
+    with pytest.raises(ProviderError) as refused:
+        provider_services.registration_decide(actor=an, registration=seen, decision="approve")
+    assert refused.value.code == "stale"
+    registration.refresh_from_db()
+    assert (registration.status, registration.is_starter) == ("A", True)
