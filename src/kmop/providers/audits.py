@@ -183,11 +183,14 @@ def audit_report_record(
             remark=" ".join((remark or "").split())[:2000],
             entered_by=actor.label[:200],
         )
+        was_starter = locked.is_starter
         if locked.status == RegistrationStatus.REQUESTED and locked.is_starter != starter:
             # a first request's audit says whether the provider takes the starter track (2 years, then a
-            # follow-up audit for 3 more); a follow-up audit (G/V) is never a starter's
+            # follow-up audit for 3 more); a follow-up audit (G/V) is never a starter's. The registration
+            # changed: a decision on the version seen before (another validity) is refused as stale
             locked.is_starter = starter
-            locked.save(update_fields=["is_starter"])
+            locked.version += 1
+            locked.save(update_fields=["is_starter", "version"])
         AuditScore.objects.bulk_create(
             AuditScore(report=report, indicator=code, method=m, practice=p) for code, (m, p) in rows.items()
         )
@@ -196,7 +199,9 @@ def audit_report_record(
             action="providers.audit_report.record",
             object_type="providers.Registration",
             object_id=locked.number,
+            before={"is_starter": was_starter},
             after={
+                "is_starter": locked.is_starter,
                 "audit_body": audit_body,
                 "audit_date": audit_date.isoformat(),
                 "starter": starter,
