@@ -78,6 +78,7 @@ def test_assign_books_the_deposit_and_the_subsidy_and_withdraws_the_refund(
     event = AuditEvent.objects.get(action="wallet.unmatched.assign")
     assert event.reason == "Mededeling verkeerd overgetypt."
     assert event.after["project"] == project.number
+    assert event.after["organisation"] == project.organisation.code  # for which enterprise
     assert event.organisation_code == setting.world.vlaio.code
     assert project.status_changes.latest("at", "id").action == "deposit"
     assert url(payout) not in staff.get(LIST).content.decode()

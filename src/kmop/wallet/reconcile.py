@@ -16,7 +16,8 @@ Until the payout is exported, staff may instead
 
 Both act under the payout's row lock on the version staff saw: a payout exported or handled meanwhile is
 refused with a clear message (the export locks the same rows, ``SKIP LOCKED``). Both need a reason and are
-audited (``wallet.unmatched.assign``/``wallet.unmatched.refund``: who, for VLAIO, when, why, the amounts).
+audited (``wallet.unmatched.assign``/``wallet.unmatched.refund``: who, for VLAIO, when, why, the amounts; an
+assignment also the enterprise and the project).
 """
 
 from __future__ import annotations
@@ -159,7 +160,11 @@ def unmatched_assign(*, actor: Actor, payout_id: int, project_number: str, reaso
             object_type="wallet.Payout",
             object_id=str(payout_id),
             before=before,
-            after={"project": project.number, "deposit_transaction": ledger.pk},
+            after={
+                "organisation": project.organisation.code,
+                "project": project.number,
+                "deposit_transaction": ledger.pk,
+            },
             reason=text,
         )
     project.refresh_from_db()
