@@ -81,13 +81,15 @@ def test_assign_books_the_deposit_and_the_subsidy_and_withdraws_the_refund(
     assert event.after["organisation"] == project.organisation.code  # for which enterprise
     assert event.organisation_code == setting.world.vlaio.code
     assert project.status_changes.latest("at", "id").action == "deposit"
-    assert url(payout) not in staff.get(LIST).content.decode()
+    listed = staff.get(LIST).content.decode()
+    assert url(payout) not in listed
+    assert "De storting van € 700,00 is geboekt als eigen bijdrage" in listed  # a Dutch amount
 
 
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ("wrong_amount", "is niet de eigen bijdrage van project"),
+        ("wrong_amount", "Het bedrag van de storting (€ 701,00) is niet de eigen bijdrage van project"),
         ("unknown", "Er is geen project met nummer 2025KMO999999."),
         ("lopend", "enkel een project in status Bevestigd wacht op een storting"),
         ("no_reason", "Geef een reden."),
@@ -124,6 +126,7 @@ def test_refund_to_a_given_account(staff: Client, setting: Setting) -> None:
         "terugbetalen-reason": "Rekening telefonisch bevestigd.",
     }
     assert staff.post(url(payout), data)["Location"] == LIST
+    assert "De storting van € 125,50 wordt met het volgende" in staff.get(LIST).content.decode()
     payout.refresh_from_db()
     assert (payout.iban, payout.name) == ("BE71096123456769", "Onderneming B")
     event = AuditEvent.objects.get(action="wallet.unmatched.refund")

@@ -24,7 +24,7 @@ from kmop.backoffice.models import Queue
 from kmop.backoffice.permissions import can_act_in_backoffice
 from kmop.backoffice.views import _actor, _context
 from kmop.idm.errors import IdmError
-from kmop.wallet.reconcile import unmatched_assign, unmatched_open, unmatched_refund
+from kmop.wallet.reconcile import euro, unmatched_assign, unmatched_open, unmatched_refund
 
 ASSIGN, REFUND = "toewijzen", "terugbetalen"
 
@@ -140,7 +140,7 @@ def deposit(request: HttpRequest, pk: int) -> HttpResponse:
                         "De storting van € %(amount)s is geboekt als eigen bijdrage van project "
                         "%(number)s; het project is nu %(status)s."
                     ) % {
-                        "amount": payout.amount,
+                        "amount": euro(payout.amount),
                         "number": project.number,
                         "status": project.get_status_display(),
                     }
@@ -155,7 +155,7 @@ def deposit(request: HttpRequest, pk: int) -> HttpResponse:
                     text = _(
                         "De storting van € %(amount)s wordt met het volgende betalingsbestand "
                         "terugbetaald op %(iban)s."
-                    ) % {"amount": done.amount, "iban": done.iban}
+                    ) % {"amount": euro(done.amount), "iban": done.iban}
             except IdmError as error:
                 field = error.field if error.field in form.fields else None
                 form.add_error(field, error)

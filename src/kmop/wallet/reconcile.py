@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kmop.audit.services import Actor, audit_record
@@ -49,6 +50,11 @@ def unmatched_open() -> QuerySet[Payout]:
         .select_related("transaction")
         .order_by("created_at", "id")
     )
+
+
+def euro(amount: Decimal) -> str:
+    """An amount as the Dutch screens show it (``1.234,50``), for a message."""
+    return number_format(amount, 2, force_grouping=True)
 
 
 def _require_staff_high(actor: Actor) -> None:
@@ -135,9 +141,9 @@ def unmatched_assign(*, actor: Actor, payout_id: int, project_number: str, reaso
                 ),
                 field="project",
                 code="wrong_amount",
-                amount=payout.amount,
+                amount=euro(payout.amount),
                 number=project.number,
-                own=project.own_contribution,
+                own=euro(project.own_contribution),
             )
         before = _snapshot(payout)
         amount: Decimal = payout.amount
