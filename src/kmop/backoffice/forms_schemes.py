@@ -415,10 +415,11 @@ class RemoveRowForm(ReasonMixin, forms.Form):
             "name": previous.label_nl or str(previous),
             "start": f"{previous.valid_from:%d/%m/%Y}",
         }
-        if row.valid_to is None:
-            restored = _("zonder einde")
-        else:
-            restored = _("tot en met %(end)s") % {"end": f"{row.valid_to:%d/%m/%Y}"}
+        restored = (
+            _("tot en met %(end)s") % {"end": f"{row.valid_to:%d/%m/%Y}"}
+            if row.valid_to is not None
+            else str(_("zonder einde"))
+        )
         field.help_text = _(
             "Ze eindigt nu op %(end)s, de dag voor deze periode begint. Aangevinkt loopt ze weer "
             "%(restored)s, zoals voor deze periode werd toegevoegd; niet aangevinkt blijft haar einddatum "

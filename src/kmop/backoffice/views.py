@@ -36,7 +36,7 @@ from django.views.decorators.http import require_http_methods
 
 from kmop.acm.models import User
 from kmop.audit.services import Actor, audit_record
-from kmop.backoffice import assignments, selectors
+from kmop.backoffice import assignments, overview, selectors
 from kmop.backoffice.decorators import staff_required
 from kmop.backoffice.forms import CamtUploadForm, StopDecisionForm
 from kmop.backoffice.models import Queue
@@ -109,8 +109,8 @@ def _xml_download(content: bytes, filename: str) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     context = _context(
         request,
+        queues=overview.work_overview(request.user),
         totals=selectors.open_payout_totals(),
-        stop_count=selectors.stop_requests().count(),
         last_import=selectors.statement_imports().first(),
     )
     return render(request, "backoffice/home.html", context)
