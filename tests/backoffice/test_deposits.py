@@ -18,7 +18,7 @@ from kmop.projects.models import Project, ProjectStatus
 from kmop.wallet import camt
 from kmop.wallet import services as wallet_services
 from kmop.wallet.models import AccountKind, Payout, TransactionKind
-from kmop.wallet.reconcile import unmatched_assign, unmatched_open
+from kmop.wallet.reconcile import payout_version, unmatched_assign, unmatched_open, unmatched_refund
 from kmop.wallet.services import WalletError
 from tests.backoffice.conftest import TOTP_ACR, Credit, Setting, statement, stream
 from tests.projects.conftest import SYSTEM
@@ -230,3 +230,54 @@ def test_the_queue_is_paged(staff: Client, setting: Setting) -> None:
     assert "?pagina=2#unmatched-deposits" in html
     second = staff.get(f"{LIST}?pagina=2")
     assert [d.amount for d in second.context["deposits"]] == [Decimal("60.00")]
+
+
+def test_a_decision_on_a_refund_a_colleague_changed_meanwhile_is_refused(
+    staff: Client, setting: Setting
+) -> None:
+    """Staff decide on what the page showed: a colleague's new refund account after it is not overwritten
+    (the page's version, checked under the row lock), and the page then shows the new account."""
+    project = setting.submit()
+    payout = unmatched(str(project.own_contribution))
+    page = staff.get(url(payout)).content.decode()
+    seen = payout_version(payout)
+    assert f'name="versie" value="{seen}"' in page
+    # a colleague refunds it to another account meanwhile
+    unmatched_refund(
+        actor=replace(setting.staff, acr=EID),
+        payout_id=payout.pk,
+        iban="BE71 0961 2345 6769",
+        name="Onderneming B",
+        reason="Rekening telefonisch bevestigd.",
+    )
+    before = AuditEvent.objects.count()
+    refund = {
+        "beslissing": "terugbetalen",
+        "versie": seen,
+        "terugbetalen-iban": "DE89370400440532013000",
+        "terugbetalen-name": "Afzender",
+        "terugbetalen-reason": "Terug naar de afzender.",
+    }
+    html = staff.post(url(payout), refund).content.decode()
+    assert (
+        "Een collega heeft deze storting intussen gewijzigd: ze wordt nu terugbetaald op BE71096123456769"
+        in html
+    )
+    assignment = {
+        "beslissing": "toewijzen",
+        "versie": seen,
+        "toewijzen-project": project.number,
+        "toewijzen-reason": "Mededeling verkeerd overgetypt.",
+    }
+    assert "intussen gewijzigd" in staff.post(url(payout), assignment).content.decode()
+    payout.refresh_from_db()
+    assert (payout.iban, payout.name) == ("BE71096123456769", "Onderneming B")
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.BEVESTIGD
+    assert AuditEvent.objects.count() == before
+    # on the page as it is now, the decision is taken
+    now = payout_version(payout)
+    assert f'name="versie" value="{now}"' in html
+    assert staff.post(url(payout), {**assignment, "versie": now})["Location"] == LIST
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.LOPEND

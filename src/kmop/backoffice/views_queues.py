@@ -24,7 +24,7 @@ from kmop.backoffice.models import Queue
 from kmop.backoffice.permissions import can_act_in_backoffice
 from kmop.backoffice.views import _actor, _context
 from kmop.idm.errors import IdmError
-from kmop.wallet.reconcile import euro, unmatched_assign, unmatched_open, unmatched_refund
+from kmop.wallet.reconcile import euro, payout_version, unmatched_assign, unmatched_open, unmatched_refund
 
 ASSIGN, REFUND = "toewijzen", "terugbetalen"
 
@@ -128,6 +128,7 @@ def deposit(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
         if form.is_valid():
             data = form.cleaned_data
+            seen = request.POST.get("versie") or None
             try:
                 if decision == ASSIGN:
                     project = unmatched_assign(
@@ -135,6 +136,7 @@ def deposit(request: HttpRequest, pk: int) -> HttpResponse:
                         payout_id=payout.pk,
                         project_number=data["project"],
                         reason=data["reason"],
+                        seen=seen,
                     )
                     text = _(
                         "De storting van € %(amount)s is geboekt als eigen bijdrage van project "
@@ -151,6 +153,7 @@ def deposit(request: HttpRequest, pk: int) -> HttpResponse:
                         iban=data["iban"],
                         name=data["name"],
                         reason=data["reason"],
+                        seen=seen,
                     )
                     text = _(
                         "De storting van € %(amount)s wordt met het volgende betalingsbestand "
@@ -166,6 +169,7 @@ def deposit(request: HttpRequest, pk: int) -> HttpResponse:
     context = _context(
         request,
         payout=payout,
+        version=payout_version(payout),
         may_decide=may_decide,
         assign_form=assign_form,
         refund_form=refund_form,

@@ -15,13 +15,15 @@ Until the payout is exported, staff may instead
   the next pain.001 file pays it.
 
 Both act under the payout's row lock on the version staff saw: a payout exported or handled meanwhile is
-refused with a clear message (the export locks the same rows, ``SKIP LOCKED``). Both need a reason and are
-audited (``wallet.unmatched.assign``/``wallet.unmatched.refund``: who, for VLAIO, when, why, the amounts; an
-assignment also the enterprise and the project).
+refused with a clear message (the export locks the same rows, ``SKIP LOCKED``), and so is one whose refund
+account a colleague changed after the page was shown (``seen``: ``payout_version`` of the page). Both need a
+reason and are audited (``wallet.unmatched.assign``/``wallet.unmatched.refund``: who, for VLAIO, when, why,
+the amounts; an assignment also the enterprise and the project).
 """
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -87,6 +89,26 @@ def _lock_open(payout_id: int) -> Payout:
     return payout
 
 
+def payout_version(payout: Payout) -> str:
+    """What staff saw of an unmatched deposit's refund (account, BIC, name), as a short fingerprint: the page
+    sends it back with a decision, which is refused when a colleague changed the refund meanwhile."""
+    seen = "\x1f".join((payout.iban, payout.bic, payout.name))
+    return hashlib.sha256(seen.encode()).hexdigest()[:16]
+
+
+def _check_seen(payout: Payout, seen: str | None) -> None:
+    if seen is not None and seen != payout_version(payout):
+        raise WalletError(
+            _(
+                "Een collega heeft deze storting intussen gewijzigd: ze wordt nu terugbetaald op "
+                "%(iban)s (%(name)s). Bekijk de gegevens hierboven en beslis opnieuw."
+            ),
+            code="changed_meanwhile",
+            iban=payout.iban or _("nog geen rekening"),
+            name=payout.name or "—",
+        )
+
+
 def _snapshot(payout: Payout) -> dict[str, Any]:
     ledger: LedgerTransaction = payout.transaction
     return {
@@ -98,9 +120,12 @@ def _snapshot(payout: Payout) -> dict[str, Any]:
     }
 
 
-def unmatched_assign(*, actor: Actor, payout_id: int, project_number: str, reason: str) -> Project:
+def unmatched_assign(
+    *, actor: Actor, payout_id: int, project_number: str, reason: str, seen: str | None = None
+) -> Project:
     """Book the unmatched credit of ``payout_id`` as the own contribution of project ``project_number``
-    (see the module's docstring). Raises ``WalletError`` (nothing changed) otherwise."""
+    (see the module's docstring; ``seen``: the ``payout_version`` staff decided on). Raises ``WalletError``
+    (nothing changed) otherwise."""
     from kmop.projects.services import project_mark_deposited
 
     _require_staff_high(actor)
@@ -110,6 +135,7 @@ def unmatched_assign(*, actor: Actor, payout_id: int, project_number: str, reaso
         raise WalletError(_("Geef het projectnummer."), field="project", code="project_required")
     with transaction.atomic():
         payout = _lock_open(payout_id)
+        _check_seen(payout, seen)
         project = (
             Project.objects.select_for_update(of=("self",))
             .select_related("organisation")
@@ -177,9 +203,12 @@ def unmatched_assign(*, actor: Actor, payout_id: int, project_number: str, reaso
     return project
 
 
-def unmatched_refund(*, actor: Actor, payout_id: int, iban: str, name: str, reason: str) -> Payout:
+def unmatched_refund(
+    *, actor: Actor, payout_id: int, iban: str, name: str, reason: str, seen: str | None = None
+) -> Payout:
     """Refund the unmatched credit of ``payout_id`` to ``iban`` (in the name of ``name``) with the next
-    pain.001 file. Raises ``WalletError`` (nothing changed) otherwise."""
+    pain.001 file (``seen``: the ``payout_version`` staff decided on). Raises ``WalletError`` (nothing
+    changed) otherwise."""
     _require_staff_high(actor)
     text = _clean_reason(reason)
     try:
@@ -195,6 +224,7 @@ def unmatched_refund(*, actor: Actor, payout_id: int, iban: str, name: str, reas
         raise WalletError(_("Geef de naam van de rekeninghouder."), field="name", code="name_required")
     with transaction.atomic():
         payout = _lock_open(payout_id)
+        _check_seen(payout, seen)
         before = _snapshot(payout)
         payout.iban = account
         payout.bic = ""  # the sender's bank's BIC (if any) is not the new account's
