@@ -69,8 +69,9 @@ SHOWN = {
 
 #: mail families (``<app>/mail/<name>``) rendered by their apps, and what they lack today
 KNOWN_GAPS: dict[str, set[str]] = {
-    # to providers, from the Dutch-only providers' portal: Dutch text only
-    "portal/mail/certificate": {"en", "html"},
+    # to providers, in their language, text only: the certificate has an English template, the other two are
+    # one template whose {% translate %} texts are rendered in the provider's language (no _en file)
+    "portal/mail/certificate": {"html"},
     "portal/mail/password_reset": {"en", "html"},
     "portal/mail/sign_up": {"en", "html"},
     # to the kmo-portefeuille service's own mailbox: Dutch text only

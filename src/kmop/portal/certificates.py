@@ -1,8 +1,9 @@
 """The certificate of an approved registration (seed 004: "registratie is toegekend… U ontvangt dit
 certificaat per mail"): when the kmo-portefeuille service approves a registration (``registration_decide``,
 → G), the certificate PDF is mailed to the provider's contact e-mail address (and the department's, for a
-department's registration) after the decision is committed. A mail that cannot be made or stored is logged,
-never raised: the decision stands."""
+department's registration) after the decision is committed, in the provider's language (``Provider.language``:
+``portal/mail/certificate_<language>.txt``; the attached PDF in that language too). A mail that cannot be made
+or stored is logged, never raised: the decision stands."""
 
 from __future__ import annotations
 
@@ -15,11 +16,10 @@ from django.template import loader
 from django.utils import translation
 
 from kmop.portal import pdf
+from kmop.portal.mail import mail_language
 from kmop.providers.models import VALID_STATUSES, Registration
 
 logger = logging.getLogger(__name__)
-
-LANGUAGE = "nl"
 
 
 def certificate_message(registration: Registration) -> EmailMessage | None:
@@ -33,16 +33,17 @@ def certificate_message(registration: Registration) -> EmailMessage | None:
         logger.info("registration %s: no contact e-mail for the certificate", registration.number)
         return None
     context: dict[str, Any] = {"registration": registration, "provider": provider, "department": department}
-    with translation.override(LANGUAGE):
+    language = mail_language(provider.language)
+    with translation.override(language):
         subject = " ".join(
-            loader.render_to_string(f"portal/mail/certificate_subject_{LANGUAGE}.txt", context).split()
+            loader.render_to_string(f"portal/mail/certificate_subject_{language}.txt", context).split()
         )
-        body = loader.render_to_string(f"portal/mail/certificate_{LANGUAGE}.txt", context)
+        body = loader.render_to_string(f"portal/mail/certificate_{language}.txt", context)
         content = pdf.certificate_pdf(registration)
     message = EmailMessage(subject=subject, body=body, to=recipients)
     message.attach(f"certificaat-{registration.number}.pdf", content, "application/pdf")
     message.kmop_organisation = provider.organisation  # type: ignore[attr-defined]
-    message.kmop_language = LANGUAGE  # type: ignore[attr-defined]
+    message.kmop_language = language  # type: ignore[attr-defined]
     return message
 
 

@@ -106,6 +106,37 @@ class ProviderDataForm(AddressForm):
         legal_form.choices = legal_form_choices()
 
 
+#: the languages of the provider's mails, each named in its own language (as a language switcher does)
+MAIL_LANGUAGE_CHOICES = [("nl", "Nederlands"), ("en", "English")]
+
+
+class LanguageSelect(forms.Select):
+    """A select of languages whose options say which language their name is in (``lang``)."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        option["attrs"]["lang"] = option["value"]
+        return option
+
+
+class OfficeForm(ProviderDataForm):
+    """ "Maatschappelijke zetel wijzigen": the sign-up's data and the language of the provider's mails (set at
+    the sign-up to the page's language). A post without the language keeps the current one."""
+
+    language = forms.ChoiceField(
+        label=_("Taal van de e-mails"), choices=MAIL_LANGUAGE_CHOICES, required=False, widget=LanguageSelect
+    )
+
+    field_order = [
+        *ProviderDataForm.field_order[: ProviderDataForm.field_order.index("contact_email") + 1],
+        "language",
+        *ProviderDataForm.field_order[ProviderDataForm.field_order.index("contact_email") + 1 :],
+    ]
+
+    def clean_language(self) -> str:
+        return str(self.cleaned_data.get("language") or self.initial.get("language") or "nl")
+
+
 class SignUpForm(ProviderDataForm):
     enterprise_number = forms.CharField(
         label=_("Ondernemingsnummer"), max_length=20, help_text=_("Zoals in de KBO, bv. 0123.456.749.")

@@ -2,8 +2,8 @@
 
 * ``sign_up``: "Aanmelden als dienstverlener" (anonymous, or a person acting for the enterprise): the form,
   checked by a dry run of ``provider_sign_up`` (KBO, duplicate sign-up, IBAN...), an overview to confirm, then
-  the provider is made, given a random password and mailed its login and password. Nothing is written before
-  the confirmation.
+  the provider is made, given a random password and mailed its login and password, in the language the page
+  is used in (the provider's mails' language from then on). Nothing is written before the confirmation.
 * ``password_forgotten``: enterprise number + the e-mail address the provider receives its mails on → a
   one-time reset link (signed, ``RESET_HOURS`` valid, bound to the current password: once used, or once the
   password changed, it stops working). The page says the same whether the data matched or not.
@@ -21,6 +21,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kmop.acm import throttle
@@ -74,6 +75,12 @@ def _sign_up_data(form: SignUpForm) -> dict[str, Any]:
     return {name: form.cleaned_data.get(name, "") for name in form.fields}
 
 
+def _page_language() -> str:
+    """The language of the provider's mails, from the language the sign-up page is used in: ``en`` or
+    ``nl`` (changed later in "Maatschappelijke zetel wijzigen")."""
+    return "en" if (translation.get_language() or "").startswith("en") else "nl"
+
+
 def sign_up(request: HttpRequest) -> HttpResponse:
     initial = request.session.get(SIGN_UP) if request.method == "GET" and "wijzigen" in request.GET else None
     form = SignUpForm(request.POST or None, initial=initial)
@@ -81,7 +88,10 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         data = _sign_up_data(form)
         actor = _sign_up_actor(request)
         try:
-            dry_run(lambda: services.provider_sign_up(actor=actor, **data), lambda provider: provider.pk)
+            dry_run(
+                lambda: services.provider_sign_up(actor=actor, language=_page_language(), **data),
+                lambda provider: provider.pk,
+            )
         except ValidationError as error:
             put_error(form, error)
         else:
@@ -113,7 +123,9 @@ def sign_up_confirm(request: HttpRequest) -> HttpResponse:
         actor = _sign_up_actor(request)
         try:
             with transaction.atomic():
-                provider = services.provider_sign_up(actor=actor, **_sign_up_data(form))
+                provider = services.provider_sign_up(
+                    actor=actor, language=_page_language(), **_sign_up_data(form)
+                )
                 password = services.provider_password_set(
                     actor=actor, provider=provider, reason=_("Aanmelding als dienstverlener")
                 )
@@ -123,6 +135,7 @@ def sign_up_confirm(request: HttpRequest) -> HttpResponse:
                         "sign_up",
                         provider.contact_email,
                         {"provider": provider, "password": password, "login_url": login_url},
+                        language=provider.language,
                     )
                 )
         except ValidationError as error:
@@ -196,6 +209,7 @@ def password_forgotten(request: HttpRequest) -> HttpResponse:
                 "password_reset",
                 provider.contact_email,
                 {"provider": provider, "reset_url": url, "hours": RESET_HOURS},
+                language=provider.language,
             )
         return render(
             request,

@@ -22,7 +22,7 @@ from kmop.portal.forms import (
     DepartmentForm,
     EstablishmentForm,
     NewDepartmentForm,
-    ProviderDataForm,
+    OfficeForm,
     put_error,
 )
 from kmop.providers import selectors, services
@@ -97,7 +97,7 @@ def office_edit(request: HttpRequest) -> HttpResponse:
     portal = _portal(request)
     provider = portal.provider
     current = {name: getattr(provider, name) for name in services.PROVIDER_EDITABLE}
-    form = ProviderDataForm(request.POST or None, initial=current)
+    form = OfficeForm(request.POST or None, initial=current)
     if request.method == "POST" and form.is_valid():
         try:
             services.provider_update(

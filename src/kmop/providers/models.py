@@ -110,6 +110,14 @@ class Level(models.TextChoices):
     DEPARTMENT = "DEP", _("Departement")
 
 
+class Language(models.TextChoices):
+    """The language of a provider's mails: the same codes and labels as the enterprises'
+    ``projects.EnterpriseProfile.Language`` (not imported: ``kmop.projects.models`` imports this module)."""
+
+    DUTCH = "nl", _("Nederlands")
+    ENGLISH = "en", _("Engels")
+
+
 class AddressMixin(models.Model):
     street = models.CharField(_("straat"), max_length=200)
     house_number = models.CharField(_("huisnummer"), max_length=20)
@@ -153,6 +161,9 @@ class Provider(AddressMixin, models.Model):
     contact_name = models.CharField(_("contactpersoon"), max_length=200)
     contact_email = models.EmailField(_("e-mailadres"))
     contact_phone = models.CharField(_("telefoonnummer"), max_length=20, blank=True)
+    #: the language of the portal's mails to the provider (sign-up, new password, certificate): the
+    #: sign-up page's language, changed in "Maatschappelijke zetel wijzigen"
+    language = models.CharField(_("taal"), max_length=2, choices=Language.choices, default=Language.DUTCH)
     website = models.URLField(_("website"), blank=True)
     iban = models.CharField(_("rekeningnummer (IBAN)"), max_length=34)
     bic = models.CharField(_("BIC"), max_length=11, blank=True)

@@ -56,6 +56,7 @@ from kmop.providers.models import (
     STARTER_VALIDITY_YEARS,
     VALIDITY_YEARS,
     Basis,
+    Language,
     NumberSequence,
     Provider,
     ProviderDepartment,
@@ -377,6 +378,7 @@ def provider_snapshot(provider: Provider) -> dict[str, Any]:
         "contact_name": provider.contact_name,
         "contact_email": provider.contact_email,
         "contact_phone": provider.contact_phone,
+        "language": provider.language,
         "website": provider.website,
         "iban": provider.iban,
         "bic": provider.bic,
@@ -482,6 +484,15 @@ def registration_numbers(services: Iterable[str]) -> list[str]:
 # --- providers ---------------------------------------------------------------------------------------------
 
 
+def _language(value: str) -> str:
+    """The language of the provider's mails: ``nl`` or ``en``."""
+    if value not in Language.values:
+        raise ProviderError(
+            _("Onbekende taal voor de e-mails: %(value)s."), field="language", code="language", value=value
+        )
+    return str(value)
+
+
 def _clean_enterprise_number(value: str) -> str:
     try:
         return validate_enterprise_number(value or "")
@@ -514,11 +525,13 @@ def provider_sign_up(
     presentation: str = "",
     is_foreign: bool = False,
     login: str = "",
+    language: str = Language.DUTCH,
     reason: str = "",
 ) -> Provider:
     """ "Aanmelden als dienstverlener": the organisation (an enterprise in the KBO) becomes a provider, with
     its registered office as the first establishment. The name and legal form default to the KBO's; the login
-    defaults to the enterprise number. A second sign-up of the same organisation is refused."""
+    defaults to the enterprise number; ``language`` is the language of its mails (the sign-up page's). A
+    second sign-up of the same organisation is refused."""
     number = _clean_enterprise_number(enterprise_number)
     enterprise = Enterprise.objects.filter(pk=number).first()
     if enterprise is None:
@@ -562,6 +575,7 @@ def provider_sign_up(
         ),
         "contact_email": _email(contact_email),
         "contact_phone": _phone(contact_phone),
+        "language": _language(language),
         "website": _website(website),
         "iban": clean_iban(iban),
         "bic": clean_bic(bic),
@@ -634,6 +648,7 @@ PROVIDER_EDITABLE = (
     "contact_name",
     "contact_email",
     "contact_phone",
+    "language",
     "website",
     "iban",
     "bic",
@@ -671,6 +686,7 @@ def provider_update(*, actor: Actor, provider: Provider, reason: str = "", **cha
         ),
         "contact_email": _email(values["contact_email"]),
         "contact_phone": _phone(values["contact_phone"]),
+        "language": _language(values["language"]),
         "website": _website(values["website"]),
         "iban": clean_iban(values["iban"]),
         "bic": clean_bic(values["bic"]),
