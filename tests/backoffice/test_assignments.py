@@ -4,12 +4,18 @@ back, a decided item's assignment ends; taking and releasing are audited."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from kmop.audit.models import AuditEvent
+from kmop.backoffice.assignments import clear_finished
 from kmop.backoffice.models import Assignment, Queue
 from kmop.idm import services as idm_services
+from kmop.jobs.registry import daily_jobs, run_daily
+from kmop.projects import services as project_services
 from tests.backoffice.conftest import Setting, login, stop_requested
 from tests.projects.conftest import BART, SYSTEM
 
@@ -112,3 +118,35 @@ def test_an_id_with_leading_zeros_names_the_same_item(
     assert Assignment.objects.count() == 1
     act(staff, "vrijgeven", Queue.DEPOSITS, f"0{payout.pk}", LIST)
     assert not Assignment.objects.exists()
+
+
+def test_the_daily_job_ends_the_assignments_of_items_decided_elsewhere(
+    staff: Client, setting: Setting
+) -> None:
+    """An item decided without its queue's page (here the service, as the administrator's screen or a daily
+    job would) keeps its assignment until ``kmop daily``; then it ends, the open item's stays, and a new
+    request of the same project comes back free."""
+
+    decided = stop_requested(setting)
+    waiting = stop_requested(setting, reason="Tweede vraag.")
+    act(staff, "nemen", Queue.STOPS, decided.number)
+    act(staff, "nemen", Queue.STOPS, waiting.number)
+    project_services.project_decide_stop(actor=SYSTEM, project=decided, approve=False, reason="Geen bewijs.")
+    assert Assignment.objects.count() == 2
+
+    assert clear_finished() == 1
+    assert list(Assignment.objects.values_list("key", flat=True)) == [waiting.number]
+    assert clear_finished() == 0
+
+    project_services.project_request_stop(actor=setting.els, project=decided, reason="Nieuwe vraag.")
+    free = staff.get(f"{STOPS}?behandelaar=vrij").context["projects"]
+    assert [p.number for p in free] == [decided.number]
+    # the job runs with the others
+    act(staff, "nemen", Queue.STOPS, decided.number)
+    project_services.project_decide_stop(
+        actor=SYSTEM, project=decided, approve=False, reason="Nog steeds niet."
+    )
+    job = next(j for j in daily_jobs() if j.name == "backoffice.assignments")
+    report = run_daily(timezone.localdate(), stdout=io.StringIO(), jobs=[job], force=True)
+    assert [o.status for o in report.outcomes] == ["succeeded"]
+    assert list(Assignment.objects.values_list("key", flat=True)) == [waiting.number]

@@ -252,3 +252,32 @@ def release(*, actor: Actor, queue: str, key: str) -> None:
 def finish(queue: str, key: str) -> None:
     """The item left its queue (decided): its assignment ends with it (the decision is audited itself)."""
     Assignment.objects.filter(queue=queue, key=key).delete()
+
+
+def _open_keys(queue: str) -> QuerySet[Any]:
+    """The keys of the items waiting in ``queue``, as the assignments store them (text)."""
+    from kmop.projects.models import Project, ProjectReport, ProjectReportStatus, ProjectStatus
+    from kmop.providers.models import PENDING_STATUSES, Registration
+    from kmop.wallet.reconcile import unmatched_open
+
+    if queue == Queue.REGISTRATIONS:
+        return Registration.objects.filter(status__in=PENDING_STATUSES).values("number")
+    if queue == Queue.STOPS:
+        return Project.objects.filter(status=ProjectStatus.STOPZETTING_AANGEVRAAGD).values("number")
+    waiting: QuerySet[Any] = (
+        ProjectReport.objects.filter(status=ProjectReportStatus.OPEN)
+        if queue == Queue.REPORTS
+        else unmatched_open().order_by()
+    )
+    return waiting.annotate(key=Cast("pk", output_field=CharField())).values("key")
+
+
+def clear_finished() -> int:
+    """End the assignments of items that left their queue another way than through the queue's page (a
+    decision by the administrator, a daily job, a measure, a race between taking and deciding), so that an
+    item that comes back (a new stop request of the same project) is free; returns how many ended. The
+    assignments are few (the items staff took), so each queue's check is one anti-join."""
+    ended = 0
+    for queue in KEY_FIELDS:
+        ended += Assignment.objects.filter(queue=queue).exclude(key__in=_open_keys(queue)).delete()[0]
+    return ended

@@ -1,12 +1,14 @@
-"""The back office's daily jobs for ``kmop daily``, for the dashboards: the summary of closed days
+"""The back office's daily jobs for ``kmop daily``: for the dashboards, the summary of closed days
 (``dashboards.refresh_project_stats``: every day after the summary's last day up to the day before the job's
 day; today's applications are counted live by the dashboards) and the snapshot of the year budgets
-(``dashboards.snapshot_budgets``)."""
+(``dashboards.snapshot_budgets``); for the work queues, the end of the assignments of items that left their
+queue another way (``assignments.clear_finished``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from kmop.backoffice.assignments import clear_finished
 from kmop.backoffice.dashboards import refresh_project_stats, snapshot_budgets
 from kmop.backoffice.models import YearBudgetStat
 from kmop.jobs.registry import DailyJob, JobContext
@@ -30,6 +32,10 @@ def _budget_stats(ctx: JobContext) -> str:
     return f"jaarbudgetten van {', '.join(str(y) for y in years) or 'geen enkel jaar'}"
 
 
+def _assignments(ctx: JobContext) -> str:
+    return f"{clear_finished()} toewijzing(en) van behandelde items beëindigd"
+
+
 JOBS = [
     DailyJob(
         "backoffice.project_stats",
@@ -40,5 +46,11 @@ JOBS = [
         "backoffice.budget_stats",
         _budget_stats,
         "Stand van de jaarbudgetten per jaar en ondernemingsgrootte voor de dashboards",
+    ),
+    DailyJob(
+        "backoffice.assignments",
+        _assignments,
+        "Toewijzingen beëindigen van items die hun werklijst op een andere manier verlieten",
+        catch_up=False,  # the queues as they are now: a missed day has nothing of its own
     ),
 ]
