@@ -502,6 +502,24 @@ def test_renew_an_expired_registration_and_approve_it_from_the_day_of_the_decisi
     assert approved.number == registration.number
 
 
+def test_a_starter_renewed_after_the_expiry_gets_five_years_and_is_no_longer_a_starter(
+    provider: Provider, staff: Actor, clock: time_machine.Traveller
+) -> None:
+    """Decision 0011: L/H → G is + 5 years; a starter's 2 years are for its first request only."""
+    registration = _approved(provider, is_starter=True)
+    assert registration.valid_until == date(2027, 3, 10)
+    assert services.registration_expire_due(actor=SYSTEM, day=date(2027, 3, 10)) == 1
+    clock.move_to(date(2027, 5, 1))
+    renewed = services.registration_renew(actor=SYSTEM, registration=Registration.objects.get())
+    passed_audit(renewed)
+    approved = services.registration_decide(
+        actor=staff, registration=renewed, decision=Decision.APPROVE, reason="volledige audit"
+    )
+    assert (approved.valid_from, approved.valid_until) == (date(2027, 5, 1), date(2032, 5, 1))
+    assert not approved.is_starter
+    assert not Registration.objects.get().is_starter
+
+
 def test_suspend_and_lift(provider: Provider, staff: Actor, clock: time_machine.Traveller) -> None:
     registration = _approved(provider)
     suspended = services.registration_decide(

@@ -40,15 +40,13 @@ from kmop.providers.audits import (
 )
 from kmop.providers.models import (
     PENDING_STATUSES,
-    STARTER_VALIDITY_YEARS,
-    VALIDITY_YEARS,
     AuditBody,
     Indicator,
     Registration,
     RegistrationStatus,
     Score,
 )
-from kmop.providers.services import TRANSITIONS, Decision, registration_decide
+from kmop.providers.services import TRANSITIONS, Decision, approval_years, registration_decide
 
 APPROVE, REFUSE = "goedkeuren", "weigeren"
 
@@ -212,12 +210,6 @@ def registrations(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/registrations.html", context)
 
 
-def _validity_years(registration: Registration) -> int:
-    if registration.status == RegistrationStatus.EXTENSION_REQUESTED and registration.is_starter:
-        return VALIDITY_YEARS - STARTER_VALIDITY_YEARS
-    return STARTER_VALIDITY_YEARS if registration.is_starter else VALIDITY_YEARS
-
-
 @staff_required
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -352,7 +344,7 @@ def registration_decide_view(request: HttpRequest, number: str) -> HttpResponse:
         may_measure=may_decide and bool(choices),
         MEASURE=MEASURE,
         is_extension=registration.status == RegistrationStatus.EXTENSION_REQUESTED,
-        validity_years=_validity_years(registration),
+        validity_years=approval_years(registration),
         APPROVE=APPROVE,
         REFUSE=REFUSE,
     )

@@ -1261,6 +1261,18 @@ _DECISION_LABELS = {
 }
 
 
+def approval_years(registration: Registration) -> int:
+    """The years an approval gives (decision 0011): a first request 5, a starter's 2; an extension 5 more on
+    the expiry date, a starter's follow-up audit the 3 more to 5; a renewal (L/H) 5 from the decision, a
+    starter's too (its 2 years are for the first request only: after an approval of an extension or a renewal
+    the provider is no longer a starter)."""
+    if registration.status == S.EXTENSION_REQUESTED and registration.is_starter:
+        return VALIDITY_YEARS - STARTER_VALIDITY_YEARS
+    if registration.status == S.REQUESTED and registration.is_starter:
+        return STARTER_VALIDITY_YEARS
+    return VALIDITY_YEARS
+
+
 @transaction.atomic
 def registration_decide(
     *,
@@ -1310,19 +1322,18 @@ def registration_decide(
         if blocked:
             raise ProviderError(blocked, code="audit_required")
     if decision == Decision.APPROVE:
-        years = STARTER_VALIDITY_YEARS if registration.is_starter else VALIDITY_YEARS
+        years = approval_years(registration)
+        if registration.status in (S.EXTENSION_REQUESTED, S.RENEWAL_REQUESTED):
+            registration.is_starter = False
         if registration.status == S.EXTENSION_REQUESTED:
             assert registration.valid_until is not None
-            # a starter's follow-up audit gives the 3 more years; anyone else 5 more
-            extra = VALIDITY_YEARS - STARTER_VALIDITY_YEARS if registration.is_starter else VALIDITY_YEARS
-            registration.is_starter = False
             approved = _change(
                 actor,
                 registration,
                 "approve",
                 to_status,
                 reason,
-                valid_until=add_years(registration.valid_until, extra),
+                valid_until=add_years(registration.valid_until, years),
                 decided=True,
             )
         else:
