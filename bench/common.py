@@ -25,6 +25,16 @@ def database_url() -> str:
     return os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
+def sibling_url(suffix: str) -> str:
+    """The URL of the database ``<bench database>_<suffix>`` on the bench database's server (a URL, not a
+    libpq keyword string: ``kmop`` reads it as ``DATABASE_URL``)."""
+    info = psycopg.conninfo.conninfo_to_dict(database_url())
+    name = f"{info.get('dbname') or 'kmop_bench'}_{suffix}"
+    user = info.get("user") or "postgres"
+    password = f":{info['password']}" if info.get("password") else ""
+    return f"postgres://{user}{password}@{info.get('host') or '127.0.0.1'}:{info.get('port') or 5432}/{name}"
+
+
 def ensure_database(url: str) -> None:
     """Create the bench database when it does not exist (PostgreSQL only)."""
     info = psycopg.conninfo.conninfo_to_dict(url)

@@ -36,11 +36,11 @@ from bench import portal_data
 from bench.common import (
     KMOP,
     VAR,
-    database_url,
     ensure_database,
     kmop_env,
     machine_description,
     run_measured,
+    sibling_url,
     write_report,
 )
 from bench.iam_common import django_setup, percentile
@@ -56,11 +56,7 @@ def dashboards_url() -> str:
     url = os.environ.get("BENCH_DASHBOARDS_DATABASE_URL")
     if url:
         return url
-    info = psycopg.conninfo.conninfo_to_dict(database_url())
-    name = f"{info.get('dbname') or 'kmop_bench'}_dashboards"
-    user = info.get("user") or "postgres"
-    password = f":{info['password']}" if info.get("password") else ""
-    return f"postgres://{user}{password}@{info.get('host') or '127.0.0.1'}:{info.get('port') or 5432}/{name}"
+    return sibling_url("dashboards")
 
 
 SPREAD_SQL = """

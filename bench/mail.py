@@ -40,6 +40,7 @@ from bench.common import (
     database_url,
     ensure_database,
     machine_description,
+    sibling_url,
     write_report,
 )
 
@@ -56,10 +57,7 @@ def _fresh_database() -> str:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    info["dbname"] = name
-    user = info.get("user") or "postgres"
-    password = f":{info['password']}" if info.get("password") else ""
-    return f"postgres://{user}{password}@{info.get('host') or '127.0.0.1'}:{info.get('port') or 5432}/{name}"
+    return sibling_url("mail")
 
 
 def _setup_django(url: str) -> None:

@@ -38,11 +38,11 @@ from bench import portal_data
 from bench.common import (
     KMOP,
     VAR,
-    database_url,
     ensure_database,
     kmop_env,
     machine_description,
     run_measured,
+    sibling_url,
     write_report,
 )
 from bench.iam import GUNICORN_WORKERS, gunicorn_command
@@ -113,10 +113,7 @@ def portal_url() -> str:
     own = os.environ.get("BENCH_PORTAL_DATABASE_URL")
     if own:
         return own
-    info = psycopg.conninfo.conninfo_to_dict(database_url())
-    return psycopg.conninfo.make_conninfo(
-        database_url(), dbname=f"{info.get('dbname') or 'kmop_bench'}_portal"
-    )
+    return sibling_url("portal")
 
 
 def sessions(provider_id: int, count: int) -> list[str]:

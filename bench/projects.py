@@ -44,11 +44,11 @@ import psycopg
 from bench.common import (
     KMOP,
     VAR,
-    database_url,
     ensure_database,
     kmop_env,
     machine_description,
     run_measured,
+    sibling_url,
     write_report,
 )
 from bench.iam import GUNICORN_WORKERS, gunicorn_command
@@ -82,11 +82,7 @@ def projects_url() -> str:
     url = os.environ.get("BENCH_PROJECTS_DATABASE_URL")
     if url:
         return url
-    info = psycopg.conninfo.conninfo_to_dict(database_url())
-    name = f"{info.get('dbname') or 'kmop_bench'}_projects"
-    user = info.get("user") or "postgres"
-    password = f":{info['password']}" if info.get("password") else ""
-    return f"postgres://{user}{password}@{info.get('host') or '127.0.0.1'}:{info.get('port') or 5432}/{name}"
+    return sibling_url("projects")
 
 
 # --- data -----------------------------------------------------------------------------------------------
