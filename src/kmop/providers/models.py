@@ -163,7 +163,11 @@ class Provider(AddressMixin, models.Model):
     contact_phone = models.CharField(_("telefoonnummer"), max_length=20, blank=True)
     #: the language of the portal's mails to the provider (sign-up, new password, certificate): the
     #: sign-up page's language, changed in "Maatschappelijke zetel wijzigen"
-    language = models.CharField(_("taal"), max_length=2, choices=Language.choices, default=Language.DUTCH)
+    #: the language of the provider's mails; also the database's default, for the rows the seeds and the
+    #: benchmarks write with COPY
+    language = models.CharField(
+        _("taal"), max_length=2, choices=Language.choices, default=Language.DUTCH, db_default=Language.DUTCH
+    )
     website = models.URLField(_("website"), blank=True)
     iban = models.CharField(_("rekeningnummer (IBAN)"), max_length=34)
     bic = models.CharField(_("BIC"), max_length=11, blank=True)

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='provider',
             name='language',
-            field=models.CharField(choices=[('nl', 'Nederlands'), ('en', 'Engels')], default='nl', max_length=2, verbose_name='taal'),
+            field=models.CharField(choices=[('nl', 'Nederlands'), ('en', 'Engels')], db_default='nl', default='nl', max_length=2, verbose_name='taal'),
         ),
     ]
