@@ -16,7 +16,9 @@ from tests.backoffice.conftest import Credit, Setting, deposited, statement, sto
 def test_the_start_page_counts_what_waits(staff: Client, setting: Setting) -> None:
     stop_requested(setting)
     html = staff.get("/backoffice/").content.decode()
-    assert "1 vraag wacht op een beslissing." in html
+    start = html.index('<a href="/backoffice/stopzettingen/">Vragen tot stopzetting</a>')
+    row = html[start : html.index("</tr>", start)]
+    assert '<a href="/backoffice/stopzettingen/">1<span class="visually-hidden">' in row
     assert "0 betalingen wachten op uitvoering (€ 0,00)." in html
 
 
