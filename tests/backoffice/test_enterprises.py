@@ -250,6 +250,43 @@ def test_the_application_manager_corrects_the_profile_with_a_reason(
     assert "De onderneming vroeg per brief een ander rekeningnummer." in html  # in the history
 
 
+def test_a_corrected_account_gets_the_refunds_that_waited_for_one(manager: Client, setting: Setting) -> None:
+    """A refund made while the enterprise had no valid IBAN waits for a person; the corrected account takes
+    it (audited with the correction's reason), a refund with an account or already exported stays as it is."""
+    from kmop.wallet import services as wallet_services
+    from kmop.wallet.models import Payout, PayoutBatch
+
+    project = deposited(setting)
+    for n, iban in enumerate(("", "BE62510007547061", "")):
+        wallet_services.book_refund(
+            actor=SYSTEM, amount=Decimal("10.00"), reference=f"test-refund-{n}", project=project, iban=iban
+        )
+    exported = Payout.objects.filter(project=project, iban="").order_by("id").last()
+    assert exported is not None
+    Payout.objects.filter(pk=exported.pk).update(
+        batch=PayoutBatch.objects.create(
+            message_id="TEST-1",
+            created_by="test",
+            debtor_iban="BE68539007547034",
+            count=1,
+            total=Decimal("10.00"),
+            content=b"",
+        )
+    )
+    profile = EnterpriseProfile.objects.get(organisation=setting.enterprise)
+    assert manager.post(PROFILE_URL, _profile_post(profile)).status_code == 302
+    accounts = list(Payout.objects.filter(project=project).order_by("id").values_list("iban", flat=True))
+    assert accounts == ["BE71096123456769", "BE62510007547061", ""]
+    event = AuditEvent.objects.get(action="wallet.payout.account")
+    assert (event.before["iban"], event.after["iban"]) == ("", "BE71096123456769")
+    assert event.reason == "De onderneming vroeg per brief een ander rekeningnummer."
+    # the e-mail alone changes no account
+    profile.refresh_from_db()
+    post = _profile_post(profile, contact_email="andere@b.example", iban="BE71 0961 2345 6769")
+    assert manager.post(PROFILE_URL, post).status_code == 302
+    assert AuditEvent.objects.filter(action="wallet.payout.account").count() == 1
+
+
 def test_a_correction_without_a_reason_is_refused(manager: Client, setting: Setting) -> None:
     profile = EnterpriseProfile.objects.get(organisation=setting.enterprise)
     response = manager.post(PROFILE_URL, _profile_post(profile, reason="   "))

@@ -103,3 +103,25 @@ def test_the_system_may(setting: Setting) -> None:
     _no_profile(setting)
     complete_profile(actor=SYSTEM, organisation=setting.enterprise, data=DATA, day=DAY)
     assert EnterpriseProfile.objects.get(organisation=setting.enterprise).completed_at is not None
+
+
+def test_a_new_account_gets_the_refunds_that_waited_for_one(setting: Setting) -> None:
+    """A refund made while the profile's IBAN was not valid for a payment waits for a person; the account the
+    enterprise gives in the e-loket takes it (audited), and the same account again changes nothing more."""
+    from decimal import Decimal
+
+    from kmop.wallet import services as wallet_services
+    from kmop.wallet.models import Payout
+    from tests.backoffice.conftest import deposited
+
+    project = deposited(setting)
+    wallet_services.book_refund(
+        actor=SYSTEM, amount=Decimal("25.00"), reference="test-refund", project=project, iban=""
+    )
+    complete_profile(actor=setting.els, organisation=setting.enterprise, data=DATA, day=DAY)
+    assert Payout.objects.get(project=project).iban == "BE71096123456769"
+    event = AuditEvent.objects.get(action="wallet.payout.account")
+    assert event.organisation_code == setting.enterprise.code
+    assert event.reason == "Rekeningnummer van de onderneming ingevuld in het e-loket"
+    complete_profile(actor=setting.els, organisation=setting.enterprise, data=DATA, day=DAY)
+    assert AuditEvent.objects.filter(action="wallet.payout.account").count() == 1

@@ -30,6 +30,7 @@ from kmop.projects import services as project_services
 from kmop.projects.errors import Conflict, InvalidInput, NotAllowed
 from kmop.projects.models import EnterpriseProfile, Project, ProjectStatus
 from kmop.registers.numbers import validate_iban
+from kmop.wallet import services as wallet_services
 
 __all__ = [
     "PROFILE_CORRECT",
@@ -178,6 +179,11 @@ def enterprise_profile_correct(
             },
             reason=text,
         )
+        if profile.iban != before["iban"]:
+            # the refunds that waited for an account go to the corrected one
+            wallet_services.refunds_fill_account(
+                actor=actor, organisation=organisation, iban=profile.iban, reason=text
+            )
     return profile
 
 

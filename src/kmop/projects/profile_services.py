@@ -128,6 +128,16 @@ def complete_profile(
             after=profile_snapshot(profile, size),
             reason=_("Eerste gebruik van het e-loket: ontbrekende gegevens vervolledigd"),
         )
+        if profile.iban and profile.iban != (before or {}).get("iban"):
+            # the refunds that waited for an account (none was valid when they were made) go to this one
+            from kmop.wallet.services import refunds_fill_account
+
+            refunds_fill_account(
+                actor=actor if actor.organisation_code else _with_organisation(actor, organisation),
+                organisation=organisation,
+                iban=profile.iban,
+                reason=_("Rekeningnummer van de onderneming ingevuld in het e-loket"),
+            )
     return profile
 
 

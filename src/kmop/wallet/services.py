@@ -57,6 +57,7 @@ __all__ = [
     "payouts_export_pain001",
     "project_account",
     "project_balance",
+    "refunds_fill_account",
     "release_on_cancel",
     "settle_close",
     "settle_close_many",
@@ -530,6 +531,34 @@ def book_refund(
             remittance=memo or _("Terugbetaling kmo-portefeuille"),
         )
     return ledger
+
+
+def refunds_fill_account(*, actor: Actor, organisation: Any, iban: str, reason: str) -> int:
+    """The enterprise's refunds that wait without an account (its profile had no valid IBAN when they were
+    made, so no payment file takes them) are paid to ``iban``, the enterprise's new account, with the next
+    pain.001 file; returns how many. Runs in the caller's transaction (the profile's change), one audit event
+    per payout (``wallet.payout.account``, with the reason). A payout exported meanwhile is left alone: the
+    export locks the same rows and the rows it took are no longer waiting."""
+    account = validate_iban(iban)
+    filled = 0
+    waiting = Payout.objects.select_for_update().filter(
+        kind=Payout.Kind.REFUND, batch__isnull=True, iban="", project__organisation=organisation
+    )
+    for payout in waiting.order_by("id"):
+        payout.iban = account
+        payout.bic = ""
+        payout.save(update_fields=["iban", "bic"])
+        audit_record(
+            actor=actor,
+            action="wallet.payout.account",
+            object_type="wallet.Payout",
+            object_id=str(payout.pk),
+            before={"iban": "", "project": payout.project.number if payout.project else None},
+            after={"iban": account, "organisation": organisation.code},
+            reason=reason,
+        )
+        filled += 1
+    return filled
 
 
 # --- payment orders and payouts ----------------------------------------------------------------------------
