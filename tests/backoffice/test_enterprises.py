@@ -345,6 +345,40 @@ def test_the_service_refuses_a_medewerker_too(setting: Setting) -> None:
         )
 
 
+def test_the_service_refuses_the_application_manager_acting_for_another_organisation(
+    manager: Client, setting: Setting
+) -> None:
+    """The audit says for whom a change was made: acting for another organisation of theirs, the application
+    manager changes nothing through the service (the pages already refuse it)."""
+    from dataclasses import replace
+
+    profile = EnterpriseProfile.objects.get(organisation=setting.enterprise)
+    an = replace(setting.staff, acr="urn:be:vlaanderen:authmech:eid")
+    elsewhere = replace(an, organisation_code=B)
+    with pytest.raises(NotAllowed, match="u handelt nu niet voor VLAIO"):
+        services_organisations.enterprise_profile_correct(
+            actor=elsewhere,
+            organisation=setting.enterprise,
+            contact_email="a@b.example",
+            iban="BE71096123456769",
+            reason="x",
+            version=profile_version(profile),
+        )
+    profile.refresh_from_db()
+    assert profile.contact_email == "els@b.example"
+    # acting for VLAIO, the same call is taken
+    services_organisations.enterprise_profile_correct(
+        actor=an,
+        organisation=setting.enterprise,
+        contact_email="a@b.example",
+        iban="BE71096123456769",
+        reason="x",
+        version=profile_version(profile),
+    )
+    profile.refresh_from_db()
+    assert profile.contact_email == "a@b.example"
+
+
 # --- cancelling a project ------------------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from stdnum.exceptions import ValidationError as NumberError
 
 from kmop.acm.methods import level_at_least
 from kmop.audit.services import Actor, audit_record
+from kmop.backoffice.permissions import APPLICATION_MANAGER_RIGHT, staff_organisation_codes
 from kmop.idm import selectors as idm_selectors
 from kmop.idm.models import Organisation
 from kmop.projects import services as project_services
@@ -88,10 +89,13 @@ def project_version(project: Project) -> str:
 
 
 def _require(actor: Actor) -> None:
-    """The application manager of VLAIO, logged in at level high."""
+    """The application manager of VLAIO, acting for VLAIO (not for another organisation of theirs: the audit
+    says for whom), logged in at level high."""
     number = actor.user.national_number if actor.user is not None else ""
     if not number or not idm_selectors.is_application_manager(number):
         raise NotAllowed(_("Enkel een toepassingsbeheerder van VLAIO mag dit doen."))
+    if actor.organisation_code not in staff_organisation_codes(APPLICATION_MANAGER_RIGHT):
+        raise NotAllowed(_("Wissel eerst van organisatie: u handelt nu niet voor VLAIO."))
     if not level_at_least(actor.acr, LEVEL):
         raise NotAllowed(_("Meld u aan met eID of itsme om gegevens van een onderneming te wijzigen."))
 
