@@ -78,7 +78,8 @@ def run_measured(args: list[str], env: dict[str, str]) -> RunResult:
     return RunResult(seconds=seconds, max_rss_mb=rusage.ru_maxrss / 1024, output=output)
 
 
-def machine_description() -> str:
+def machine_description(url: str | None = None) -> str:
+    """The machine and the PostgreSQL server (of ``url``, default the bench database) for a report."""
     cpu = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -88,13 +89,25 @@ def machine_description() -> str:
     except OSError:
         pass
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    with psycopg.connect(database_url()) as conn:
+    with psycopg.connect(url or database_url()) as conn:
         row = conn.execute("SHOW server_version").fetchone()
         pg = row[0] if row else "?"
     return (
         f"{os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, PostgreSQL {pg}"
     )
+
+
+def stop_server(server: subprocess.Popen[str]) -> None:
+    """Stop a benchmark's server process (gunicorn): terminate, kill after 10 s, and show the end of its
+    error output when it did not stop cleanly."""
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    if server.returncode not in (0, -15, None) and server.stderr is not None:
+        sys.stderr.write(server.stderr.read()[-2000:])
 
 
 def write_report(name: str, text: str) -> Path:

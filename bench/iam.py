@@ -43,6 +43,7 @@ from bench.common import (
     kmop_env,
     machine_description,
     run_measured,
+    stop_server,
     write_report,
 )
 from bench.iam_common import (
@@ -554,13 +555,7 @@ def bench_search_http(
             "rows_first_page": rows,
         }
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        if server.returncode not in (0, -15, None) and server.stderr is not None:
-            sys.stderr.write(server.stderr.read()[-2000:])
+        stop_server(server)
 
 
 def merge_loads(loads: list[Load]) -> Load:

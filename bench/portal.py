@@ -25,7 +25,6 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import time
 import tracemalloc
 from datetime import date
@@ -43,6 +42,7 @@ from bench.common import (
     machine_description,
     run_measured,
     sibling_url,
+    stop_server,
     write_report,
 )
 from bench.iam import GUNICORN_WORKERS, gunicorn_command
@@ -349,23 +349,9 @@ def main(argv: list[str] | None = None) -> str:
                 http_exports.append((path, seconds, size, rows))
             rss_after = _rss_kb(workers)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        if server.returncode not in (0, -15, None) and server.stderr is not None:
-            sys.stderr.write(server.stderr.read()[-2000:])
+        stop_server(server)
 
-    saved = os.environ.get("BENCH_DATABASE_URL")
-    os.environ["BENCH_DATABASE_URL"] = url
-    try:
-        machine = machine_description()
-    finally:
-        if saved is None:
-            os.environ.pop("BENCH_DATABASE_URL", None)
-        else:
-            os.environ["BENCH_DATABASE_URL"] = saved
+    machine = machine_description(url)
     lines = [
         f"## Providers' portal: project overview and export ({total:,} projects, {providers:,} providers)",
         "",

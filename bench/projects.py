@@ -33,7 +33,6 @@ import multiprocessing
 import os
 import statistics
 import subprocess
-import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -49,6 +48,7 @@ from bench.common import (
     machine_description,
     run_measured,
     sibling_url,
+    stop_server,
     write_report,
 )
 from bench.iam import GUNICORN_WORKERS, gunicorn_command
@@ -547,13 +547,7 @@ def bench_foto(url: str, requests: int, clients: int, seconds: float = FOTO_SECO
             alone_floor = Load.of("threads", http_load(pool[:1], ["/health/"], max(40, requests // 8)))
             alone_page = Load.of("threads", http_load(pool[:1], [FOTO], max(40, requests // 8)))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        if server.returncode not in (0, -15, None) and server.stderr is not None:
-            sys.stderr.write(server.stderr.read()[-2000:])
+        stop_server(server)
     return {
         "floor": floor_load,
         "page": page_load,
@@ -613,15 +607,7 @@ def bench_daily(day: date) -> dict[str, Any]:
 
 def machine() -> str:
     """``machine_description`` asked of the database of this benchmark."""
-    saved = os.environ.get("BENCH_DATABASE_URL")
-    os.environ["BENCH_DATABASE_URL"] = projects_url()
-    try:
-        return machine_description()
-    finally:
-        if saved is None:
-            os.environ.pop("BENCH_DATABASE_URL", None)
-        else:
-            os.environ["BENCH_DATABASE_URL"] = saved
+    return machine_description(projects_url())
 
 
 def ms(value: float) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 import psycopg
 
 from bench import portal_data
-from bench.common import KMOP, VAR, ensure_database, kmop_env, machine_description, run_measured
+from bench.common import KMOP, VAR, ensure_database, kmop_env, machine_description, run_measured, stop_server
 from bench.dashboards import dashboards_url, spread
 from bench.iam import GUNICORN_WORKERS, gunicorn_command
 from bench.iam_common import (
@@ -298,23 +298,9 @@ def main(argv: list[str] | None = None) -> str:
                 mine = [u for u in urls if u.startswith(queue)]
                 per_queue[queue] = Load.of("threads", http_load(pool, mine, args.requests // 2))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        if server.returncode not in (0, -15, None) and server.stderr is not None:
-            sys.stderr.write(server.stderr.read()[-2000:])
+        stop_server(server)
 
-    saved = os.environ.get("BENCH_DATABASE_URL")
-    os.environ["BENCH_DATABASE_URL"] = url
-    try:
-        machine = machine_description()
-    finally:
-        if saved is None:
-            os.environ.pop("BENCH_DATABASE_URL", None)
-        else:
-            os.environ["BENCH_DATABASE_URL"] = saved
+    machine = machine_description(url)
     floor = loads["floor"]
     lines = [
         f"## Back office work queues ({total:,} projects)",

@@ -24,7 +24,6 @@ import os
 import random
 import statistics
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -40,6 +39,7 @@ from bench.common import (
     kmop_env,
     machine_description,
     run_measured,
+    stop_server,
     write_report,
 )
 from bench.iam import GUNICORN_WORKERS, gunicorn_command
@@ -415,13 +415,7 @@ def http(url: str, clients: int, seconds: float, requests: int) -> dict[str, Loa
                 loads[kind] = Load.of("threads", http_load(pool, paths, max(len(pool), requests // 2)))
             loads["alone"] = Load.of("threads", http_load(pool[:1], mixed, max(8, requests // 8)))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        if server.returncode not in (0, -15, None) and server.stderr is not None:
-            sys.stderr.write(server.stderr.read()[-2000:])
+        stop_server(server)
     return loads
 
 
@@ -444,15 +438,7 @@ def ms(value: float) -> str:
 
 
 def machine() -> str:
-    saved = os.environ.get("BENCH_DATABASE_URL")
-    os.environ["BENCH_DATABASE_URL"] = search_url()
-    try:
-        return machine_description()
-    finally:
-        if saved is None:
-            os.environ.pop("BENCH_DATABASE_URL", None)
-        else:
-            os.environ["BENCH_DATABASE_URL"] = saved
+    return machine_description(search_url())
 
 
 def main(argv: list[str] | None = None) -> str:

@@ -354,27 +354,23 @@ def test_the_service_refuses_the_application_manager_acting_for_another_organisa
 
     profile = EnterpriseProfile.objects.get(organisation=setting.enterprise)
     an = replace(setting.staff, acr="urn:be:vlaanderen:authmech:eid")
-    elsewhere = replace(an, organisation_code=B)
-    with pytest.raises(NotAllowed, match="u handelt nu niet voor VLAIO"):
+
+    def correct(actor: Actor) -> None:
         services_organisations.enterprise_profile_correct(
-            actor=elsewhere,
+            actor=actor,
             organisation=setting.enterprise,
             contact_email="a@b.example",
             iban="BE71096123456769",
             reason="x",
             version=profile_version(profile),
         )
+
+    with pytest.raises(NotAllowed, match="u handelt nu niet voor VLAIO"):
+        correct(replace(an, organisation_code=B))
     profile.refresh_from_db()
     assert profile.contact_email == "els@b.example"
     # acting for VLAIO, the same call is taken
-    services_organisations.enterprise_profile_correct(
-        actor=an,
-        organisation=setting.enterprise,
-        contact_email="a@b.example",
-        iban="BE71096123456769",
-        reason="x",
-        version=profile_version(profile),
-    )
+    correct(an)
     profile.refresh_from_db()
     assert profile.contact_email == "a@b.example"
 
