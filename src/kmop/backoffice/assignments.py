@@ -103,16 +103,23 @@ def queue_context(request: HttpRequest, queue: str) -> dict[str, Any]:
 
 #: items per page of a work queue
 QUEUE_PAGE = 50
-#: a queue's items are counted up to this many ("meer dan 10.000"): staff work from the oldest
-COUNT_CAP = 10_000
+#: a queue's items are counted up to this many ("meer dan 1.000"): staff work from the oldest, and counting
+#: further costs more than the page (a backlog of 150,000 stop requests took 30 ms to count to 10,000)
+COUNT_CAP = 1_000
+
+
+def capped_count(queryset: QuerySet[Any]) -> int:
+    """How many rows, counted up to ``COUNT_CAP + 1``, of their keys only: the rows' annotations (the
+    assignee, a stop's reason: a subquery each) are not computed for the count."""
+    return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
 
 
 class CappedPaginator(Paginator):
-    """Counts at most ``COUNT_CAP + 1`` rows (a count over a national backlog costs more than the page)."""
+    """Counts with ``capped_count``: a count over a national backlog costs more than the page."""
 
     @cached_property
     def count(self) -> int:
-        return cast("QuerySet[Any]", self.object_list).order_by()[: COUNT_CAP + 1].count()
+        return capped_count(cast("QuerySet[Any]", self.object_list))
 
 
 def queue_page(request: HttpRequest, queryset: QuerySet[Any], queue: str, anchor: str) -> dict[str, Any]:

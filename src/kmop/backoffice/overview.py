@@ -14,7 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kmop.backoffice import selectors
-from kmop.backoffice.assignments import ALL, COUNT_CAP, FREE, MINE, filter_queue
+from kmop.backoffice.assignments import ALL, COUNT_CAP, FREE, MINE, capped_count, filter_queue
 from kmop.backoffice.models import Queue
 from kmop.providers import selectors as provider_selectors
 
@@ -85,10 +85,6 @@ class QueueLine:
         )
 
 
-def _count(queryset: QuerySet[Any]) -> int:
-    return queryset.order_by()[: COUNT_CAP + 1].count()
-
-
 def work_overview(user: Any) -> list[QueueLine]:
     """Per work queue: the items waiting, those assigned to ``user`` and those nobody took."""
     lines = []
@@ -97,7 +93,7 @@ def work_overview(user: Any) -> list[QueueLine]:
         items = spec.items()
         counts = {
             which: Count(
-                _count(filter_queue(items, spec.queue, which, user)),
+                capped_count(filter_queue(items, spec.queue, which, user)),
                 url if which == ALL else f"{url}?behandelaar={which}",
             )
             for which in (ALL, MINE, FREE)

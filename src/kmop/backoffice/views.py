@@ -36,7 +36,7 @@ from django.views.decorators.http import require_http_methods
 
 from kmop.acm.models import User
 from kmop.audit.services import Actor, audit_record
-from kmop.backoffice import assignments, overview, selectors
+from kmop.backoffice import assignments, overview, queue_rows, selectors
 from kmop.backoffice.decorators import staff_required
 from kmop.backoffice.forms import CamtUploadForm, StopDecisionForm
 from kmop.backoffice.models import Queue
@@ -312,7 +312,8 @@ def payout_batch(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def stop_requests(request: HttpRequest) -> HttpResponse:
     page = assignments.queue_page(request, selectors.stop_requests(), Queue.STOPS, "stop-requests")
-    context = _context(request, projects=page.pop("rows"), **page)
+    table_rows = queue_rows.stop_rows(request, page)
+    context = _context(request, projects=page.pop("rows"), table_rows=table_rows, **page)
     return render(request, "backoffice/stop_requests.html", context)
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kmop.backoffice import assignments
+from kmop.backoffice import assignments, queue_rows
 from kmop.backoffice.decorators import staff_required
 from kmop.backoffice.models import Queue
 from kmop.backoffice.permissions import can_act_in_backoffice
@@ -100,7 +100,8 @@ class RefundForm(forms.Form):
 @never_cache
 def deposits(request: HttpRequest) -> HttpResponse:
     page = assignments.queue_page(request, unmatched_open(), Queue.DEPOSITS, "unmatched-deposits")
-    context = _context(request, deposits=page.pop("rows"), **page)
+    table_rows = queue_rows.deposit_rows(request, page)
+    context = _context(request, deposits=page.pop("rows"), table_rows=table_rows, **page)
     return render(request, "backoffice/deposits.html", context)
 
 

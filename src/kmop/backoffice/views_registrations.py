@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from kmop.backoffice import assignments
+from kmop.backoffice import assignments, queue_rows
 from kmop.backoffice.decorators import staff_required
 from kmop.backoffice.models import Queue
 from kmop.backoffice.permissions import can_act_in_backoffice
@@ -206,7 +206,8 @@ def registrations(request: HttpRequest) -> HttpResponse:
     page = assignments.queue_page(
         request, selectors.pending_registrations(), Queue.REGISTRATIONS, "pending-registrations"
     )
-    context = _context(request, registrations=page.pop("rows"), **page)
+    table_rows = queue_rows.registration_rows(request, page)
+    context = _context(request, registrations=page.pop("rows"), table_rows=table_rows, **page)
     return render(request, "backoffice/registrations.html", context)
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from kmop.audit.services import Actor
-from kmop.backoffice import assignments
+from kmop.backoffice import assignments, queue_rows
 from kmop.backoffice.decorators import staff_required
 from kmop.backoffice.models import Queue
 from kmop.backoffice.navigation import navigation
@@ -58,6 +58,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         {
             "backoffice_nav": navigation(request),
             "may_act": can_act_in_backoffice(request.acting),  # type: ignore[attr-defined]
+            "table_rows": queue_rows.report_rows(request, page),
             "reports": page.pop("rows"),
             **page,
         },

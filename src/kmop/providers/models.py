@@ -365,6 +365,12 @@ class Registration(models.Model):
         indexes = [
             models.Index(fields=["service", "status", "valid_until"], name="prov_reg_service_status_idx"),
             models.Index(fields=["status", "valid_until"], name="prov_reg_status_until_idx"),
+            # the back office's queue, oldest first: a page is the first rows of this index
+            models.Index(
+                fields=["status_changed_at", "id"],
+                condition=Q(status__in=[status.value for status in PENDING_STATUSES]),
+                name="prov_reg_pending_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
