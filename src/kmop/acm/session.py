@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,9 @@ class Acting:
     roles: tuple[str, ...]
     acr: str
     method: str
+    #: what this request's checks derived from the organisation acted for (kmop.backoffice.permissions):
+    #: asked once per request, not once per check
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def profiles(self) -> tuple[str, ...]:

@@ -37,18 +37,26 @@ def staff_organisation_codes(right: str = STAFF_RIGHT) -> frozenset[str]:
     return frozenset(codes or ())
 
 
+def _serves(acting: Acting, right: str) -> bool:
+    """Whether the organisation acted for is one the right is for (asked once per request and right)."""
+    key = f"staff_organisation:{right}"
+    if key not in acting.memo:
+        acting.memo[key] = acting.organisation_code in staff_organisation_codes(right)
+    return bool(acting.memo[key])
+
+
 def is_backoffice_staff(acting: Acting | None) -> bool:
     """Acting for VLAIO with the Medewerker role."""
     if acting is None or not acting.has_role(STAFF_RIGHT, STAFF_PROFILE):
         return False
-    return acting.organisation_code in staff_organisation_codes()
+    return _serves(acting, STAFF_RIGHT)
 
 
 def is_application_manager(acting: Acting | None) -> bool:
     """Back-office staff who also hold the Toepassingsbeheerder right, acting for VLAIO."""
     if not is_backoffice_staff(acting) or acting is None or not acting.has_role(APPLICATION_MANAGER_RIGHT):
         return False
-    return acting.organisation_code in staff_organisation_codes(APPLICATION_MANAGER_RIGHT)
+    return _serves(acting, APPLICATION_MANAGER_RIGHT)
 
 
 def can_view_backoffice(acting: Acting | None) -> bool:

@@ -17,10 +17,42 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from kmop.backoffice.assignments import RELEASE, TAKE
-from kmop.web.rows import day, esc, url_of
+from kmop.providers.models import Level, Registration
+from kmop.registers.numbers import format_enterprise_number
+from kmop.web.rows import choice_labels, day, esc, url_of
 
 #: the length at which a reason, message or memo is cut in a queue's row (``truncatechars``)
 TEXT_CUT = 120
+
+#: the columns of each queue's rows (``values_list``, named): the key first
+REGISTRATION_FIELDS = (
+    "number",
+    "service",
+    "basis",
+    "status",
+    "status_changed_at",
+    "department_id",
+    "department__department__name",
+    "provider__legal_name",
+    "provider__enterprise_number",
+)
+STOP_FIELDS = (
+    "number",
+    "organisation__name",
+    "registration__provider__legal_name",
+    "stop_requested_at",
+    "stop_reason",
+    "stop_proof",
+)
+REPORT_FIELDS = (
+    "pk",
+    "project__number",
+    "provider_organisation__name",
+    "project__organisation__name",
+    "created_at",
+    "message",
+)
+DEPOSIT_FIELDS = ("pk", "amount", "name", "iban", "transaction__created_at", "transaction__memo")
 
 
 def _cut(text: str | None) -> str:
@@ -31,6 +63,7 @@ class AssigneeCell:
     """The cell "Behandelaar": who took the item, and the form to take it (nobody has it) or release it."""
 
     def __init__(self, request: HttpRequest, page: dict[str, Any]) -> None:
+        self.assignees = page["assignees"]
         fixed = (
             f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(get_token(request))}">\n'
             f'    <input type="hidden" name="queue" value="{esc(page["queue"])}">\n'
@@ -46,8 +79,8 @@ class AssigneeCell:
         self.take = button.format(TAKE, esc(_("Nemen")))
         self.release = button.format(RELEASE, esc(_("Vrijgeven")))
 
-    def __call__(self, item: Any, key: object, key_label: str) -> str:
-        assignee = item.assignee
+    def __call__(self, row: Any, key: object, key_label: str) -> str:
+        assignee = self.assignees.get(row.assignee_id) if row.assignee_id is not None else None
         name = esc(assignee.get_full_name() or assignee.get_username()) if assignee else "—"
         button = self.release if assignee else self.take
         return (
@@ -65,15 +98,19 @@ def registration_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
     assignee = AssigneeCell(request, page)
     decide_url = url_of("backoffice:registration-decide")
     decide = esc(_("Beslissen"))
+    service, basis, status = (choice_labels(Registration, f) for f in ("service", "basis", "status"))
 
     def row(r: Any) -> str:
-        number = esc(r.number)
-        status = esc(r.status)
+        if r.department_id is not None:
+            holder, level = r.department__department__name, Level.DEPARTMENT
+        else:
+            holder, level = r.provider__legal_name, Level.REGISTERED_OFFICE
         return (
-            f'<th scope="row">{number}</th>\n    <td>{esc(r.holder_name)}</td>\n'
-            f"    <td>{esc(r.provider.display_enterprise_number)}</td>\n    <td>{esc(r.level)}</td>\n"
-            f"    <td>{esc(r.get_service_display())}</td>\n    <td>{esc(r.get_basis_display())}</td>\n"
-            f'    <td><abbr title="{esc(r.get_status_display())}">{status}</abbr></td>\n'
+            f'<th scope="row">{esc(r.number)}</th>\n    <td>{esc(holder)}</td>\n'
+            f"    <td>{esc(format_enterprise_number(r.provider__enterprise_number))}</td>\n"
+            f"    <td>{esc(level)}</td>\n"
+            f"    <td>{service(r.service)}</td>\n    <td>{basis(r.basis)}</td>\n"
+            f'    <td><abbr title="{status(r.status)}">{esc(r.status)}</abbr></td>\n'
             f"    <td>{day(r.status_changed_at)}</td>\n    "
             + assignee(r, r.number, esc(_("(registratie %(number)s)") % {"number": r.number}))
             + f'\n    <td><a href="{esc(decide_url(r.number))}">{decide}<span class="visually-hidden"> '
@@ -98,8 +135,8 @@ def stop_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
                 f'<span class="visually-hidden"> {hidden}</span></a>'
             )
         return (
-            f'<th scope="row">{esc(number)}</th>\n    <td>{esc(p.organisation.name)}</td>\n'
-            f"    <td>{esc(p.registration.provider.legal_name)}</td>\n"
+            f'<th scope="row">{esc(number)}</th>\n    <td>{esc(p.organisation__name)}</td>\n'
+            f"    <td>{esc(p.registration__provider__legal_name)}</td>\n"
             f"    <td>{day(p.stop_requested_at)}</td>\n    <td>{_cut(p.stop_reason)}</td>\n"
             f"    <td>{proof}</td>\n    "
             + assignee(p, number, esc(_("(project %(number)s)") % {"number": number}))
@@ -116,10 +153,10 @@ def report_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
     view = esc(_("Bekijken"))
 
     def row(r: Any) -> str:
-        number = r.project.number
+        number = r.project__number
         return (
-            f'<th scope="row">{esc(number)}</th>\n    <td>{esc(r.provider_organisation.name)}</td>\n'
-            f"    <td>{esc(r.project.organisation.name)}</td>\n    <td>{day(r.created_at)}</td>\n"
+            f'<th scope="row">{esc(number)}</th>\n    <td>{esc(r.provider_organisation__name)}</td>\n'
+            f"    <td>{esc(r.project__organisation__name)}</td>\n    <td>{day(r.created_at)}</td>\n"
             f"    <td>{_cut(r.message)}</td>\n    "
             + assignee(r, r.pk, esc(_("(melding over project %(number)s)") % {"number": number}))
             + f'\n    <td><a href="{esc(report_url(r.pk))}">{view}<span class="visually-hidden"> '
@@ -139,9 +176,9 @@ def deposit_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
         amount = floatformat(d.amount, "2g")
         label = esc(_("(storting van € %(amount)s van %(name)s)") % {"amount": amount, "name": d.name})
         return (
-            f'<td>{day(d.transaction.created_at)}</td>\n    <th scope="row">€ {esc(amount)}</th>\n'
+            f'<td>{day(d.transaction__created_at)}</td>\n    <th scope="row">€ {esc(amount)}</th>\n'
             f"    <td>{esc(d.name)}</td>\n    <td>{esc(d.iban) if d.iban else manual}</td>\n"
-            f"    <td>{_cut(d.transaction.memo)}</td>\n    "
+            f"    <td>{_cut(d.transaction__memo)}</td>\n    "
             + assignee(d, d.pk, label)
             + f'\n    <td><a href="{esc(deposit_url(d.pk))}">{handle}<span class="visually-hidden"> {label}'
             "</span></a></td>"

@@ -311,7 +311,9 @@ def payout_batch(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @never_cache
 def stop_requests(request: HttpRequest) -> HttpResponse:
-    page = assignments.queue_page(request, selectors.stop_requests(), Queue.STOPS, "stop-requests")
+    page = assignments.queue_page(
+        request, selectors.stop_requests(), Queue.STOPS, "stop-requests", queue_rows.STOP_FIELDS
+    )
     table_rows = queue_rows.stop_rows(request, page)
     context = _context(request, projects=page.pop("rows"), table_rows=table_rows, **page)
     return render(request, "backoffice/stop_requests.html", context)

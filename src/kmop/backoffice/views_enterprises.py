@@ -12,6 +12,7 @@ size.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,7 @@ def section(
     param: str,
     anchor: str,
     per_page: int = SECTION_PAGE,
-    paginator: type[Paginator] = Paginator,
+    paginator: Callable[[QuerySet[Any], int], Paginator] = Paginator,
 ) -> Section:
     """The page ``request.GET[param]`` of ``rows`` (``per_page`` each; one count and one page query)."""
     page = paginator(rows, per_page).get_page(request.GET.get(param))

@@ -99,7 +99,9 @@ class RefundForm(forms.Form):
 @staff_required
 @never_cache
 def deposits(request: HttpRequest) -> HttpResponse:
-    page = assignments.queue_page(request, unmatched_open(), Queue.DEPOSITS, "unmatched-deposits")
+    page = assignments.queue_page(
+        request, unmatched_open(), Queue.DEPOSITS, "unmatched-deposits", queue_rows.DEPOSIT_FIELDS
+    )
     table_rows = queue_rows.deposit_rows(request, page)
     context = _context(request, deposits=page.pop("rows"), table_rows=table_rows, **page)
     return render(request, "backoffice/deposits.html", context)

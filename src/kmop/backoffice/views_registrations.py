@@ -204,7 +204,11 @@ class MeasureForm(forms.Form):
 @never_cache
 def registrations(request: HttpRequest) -> HttpResponse:
     page = assignments.queue_page(
-        request, selectors.pending_registrations(), Queue.REGISTRATIONS, "pending-registrations"
+        request,
+        selectors.pending_registrations(),
+        Queue.REGISTRATIONS,
+        "pending-registrations",
+        queue_rows.REGISTRATION_FIELDS,
     )
     table_rows = queue_rows.registration_rows(request, page)
     context = _context(request, registrations=page.pop("rows"), table_rows=table_rows, **page)

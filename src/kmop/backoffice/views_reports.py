@@ -46,11 +46,13 @@ def _actor(request: HttpRequest) -> Actor:
 
 @staff_required
 def reports(request: HttpRequest) -> HttpResponse:
-    open_reports = ProjectReport.objects.filter(status=ProjectReportStatus.OPEN).select_related(
-        "project__organisation", "provider_organisation"
-    )
+    open_reports = ProjectReport.objects.filter(status=ProjectReportStatus.OPEN)
     page = assignments.queue_page(
-        request, open_reports.order_by("created_at", "pk"), Queue.REPORTS, "open-reports"
+        request,
+        open_reports.order_by("created_at", "pk"),
+        Queue.REPORTS,
+        "open-reports",
+        queue_rows.REPORT_FIELDS,
     )
     return render(
         request,

@@ -13,6 +13,7 @@ import html
 from collections.abc import Callable
 from datetime import date, datetime
 
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +29,13 @@ def url_of(name: str) -> Callable[[object], str]:
     sentinel = "987654321987"
     head, _sep, tail = reverse(name, args=[sentinel]).partition(sentinel)
     return lambda key: f"{head}{key}{tail}"
+
+
+def choice_labels(model: type[Model], field: str) -> Callable[[object], str]:
+    """A field's choice label per value, escaped, translated once per page (``get_FOO_display`` builds the
+    choices' dictionary again on every call); an unknown value is shown as it is."""
+    labels = {value: esc(label) for value, label in model._meta.get_field(field).flatchoices}
+    return lambda value: labels.get(value, esc(value))
 
 
 def day(value: date | datetime | None) -> str:
