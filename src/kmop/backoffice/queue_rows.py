@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from kmop.backoffice.assignments import RELEASE, TAKE
+from kmop.backoffice.selectors import StopRequestDetails
 from kmop.providers.models import Level, Registration
 from kmop.registers.numbers import format_enterprise_number
 from kmop.web.rows import choice_labels, day, esc, url_of
@@ -36,14 +37,7 @@ REGISTRATION_FIELDS = (
     "provider__legal_name",
     "provider__enterprise_number",
 )
-STOP_FIELDS = (
-    "number",
-    "organisation__name",
-    "registration__provider__legal_name",
-    "stop_requested_at",
-    "stop_reason",
-    "stop_proof",
-)
+STOP_FIELDS = ("pk", "number", "organisation__name", "registration__provider__legal_name")
 REPORT_FIELDS = (
     "pk",
     "project__number",
@@ -120,15 +114,20 @@ def registration_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
     return _rows(page["rows"], row)
 
 
-def stop_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
+def stop_rows(
+    request: HttpRequest, page: dict[str, Any], details: dict[int, StopRequestDetails]
+) -> SafeString:
+    """The stop requests' rows; ``details``: each project's request (``selectors.stop_request_details``)."""
     assignee = AssigneeCell(request, page)
     decide_url, proof_url = url_of("backoffice:stop-decide"), url_of("backoffice:stop-proof")
     decide, download = esc(_("Beslissen")), esc(_("downloaden"))
+    none = StopRequestDetails(at=None, reason="", proof_name="")  # no request in its history
 
     def row(p: Any) -> str:
         number = p.number
+        request = details.get(p.pk, none)
         proof = "—"
-        if p.stop_proof:
+        if request.proof_name:
             hidden = esc(_("(bewijsstuk van project %(number)s)") % {"number": number})
             proof = (
                 f'<a href="{esc(proof_url(number))}" download>{download}'
@@ -137,7 +136,7 @@ def stop_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
         return (
             f'<th scope="row">{esc(number)}</th>\n    <td>{esc(p.organisation__name)}</td>\n'
             f"    <td>{esc(p.registration__provider__legal_name)}</td>\n"
-            f"    <td>{day(p.stop_requested_at)}</td>\n    <td>{_cut(p.stop_reason)}</td>\n"
+            f"    <td>{day(request.at)}</td>\n    <td>{_cut(request.reason)}</td>\n"
             f"    <td>{proof}</td>\n    "
             + assignee(p, number, esc(_("(project %(number)s)") % {"number": number}))
             + f'\n    <td><a href="{esc(decide_url(number))}">{decide}<span class="visually-hidden"> '

@@ -3,7 +3,9 @@ statements imported through the back office (from the audit trail) and the ledge
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
@@ -89,6 +91,35 @@ def stop_requests() -> QuerySet[Project]:
         )
         .order_by("status_changed_at", "id")
     )
+
+
+def stop_queue() -> QuerySet[Project]:
+    """The projects of the stop requests' work queue, the oldest request first; the requests themselves for a
+    page of them come from ``stop_request_details`` (one query for the page, not four subqueries a row)."""
+    return Project.objects.filter(status=ProjectStatus.STOPZETTING_AANGEVRAAGD).order_by(
+        "status_changed_at", "id"
+    )
+
+
+@dataclass(frozen=True)
+class StopRequestDetails:
+    """The latest stop request of a project (its history)."""
+
+    at: datetime | None
+    reason: str
+    proof_name: str
+
+
+def stop_request_details(project_ids: Sequence[int]) -> dict[int, StopRequestDetails]:
+    """Per project, its latest stop request (as ``stop_requests`` annotates it), in one query."""
+    details: dict[int, StopRequestDetails] = {}
+    for project_id, at, reason, proof_name in (
+        ProjectStatusChange.objects.filter(project_id__in=project_ids, action="request_stop")
+        .order_by("project_id", "at", "id")
+        .values_list("project_id", "at", "reason", "proof_name")
+    ):
+        details[project_id] = StopRequestDetails(at, reason, proof_name)  # the latest one stays
+    return details
 
 
 def stop_request(number: str) -> Project | None:

@@ -312,9 +312,10 @@ def payout_batch(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def stop_requests(request: HttpRequest) -> HttpResponse:
     page = assignments.queue_page(
-        request, selectors.stop_requests(), Queue.STOPS, "stop-requests", queue_rows.STOP_FIELDS
+        request, selectors.stop_queue(), Queue.STOPS, "stop-requests", queue_rows.STOP_FIELDS
     )
-    table_rows = queue_rows.stop_rows(request, page)
+    details = selectors.stop_request_details([row.pk for row in page["rows"]])
+    table_rows = queue_rows.stop_rows(request, page, details)
     context = _context(request, projects=page.pop("rows"), table_rows=table_rows, **page)
     return render(request, "backoffice/stop_requests.html", context)
 
