@@ -227,8 +227,14 @@ class Project(models.Model):
             models.Index(fields=["organisation", "-application_date"], name="projects_org_date_idx"),
             models.Index(fields=["status", "deposit_deadline"], name="projects_status_deadline_idx"),
             models.Index(fields=["status", "application_date"], name="projects_status_date_idx"),
-            # the back office's queue of stop requests: a status's projects in the order of their last change
-            models.Index(fields=["status", "status_changed_at", "id"], name="projects_status_changed_idx"),
+            # the back office's queue of stop requests, oldest first: its page and its count (with the number,
+            # the key of the queue's assignments, as a trailing key: SQLite has no INCLUDE) are a scan of this
+            # small index
+            models.Index(
+                fields=["status_changed_at", "id", "number"],
+                condition=Q(status="StopzettingAangevraagd"),
+                name="projects_stop_queue_idx",
+            ),
             # the providers' overview (``provider_selectors``): per registration, one index per sort of the
             # list (date, amount, number, status; the number breaks ties) whose trailing keys carry the
             # list's other columns (keys, not INCLUDE: SQLite has no non-key columns), so that a page is an

@@ -188,7 +188,15 @@ class Payout(models.Model):
         verbose_name = _("uitbetaling")
         verbose_name_plural = _("uitbetalingen")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["batch", "created_at"], name="wallet_payout_batch_idx")]
+        indexes = [
+            models.Index(fields=["batch", "created_at"], name="wallet_payout_batch_idx"),
+            # the back office's queue of unmatched deposits (``reconcile.unmatched_open``), oldest first
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(batch__isnull=True, project__isnull=True, kind="refund"),
+                name="wallet_payout_unmatched_idx",
+            ),
+        ]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="wallet_payout_positive")]
 
     def __str__(self) -> str:
