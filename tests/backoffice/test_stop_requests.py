@@ -4,18 +4,22 @@ Lopend; a reason is required; a request decided meanwhile is refused with a clea
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
+import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 
 from kmop.audit.models import AuditEvent
 from kmop.projects import services as project_services
+from kmop.projects.errors import NotAllowed
 from kmop.projects.models import EnterpriseProfile, ProjectStatus, YearBudget
 from kmop.wallet import services as wallet_services
 from kmop.wallet.models import Payout
 from tests.backoffice.conftest import Setting, deposited, stop_requested
+from tests.projects.conftest import B
 
 LIST = "/backoffice/stopzettingen/"
 
@@ -128,3 +132,20 @@ def test_the_proof_is_for_staff_only(els: Client, setting: Setting) -> None:
 def test_no_proof_no_download(staff: Client, setting: Setting) -> None:
     project = stop_requested(setting)  # the enterprise's request without a document
     assert staff.get(f"{url(project.number)}bewijsstuk/").status_code == 404
+
+
+def test_the_service_refuses_staff_acting_for_another_organisation(setting: Setting) -> None:
+    """A decision is audited for the organisation acted for: a Medewerker of VLAIO acting for another
+    organisation of theirs decides nothing through the service (the back office's pages already refuse it)."""
+    project = stop_requested(setting)
+    elsewhere = replace(setting.staff, organisation_code=B)
+    events = AuditEvent.objects.count()
+    with pytest.raises(NotAllowed, match="u handelt nu niet voor VLAIO"):
+        project_services.project_decide_stop(actor=elsewhere, project=project, approve=False, reason="Nee.")
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.STOPZETTING_AANGEVRAAGD
+    assert AuditEvent.objects.count() == events
+    decided = project_services.project_decide_stop(
+        actor=setting.staff, project=project, approve=False, reason="Nee."
+    )
+    assert decided.status == ProjectStatus.LOPEND

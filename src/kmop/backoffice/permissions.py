@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from kmop.acm.methods import level_at_least
 from kmop.acm.session import Acting
-from kmop.idm.models import RightDefinition
+from kmop.idm.selectors import right_organisation_codes
 from kmop.projects.models import Project, ProjectStatus
 
 STAFF_RIGHT = "VLAIOInkomGebruiker"
@@ -29,12 +29,7 @@ ACTION_LEVEL = "high"
 
 def staff_organisation_codes(right: str = STAFF_RIGHT) -> frozenset[str]:
     """The organisations (OVO codes) whose staff the back office serves: those the staff right is for."""
-    codes = (
-        RightDefinition.objects.filter(code=right, active=True)
-        .values_list("organisation_codes", flat=True)
-        .first()
-    )
-    return frozenset(codes or ())
+    return right_organisation_codes(right)
 
 
 def _serves(acting: Acting, right: str) -> bool:

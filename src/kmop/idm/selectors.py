@@ -66,6 +66,17 @@ def organisation_active_q(prefix: str = "") -> Q:
     )
 
 
+def right_organisation_codes(right_code: str) -> frozenset[str]:
+    """The organisations (codes) a right is limited to (``organisation_codes`` of its active definition;
+    empty: the right is for no organisation in particular, or it does not exist)."""
+    codes = (
+        RightDefinition.objects.filter(code=right_code, active=True)
+        .values_list("organisation_codes", flat=True)
+        .first()
+    )
+    return frozenset(codes or ())
+
+
 def is_organisation_active(organisation: Organisation) -> bool:
     return Organisation.objects.filter(organisation_active_q(), pk=organisation.pk).exists()
 

@@ -176,8 +176,13 @@ def _require_staff(actor: Actor) -> None:
     if actor.user is not None and actor.user.is_staff:
         return  # a back-office account (Django staff), e.g. the one uploading a bank statement
     number = _acting_number(actor)
-    if number is not None and not permissions.is_staff(number):
+    if number is None:
+        return  # the system: a command, a daily job
+    if not permissions.is_staff(number):
         raise NotAllowed(_("Enkel de dienst kmo-portefeuille van VLAIO mag hierover beslissen."))
+    # a staff member acting for another organisation of theirs: the audit would name that one
+    if actor.organisation_code not in permissions.staff_organisation_codes():
+        raise NotAllowed(_("Wissel eerst van organisatie: u handelt nu niet voor VLAIO."))
 
 
 def _reason(value: str, *, required: bool, what: str = "reason") -> str:
