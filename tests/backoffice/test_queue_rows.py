@@ -92,6 +92,16 @@ def test_the_rows_follow_the_language(staff: Client, setting: Setting) -> None:
     assert take != "Nemen"
     assert f">{take}<span" in page
     assert f">{decide}<span" in page
+    # every label of the row, the screen readers' hidden ones too
+    assert '<span class="visually-hidden"> on project ' in page
+    assert '<span class="visually-hidden"> (project ' in page
+
+
+def test_an_english_deposit_row(staff: Client, setting: Setting) -> None:
+    unmatched("80.00", iban="XX00")
+    page = staff.get("/backoffice/stortingen/", headers={"accept-language": "en"}).content.decode()
+    assert ">manual: no valid account</strong>" in page
+    assert "(deposit of € 80.00 from " in page
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,7 @@ def registration_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
     assignee = AssigneeCell(request, page)
     decide_url = url_of("backoffice:registration-decide")
     decide = esc(_("Beslissen"))
+    key_label, about = _("(registratie %(number)s)"), _("over registratie %(number)s")
     service, basis, status = (choice_labels(Registration, f) for f in ("service", "basis", "status"))
 
     def row(r: Any) -> str:
@@ -106,9 +107,9 @@ def registration_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
             f"    <td>{service(r.service)}</td>\n    <td>{basis(r.basis)}</td>\n"
             f'    <td><abbr title="{status(r.status)}">{esc(r.status)}</abbr></td>\n'
             f"    <td>{day(r.status_changed_at)}</td>\n    "
-            + assignee(r, r.number, esc(_("(registratie %(number)s)") % {"number": r.number}))
+            + assignee(r, r.number, esc(key_label % {"number": r.number}))
             + f'\n    <td><a href="{esc(decide_url(r.number))}">{decide}<span class="visually-hidden"> '
-            f"{esc(_('over registratie %(number)s') % {'number': r.number})}</span></a></td>"
+            f"{esc(about % {'number': r.number})}</span></a></td>"
         )
 
     return _rows(page["rows"], row)
@@ -121,6 +122,8 @@ def stop_rows(
     assignee = AssigneeCell(request, page)
     decide_url, proof_url = url_of("backoffice:stop-decide"), url_of("backoffice:stop-proof")
     decide, download = esc(_("Beslissen")), esc(_("downloaden"))
+    proof_label, key_label = _("(bewijsstuk van project %(number)s)"), _("(project %(number)s)")
+    about = _("over project %(number)s")
     none = StopRequestDetails(at=None, reason="", proof_name="")  # no request in its history
 
     def row(p: Any) -> str:
@@ -128,7 +131,7 @@ def stop_rows(
         request = details.get(p.pk, none)
         proof = "—"
         if request.proof_name:
-            hidden = esc(_("(bewijsstuk van project %(number)s)") % {"number": number})
+            hidden = esc(proof_label % {"number": number})
             proof = (
                 f'<a href="{esc(proof_url(number))}" download>{download}'
                 f'<span class="visually-hidden"> {hidden}</span></a>'
@@ -138,9 +141,9 @@ def stop_rows(
             f"    <td>{esc(p.registration__provider__legal_name)}</td>\n"
             f"    <td>{day(request.at)}</td>\n    <td>{_cut(request.reason)}</td>\n"
             f"    <td>{proof}</td>\n    "
-            + assignee(p, number, esc(_("(project %(number)s)") % {"number": number}))
+            + assignee(p, number, esc(key_label % {"number": number}))
             + f'\n    <td><a href="{esc(decide_url(number))}">{decide}<span class="visually-hidden"> '
-            f"{esc(_('over project %(number)s') % {'number': number})}</span></a></td>"
+            f"{esc(about % {'number': number})}</span></a></td>"
         )
 
     return _rows(page["rows"], row)
@@ -150,6 +153,7 @@ def report_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
     assignee = AssigneeCell(request, page)
     report_url = url_of("backoffice:report")
     view = esc(_("Bekijken"))
+    key_label, about = _("(melding over project %(number)s)"), _("de melding over project %(number)s")
 
     def row(r: Any) -> str:
         number = r.project__number
@@ -157,9 +161,9 @@ def report_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
             f'<th scope="row">{esc(number)}</th>\n    <td>{esc(r.provider_organisation__name)}</td>\n'
             f"    <td>{esc(r.project__organisation__name)}</td>\n    <td>{day(r.created_at)}</td>\n"
             f"    <td>{_cut(r.message)}</td>\n    "
-            + assignee(r, r.pk, esc(_("(melding over project %(number)s)") % {"number": number}))
+            + assignee(r, r.pk, esc(key_label % {"number": number}))
             + f'\n    <td><a href="{esc(report_url(r.pk))}">{view}<span class="visually-hidden"> '
-            f"{esc(_('de melding over project %(number)s') % {'number': number})}</span></a></td>"
+            f"{esc(about % {'number': number})}</span></a></td>"
         )
 
     return _rows(page["rows"], row)
@@ -169,11 +173,13 @@ def deposit_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
     assignee = AssigneeCell(request, page)
     deposit_url = url_of("backoffice:deposit")
     handle = esc(_("Behandelen"))
-    manual = f'<strong class="tag tag--orange">{esc(_("manueel: geen geldige rekening"))}</strong>'
+    manual_text = esc(_("manueel: geen geldige rekening"))
+    manual = f'<strong class="tag tag--orange">{manual_text}</strong>'
+    key_label = _("(storting van € %(amount)s van %(name)s)")
 
     def row(d: Any) -> str:
         amount = floatformat(d.amount, "2g")
-        label = esc(_("(storting van € %(amount)s van %(name)s)") % {"amount": amount, "name": d.name})
+        label = esc(key_label % {"amount": amount, "name": d.name})
         return (
             f'<td>{day(d.transaction__created_at)}</td>\n    <th scope="row">€ {esc(amount)}</th>\n'
             f"    <td>{esc(d.name)}</td>\n    <td>{esc(d.iban) if d.iban else manual}</td>\n"
