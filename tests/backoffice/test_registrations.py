@@ -4,19 +4,22 @@ required); a decision on a registration that changed since is refused; only staf
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
+import pytest
 from django.core import mail
 from django.test import Client
 
 from kmop.acm import session as keys
 from kmop.audit.models import AuditEvent
+from kmop.idm.errors import NotAllowed
 from kmop.providers import services as provider_services
 from kmop.providers.models import ProviderDepartment, Registration
 from tests.backoffice.conftest import TOTP_ACR, Setting
 from tests.backoffice.test_audit_reports import passing_audit
-from tests.projects.conftest import SYSTEM
+from tests.projects.conftest import SYSTEM, B
 
 LIST = "/backoffice/registraties/"
 
@@ -296,3 +299,25 @@ def test_a_medewerker_with_a_code_login_cannot_take_a_measure(staff: Client, set
     assert response.status_code == 403
     setting.training.refresh_from_db()
     assert setting.training.status == "G"
+
+
+def test_the_service_refuses_staff_acting_for_another_organisation(setting: Setting) -> None:
+    """A decision is audited for the organisation acted for: acting for another organisation of theirs, a
+    Medewerker of VLAIO decides nothing through the service (the pages already refuse it)."""
+    registration = department_request(setting)
+    events = AuditEvent.objects.count()
+    with pytest.raises(NotAllowed, match="u handelt nu niet voor VLAIO"):
+        provider_services.registration_decide(
+            actor=replace(setting.staff, organisation_code=B),
+            registration=registration,
+            decision="refuse",
+            reason="Dubbel.",
+        )
+    registration.refresh_from_db()
+    assert registration.status == "A"
+    assert AuditEvent.objects.count() == events
+    provider_services.registration_decide(
+        actor=setting.staff, registration=registration, decision="refuse", reason="Dubbel."
+    )
+    registration.refresh_from_db()
+    assert registration.status == "N"

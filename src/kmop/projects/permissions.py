@@ -19,14 +19,6 @@ ENTERPRISE_PROFILE = "Gebruiker"
 STAFF_RIGHT = "VLAIOInkomGebruiker"
 
 
-def staff_organisation_codes() -> frozenset[str]:
-    """The organisations the service's staff act for (VLAIO): those its rights are limited to."""
-    manager = idm_selectors.APPLICATION_MANAGER_RIGHT
-    return idm_selectors.right_organisation_codes(STAFF_RIGHT) | idm_selectors.right_organisation_codes(
-        manager
-    )
-
-
 def is_staff(person: PersonRef, at: datetime | None = None) -> bool:
     if idm_selectors.is_application_manager(person, at=at):
         return True

@@ -58,6 +58,7 @@ from kmop.projects.models import (
     YearBudget,
 )
 from kmop.providers.models import Registration, Service
+from kmop.providers.permissions import staff_organisation_codes
 from kmop.schemes.errors import SchemeError
 from kmop.schemes.regime import CENT, Regime
 from kmop.schemes.services import Calculation, Eligibility, Refusal, calculate, check_application, eligibility
@@ -181,7 +182,7 @@ def _require_staff(actor: Actor) -> None:
     if not permissions.is_staff(number):
         raise NotAllowed(_("Enkel de dienst kmo-portefeuille van VLAIO mag hierover beslissen."))
     # a staff member acting for another organisation of theirs: the audit would name that one
-    if actor.organisation_code not in permissions.staff_organisation_codes():
+    if actor.organisation_code not in staff_organisation_codes():
         raise NotAllowed(_("Wissel eerst van organisatie: u handelt nu niet voor VLAIO."))
 
 

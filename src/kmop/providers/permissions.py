@@ -51,6 +51,13 @@ def can_manage_department(person: PersonRef, department: Department, at: datetim
     return can_manage_provider(person, department.organisation, at)
 
 
+def staff_organisation_codes() -> frozenset[str]:
+    """The organisations VLAIO's staff act for (the kmo-portefeuille service): those the staff right and the
+    application manager's right are limited to."""
+    codes = idm_selectors.right_organisation_codes
+    return codes(STAFF_RIGHT) | codes(idm_selectors.APPLICATION_MANAGER_RIGHT)
+
+
 def can_decide_registrations(person: PersonRef, at: datetime | None = None) -> bool:
     """VLAIO staff (the kmo-portefeuille service) decide on registrations."""
     if idm_selectors.is_application_manager(person, at=at):

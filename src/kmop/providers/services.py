@@ -246,6 +246,9 @@ def _require_staff(actor: Actor) -> None:
         return
     if not number or not permissions.can_decide_registrations(number):
         raise NotAllowed(_("Enkel de dienst kmo-portefeuille mag over registraties beslissen."))
+    # a staff member acting for another organisation of theirs: the audit would name that one
+    if actor.organisation_code not in permissions.staff_organisation_codes():
+        raise NotAllowed(_("Wissel eerst van organisatie: u handelt nu niet voor VLAIO."))
 
 
 def _text(value: str | None, *, field: str, label: str, max_length: int, required: bool = True) -> str:
