@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from datetime import date, datetime
+from urllib.parse import quote
 
 from django.db.models import Model
 from django.urls import reverse
@@ -24,11 +25,12 @@ def esc(value: object) -> str:
 
 
 def url_of(name: str) -> Callable[[object], str]:
-    """``reverse(name, args=[key])`` resolved once for a page of rows: ``url_of(name)(key)``. The key must be
-    one that the URL pattern takes as it is (a number, a registration or project number)."""
+    """``reverse(name, args=[key])`` resolved once for a page of rows: ``url_of(name)(key)``, the key
+    percent-encoded (as ``reverse`` does) and not checked against the pattern (a number, a registration or
+    project number)."""
     sentinel = "987654321987"
     head, _sep, tail = reverse(name, args=[sentinel]).partition(sentinel)
-    return lambda key: f"{head}{key}{tail}"
+    return lambda key: f"{head}{quote(str(key), safe='')}{tail}"
 
 
 def choice_labels(model: type[Model], field: str) -> Callable[[object], str]:
