@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from kmop.backoffice import assignments
 from kmop.backoffice.models import Assignment, Queue
 from kmop.web.rows import day
 from tests.backoffice.conftest import Setting, stop_requested
@@ -115,3 +116,19 @@ def test_an_english_deposit_row(staff: Client, setting: Setting) -> None:
 )
 def test_a_moment_is_shown_as_its_day_in_brussels(value: object, shown: str) -> None:
     assert day(value) == shown  # type: ignore[arg-type]
+
+
+def test_a_capped_queue_does_not_claim_a_last_page(
+    staff: Client, setting: Setting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counted up to the cap, a queue does not know its last page: "Pagina 1", not "Pagina 1 van 2"."""
+    monkeypatch.setattr(assignments, "COUNT_CAP", 1)
+    monkeypatch.setattr(assignments, "QUEUE_PAGE", 1)
+    stop_requested(setting)
+    stop_requested(setting, reason="Tweede vraag.")
+    stop_requested(setting, reason="Derde vraag.")
+    page = staff.get(STOPS).content.decode()
+    assert "Meer dan 1 items wachten" in page
+    assert "<span>Pagina 1</span>" in page
+    assert "Pagina 1 van" not in page
+    assert 'rel="next"' in page
