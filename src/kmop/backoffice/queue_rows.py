@@ -84,6 +84,11 @@ class AssigneeCell:
         )
 
 
+def _action(url: str, text: str, hidden: str) -> str:
+    """The row's last cell: its link (``text`` and ``hidden``, the screen readers' rest of it, escaped)."""
+    return f'\n    <td><a href="{esc(url)}">{text}<span class="visually-hidden"> {hidden}</span></a></td>'
+
+
 def _rows(items: Iterable[Any], row: Callable[[Any], str]) -> SafeString:
     return mark_safe("".join(f"<tr>\n    {row(item)}\n  </tr>" for item in items))  # noqa: S308 - escaped
 
@@ -108,8 +113,7 @@ def registration_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
             f'    <td><abbr title="{status(r.status)}">{esc(r.status)}</abbr></td>\n'
             f"    <td>{day(r.status_changed_at)}</td>\n    "
             + assignee(r, r.number, esc(key_label % {"number": r.number}))
-            + f'\n    <td><a href="{esc(decide_url(r.number))}">{decide}<span class="visually-hidden"> '
-            f"{esc(about % {'number': r.number})}</span></a></td>"
+            + _action(decide_url(r.number), decide, esc(about % {"number": r.number}))
         )
 
     return _rows(page["rows"], row)
@@ -142,8 +146,7 @@ def stop_rows(
             f"    <td>{day(request.at)}</td>\n    <td>{_cut(request.reason)}</td>\n"
             f"    <td>{proof}</td>\n    "
             + assignee(p, number, esc(key_label % {"number": number}))
-            + f'\n    <td><a href="{esc(decide_url(number))}">{decide}<span class="visually-hidden"> '
-            f"{esc(about % {'number': number})}</span></a></td>"
+            + _action(decide_url(number), decide, esc(about % {"number": number}))
         )
 
     return _rows(page["rows"], row)
@@ -162,8 +165,7 @@ def report_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
             f"    <td>{esc(r.project__organisation__name)}</td>\n    <td>{day(r.created_at)}</td>\n"
             f"    <td>{_cut(r.message)}</td>\n    "
             + assignee(r, r.pk, esc(key_label % {"number": number}))
-            + f'\n    <td><a href="{esc(report_url(r.pk))}">{view}<span class="visually-hidden"> '
-            f"{esc(about % {'number': number})}</span></a></td>"
+            + _action(report_url(r.pk), view, esc(about % {"number": number}))
         )
 
     return _rows(page["rows"], row)
@@ -185,8 +187,7 @@ def deposit_rows(request: HttpRequest, page: dict[str, Any]) -> SafeString:
             f"    <td>{esc(d.name)}</td>\n    <td>{esc(d.iban) if d.iban else manual}</td>\n"
             f"    <td>{_cut(d.transaction__memo)}</td>\n    "
             + assignee(d, d.pk, label)
-            + f'\n    <td><a href="{esc(deposit_url(d.pk))}">{handle}<span class="visually-hidden"> {label}'
-            "</span></a></td>"
+            + _action(deposit_url(d.pk), handle, label)
         )
 
     return _rows(page["rows"], row)
