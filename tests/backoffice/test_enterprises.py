@@ -331,18 +331,23 @@ def test_a_profile_changed_meanwhile_is_not_overwritten(manager: Client, setting
     assert not AuditEvent.objects.filter(action=services_organisations.PROFILE_CORRECT).exists()
 
 
-def test_the_service_refuses_a_medewerker_too(setting: Setting) -> None:
+def _correct_profile(setting: Setting, actor: Actor) -> None:
+    """The enterprise's profile corrected through the service (as the page's form would)."""
     profile = EnterpriseProfile.objects.get(organisation=setting.enterprise)
+    services_organisations.enterprise_profile_correct(
+        actor=actor,
+        organisation=setting.enterprise,
+        contact_email="a@b.example",
+        iban="BE71096123456769",
+        reason="x",
+        version=profile_version(profile),
+    )
+
+
+def test_the_service_refuses_a_medewerker_too(setting: Setting) -> None:
     staff = Actor(label="an", user=setting.staff.user, organisation_code=setting.world.vlaio.code, acr="x")
     with pytest.raises(NotAllowed):
-        services_organisations.enterprise_profile_correct(
-            actor=staff,
-            organisation=setting.enterprise,
-            contact_email="a@b.example",
-            iban="BE71096123456769",
-            reason="x",
-            version=profile_version(profile),
-        )
+        _correct_profile(setting, staff)
 
 
 def test_the_service_refuses_the_application_manager_acting_for_another_organisation(
@@ -354,23 +359,12 @@ def test_the_service_refuses_the_application_manager_acting_for_another_organisa
 
     profile = EnterpriseProfile.objects.get(organisation=setting.enterprise)
     an = replace(setting.staff, acr="urn:be:vlaanderen:authmech:eid")
-
-    def correct(actor: Actor) -> None:
-        services_organisations.enterprise_profile_correct(
-            actor=actor,
-            organisation=setting.enterprise,
-            contact_email="a@b.example",
-            iban="BE71096123456769",
-            reason="x",
-            version=profile_version(profile),
-        )
-
     with pytest.raises(NotAllowed, match="u handelt nu niet voor VLAIO"):
-        correct(replace(an, organisation_code=B))
+        _correct_profile(setting, replace(an, organisation_code=B))
     profile.refresh_from_db()
     assert profile.contact_email == "els@b.example"
     # acting for VLAIO, the same call is taken
-    correct(an)
+    _correct_profile(setting, an)
     profile.refresh_from_db()
     assert profile.contact_email == "a@b.example"
 
