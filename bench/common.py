@@ -53,6 +53,8 @@ def kmop_env(url: str) -> dict[str, str]:
     env["DATABASE_URL"] = url
     env["KMOP_VAR_DIR"] = str(VAR)
     env.setdefault("KMOP_LOG_LEVEL", "WARNING")
+    # As in production: DEBUG keeps every SQL statement of a command in memory, with its timing.
+    env.setdefault("KMOP_DEBUG", "false")
     return env
 
 

@@ -33,6 +33,7 @@ from kmop.registers.synthetic_extract import (
     FUNCTIONS_HEADER,
     PERSONS_HEADER,
     plan_update,
+    sorted_lines,
     write_full_extract,
     write_update_extract,
 )
@@ -302,6 +303,10 @@ def test_code_table_is_the_official_one() -> None:
 # --- extracts -----------------------------------------------------------------------------------------
 
 
+def compact(number: str) -> str:
+    return number.replace(".", "")
+
+
 def _zip_text(path: Path, member: str) -> str:
     with zipfile.ZipFile(path) as z:
         return z.read(member).decode("utf-8")
@@ -329,7 +334,15 @@ def test_full_extract(tmp_path: Path) -> None:
     assert re.fullmatch(r"\d{2}-\d{2}-\d{4} \d{2}:\d{2}:\d{2}", meta["ExtractTimestamp"])
     assert result.row_counts["enterprise.csv"] == 400
     enterprises = list(csv.reader(io.StringIO(_zip_text(out, "enterprise.csv"))))[1:]
-    assert [row[0] for row in enterprises] == [population.enterprise(i).display for i in range(400)]
+    assert [row[0] for row in enterprises] == sorted(population.enterprise(i).display for i in range(400))
+    # As the official files: every member in the order of its key, an entity's own lines in their order.
+    for name in KBO_FILES:
+        rows = list(csv.reader(io.StringIO(_zip_text(out, f"{name}.csv"))))[1:]
+        assert [compact(row[0]) for row in rows] == sorted(compact(row[0]) for row in rows)
+    activities = list(csv.reader(io.StringIO(_zip_text(out, "activity.csv"))))[1:]
+    record = population.enterprise(7)
+    own = [line for line in record.lines["activity"] if line.startswith(f'"{record.display}",')]
+    assert [",".join(f'"{v}"' for v in row) + "\n" for row in activities if row[0] == record.display] == own
     # the quoting of the real files: texts quoted, dates and empty values not
     natural = next(line for line in _zip_text(out, "enterprise.csv").splitlines() if '","1",' in line)
     assert re.fullmatch(r'"\d{4}\.\d{3}\.\d{3}","AC","000","1",,,\d{2}-\d{2}-\d{4}', natural)
@@ -345,6 +358,20 @@ def test_headers_are_those_of_the_real_extract() -> None:
         real = (KBO_SAMPLE / f"{name}_insert.csv").read_text(encoding="utf-8").splitlines()[0] + "\n"
         assert real == KBO_HEADERS[name]
     assert (KBO_SAMPLE / "meta.csv").read_text(encoding="utf-8").splitlines()[0] + "\n" == KBO_HEADERS["meta"]
+
+
+def test_sorted_lines_merge_runs_in_order(tmp_path: Path) -> None:
+    """More lines than one run: sorted runs on disk, merged; equal keys keep the order of writing."""
+    rng = random.Random(3)
+    lines = [f'"{rng.randrange(50):04d}","{i}"\n'.encode() for i in range(1_000)]
+    parts = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    parts[0].write_bytes(b"".join(lines[:600]))
+    parts[1].write_bytes(b"".join(lines[600:]))
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    merged = list(sorted_lines(parts, runs, run_lines=70))
+    assert merged == sorted(lines, key=lambda line: line.split(b",")[0])
+    assert list(runs.iterdir()) == []
 
 
 def test_same_population_same_bytes_whatever_the_processes(tmp_path: Path) -> None:

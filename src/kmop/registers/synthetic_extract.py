@@ -3,18 +3,21 @@
 A zip member can only be written while no other member is open, but one enterprise has rows in every
 file. So the rows go to one plain temporary file per member first (one pass over the population, in
 constant memory, optionally split over processes by ranges of enterprises), and each member is then
-streamed into the zip in turn (docs/decisions/0003-synthetic-data.md).
+sorted by its key, as the official files are, and streamed into the zip in turn
+(docs/decisions/0003-synthetic-data.md).
 """
 
 from __future__ import annotations
 
+import contextlib
+import heapq
 import os
 import random
 import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -122,16 +125,66 @@ class _ZipWriter:
         with self.open(name) as f:
             f.write(text.encode("utf-8"))
 
-    def write_files(self, name: str, header: str, parts: Sequence[Path]) -> None:
+    def write_sorted(self, name: str, header: str, parts: Sequence[Path], runs: Path) -> None:
+        """The lines of ``parts`` as one member, ordered by their first field (see :func:`sorted_lines`)."""
         large = sum(p.stat().st_size for p in parts) > (1 << 30)
         with self.open(name, large=large) as f:
             f.write(header.encode("utf-8"))
-            for part in parts:
-                with part.open("rb") as src:
-                    shutil.copyfileobj(src, f, _BUFFER)
+            f.writelines(sorted_lines(parts, runs))
 
     def close(self) -> None:
         self.zip.close()
+
+
+# --- the order of the official files ---------------------------------------------------------------------
+#
+# The official extracts list each file's lines by their key, the first field (the entity, enterprise or
+# establishment number, or the branch id; shared/samples: every file of the real update extract), and an
+# entity's own lines in their order. A population is generated enterprise by enterprise, with numbers drawn
+# at random, so the lines are sorted afterwards, in bounded memory: sorted runs of RUN_LINES lines in
+# temporary files, then merged.
+
+#: Lines sorted in memory at a time (about 80 MB for the activities).
+RUN_LINES = 1_000_000
+
+
+def _key(line: bytes) -> bytes:
+    """A line's first field as written: the numbers of one kind have one format, so bytes order them."""
+    return line[: line.find(b",")]
+
+
+def _run(lines: list[bytes]) -> list[bytes]:
+    return sorted(lines, key=_key)  # stable: an entity's lines keep their order
+
+
+def sorted_lines(parts: Sequence[Path], runs: Path, run_lines: int = RUN_LINES) -> Iterator[bytes]:
+    """The lines of the files ``parts`` ordered by their first field, equal keys in their order."""
+    files: list[Path] = []
+    batch: list[bytes] = []
+
+    def spill() -> None:
+        path = runs / f"run{len(files):04d}"
+        with path.open("wb", buffering=_BUFFER) as out:
+            out.writelines(_run(batch))
+        files.append(path)
+        batch.clear()
+
+    for part in parts:
+        with part.open("rb", buffering=_BUFFER) as src:
+            for line in src:
+                batch.append(line)
+                if len(batch) >= run_lines:
+                    spill()
+    if not files:
+        yield from _run(batch)
+        return
+    if batch:
+        spill()
+    with contextlib.ExitStack() as stack:
+        readers = [stack.enter_context(path.open("rb", buffering=_BUFFER)) for path in files]
+        yield from heapq.merge(*readers, key=_key)  # equal keys: the earlier run first
+    for path in files:
+        path.unlink()
 
 
 # --- full extract -------------------------------------------------------------------------------------
@@ -244,7 +297,8 @@ def write_full_extract(
             result.row_counts["meta.csv"] = 5
             result.row_counts["code.csv"] = _count_code_rows()
             for name in KBO_FILES:
-                writer.write_files(f"{name}.csv", KBO_HEADERS[name], [d / f"{name}.csv" for d in directories])
+                member_parts = [d / f"{name}.csv" for d in directories]
+                writer.write_sorted(f"{name}.csv", KBO_HEADERS[name], member_parts, tmpdir)
                 result.row_counts[f"{name}.csv"] = totals[name]
         finally:
             writer.close()
