@@ -171,6 +171,7 @@ def _apply(
                 loader.create_stage(table.db_table, key.columns)
                 counts[name] = importer.load(name, key, codes, STAGE)
                 loader.delete_staged(table.db_table, table.key_column)
+                loader.remember_deleted(table.db_table, table.key_column)
             for table in TABLES:
                 name = f"{table.name}_insert.csv"
                 loader.create_stage(table.db_table, table.columns)
@@ -181,9 +182,12 @@ def _apply(
                         raise importer.duplicate_error(name, table, duplicate)
                     loader.upsert_staged(table.db_table, table.columns, table.key_column)
                 else:
-                    loader.delete_staged(table.db_table, table.key_column)
+                    # An entity's rows are replaced by those of the insert file: the keys of the delete file
+                    # have none left.
+                    loader.delete_staged(table.db_table, table.key_column, except_deleted=True)
                     loader.insert_staged(table.db_table, table.columns)
             loader.drop_stage()
+            loader.forget_deleted([table.db_table for table in TABLES])
 
         extract = KboExtract.objects.create(
             extract_number=meta.extract_number,

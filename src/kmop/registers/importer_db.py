@@ -54,6 +54,11 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _deleted(table: str) -> str:
+    """The temporary table of the keys an update extract deleted from ``table``."""
+    return _quote(f"kbo_deleted_{table}")
+
+
 def _columns(columns: Sequence[str]) -> str:
     return ", ".join(_quote(c) for c in columns)
 
@@ -118,11 +123,23 @@ class Loader:
         )
         return None if row is None else str(row[0])
 
-    def delete_staged(self, table: str, key: str) -> int:
-        """Delete the rows of ``table`` whose key is in the staging table."""
-        return self.execute(
-            f"DELETE FROM {_quote(table)} WHERE {_quote(key)} IN (SELECT {_quote(key)} FROM {STAGE})"
-        )
+    def delete_staged(self, table: str, key: str, *, except_deleted: bool = False) -> int:
+        """Delete the rows of ``table`` whose key is in the staging table; ``except_deleted``: not the keys
+        already deleted (:meth:`remember_deleted`), which have no rows left to find."""
+        keys = f"SELECT {_quote(key)} FROM {STAGE}"
+        if except_deleted:
+            keys += f" EXCEPT SELECT {_quote(key)} FROM {_deleted(table)}"
+        return self.execute(f"DELETE FROM {_quote(table)} WHERE {_quote(key)} IN ({keys})")
+
+    def remember_deleted(self, table: str, key: str) -> None:
+        """Keep the staged keys, just deleted from ``table``, for ``delete_staged(except_deleted=True)``."""
+        self.execute(f"DROP TABLE IF EXISTS {_deleted(table)}")
+        keys = f"SELECT DISTINCT {_quote(key)} FROM {STAGE}"
+        self.execute(f"CREATE TEMPORARY TABLE {_deleted(table)} AS {keys}")
+
+    def forget_deleted(self, tables: Sequence[str]) -> None:
+        for table in tables:
+            self.execute(f"DROP TABLE IF EXISTS {_deleted(table)}")
 
     def insert_staged(self, table: str, columns: Sequence[str]) -> int:
         cols = _columns(columns)
