@@ -354,6 +354,7 @@ ESTABLISHMENT = kbo_files.HEADERS["establishment"]
 ACTIVITY = kbo_files.HEADERS["activity"]
 ADDRESS = kbo_files.HEADERS["address"]
 E1_COMPACT = E1.replace(".", "")
+TABLES_BY_NAME = {table.name: table for table in TABLES}
 E2_COMPACT = E2.replace(".", "")
 
 
@@ -410,6 +411,42 @@ RIGID: dict[str, tuple[str, str]] = {
         "activity.csv",
         csv_text(ACTIVITY, [(E1, "001", "2008", "47110", "MAIN")]) + f'"{E2}","001","2009","47110","MAIN"\n',
     ),
+    "activity: unknown activity group": (
+        "activity.csv",
+        csv_text(ACTIVITY, [(E1, "001", "2008", "47110", "MAIN")]) + f'"{E2}","099","2008","47110","MAIN"\n',
+    ),
+    "activity: unknown classification": (
+        "activity.csv",
+        csv_text(ACTIVITY, [(E1, "001", "2008", "47110", "MAIN")]) + f'"{E2}","001","2008","47110","XXXX"\n',
+    ),
+    "activity: empty classification": (
+        "activity.csv",
+        csv_text(ACTIVITY, [(E1, "001", "2008", "47110", "MAIN")]) + f'"{E2}","001","2008","47110",""\n',
+    ),
+    "activity: a code with a letter beyond ASCII": (
+        "activity.csv",
+        csv_text(ACTIVITY, [(E1, "001", "2008", "47110", "MAIN")]) + f'"{E2}","001","2008","47110","MAİN"\n',
+    ),
+    "activity: unquoted codes": (
+        "activity.csv",
+        csv_text(ACTIVITY, [(E1, "001", "2008", "47110", "MAIN")]) + f'"{E2}",001,2008,47110,MAIN\n',
+    ),
+    "activity: unquoted number, unknown code": (
+        "activity.csv",
+        csv_text(ACTIVITY, [(E1, "001", "2008", "47110", "MAIN")]) + f'{E2},"001","2008","47110","XXXX"\n',
+    ),
+    "activity: unquoted number, valid codes": (
+        "activity.csv",
+        csv_text(ACTIVITY, [(E1, "001", "2008", "47110", "MAIN")]) + f'{E2},"001","2008","47110","SECO"\n',
+    ),
+    "activity: CRLF": (
+        "activity.csv",
+        csv_text(
+            ACTIVITY,
+            [(E1, "001", "2008", "47110", "MAIN"), (E2, "001", "2008", "47110", "SECO")],
+            newline="\r\n",
+        ),
+    ),
     "activity: branch id": (
         "activity.csv",
         csv_text(ACTIVITY, [(E1, "001", "2008", "47110", "MAIN")]) + f'"{B1}","001","2008","47110","MAIN"\n',
@@ -456,6 +493,47 @@ def test_parallel_path_gives_the_python_paths_result(
         }
     else:
         assert parallel == python
+
+
+@postgresql_only
+def test_activity_codes_are_checked_on_their_tuples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paths: dict[str, list[str]]
+) -> None:
+    """The activities' codes are checked in Python, once per distinct tuple, and not again in SQL."""
+    scans: dict[str, bool] = {}
+    validation_sql = importer_fast.validation_sql
+
+    def spy(table: Any, relation: str, codes: Any, *, codes_checked: bool = False) -> tuple[str, list[Any]]:
+        scans[table.name] = codes_checked
+        return validation_sql(table, relation, codes, codes_checked=codes_checked)
+
+    monkeypatch.setattr(importer_fast, "validation_sql", spy)
+    import_extract(full().write(tmp_path))
+    assert paths["parallel"] == ["loaded", "swapped"]
+    assert scans["activity"] is True
+    assert scans["enterprise"] is False  # dates among its codes: the SQL scan
+    sql, _ = validation_sql(TABLES_BY_NAME["activity"], "t", {}, codes_checked=True)
+    assert "ANY" not in sql
+    assert "mod(" in sql  # the numbers are still checked in SQL
+
+
+def test_code_tuples() -> None:
+    table = TABLES_BY_NAME["activity"]
+    codes = {
+        "ActivityGroup": frozenset({"001"}),
+        "Classification": frozenset({"MAIN"}),
+        "Nace2008": frozenset({"47110"}),
+    }
+    tuples = importer_fast.CodeTuples(table, codes)
+    tuples.shape(b'"9999.999.999","999","9999","99999","aaaa"')
+    assert tuples.active
+    tuples.check([b'"0200000142","001","2008","47110","MAIN"', b'"0200000142",001,2008,47110,MAIN\r'])
+    assert len(tuples.known) == 2
+    for wrong in (b'"001","2025","47110","MAIN"', b'"001","2008","47110",""', b'"002","2008","47110","MAIN"'):
+        with pytest.raises(importer_fast.NotFast):
+            tuples.check([b'"0200000142",' + wrong])
+    tuples.shape(b'9999999999,"999","9999","99999","aaaa"')
+    assert not tuples.active  # an unquoted number: the tuples cannot be cut off, SQL checks the codes
 
 
 @postgresql_only
