@@ -388,6 +388,16 @@ RIGID: dict[str, tuple[str, str]] = {
     "all zeros": ("enterprise.csv", _enterprise('"0000.000.000","AC","000","1",,,15-09-2025\n')),
     "extra column": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1",,,15-09-2025,"x"\n')),
     "missing column": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1",,15-09-2025\n')),
+    # Files without text skip the quote scan: their line shapes allow a quote only around a whole field.
+    "text after a closing quote": ("enterprise.csv", _enterprise(f'"{E2}","AC"x,"000","1",,,15-09-2025\n')),
+    "quote inside an unquoted code": ("enterprise.csv", _enterprise(f'"{E2}",A"C,"000","1",,,15-09-2025\n')),
+    "doubled quote in a code": ("enterprise.csv", _enterprise(f'"{E2}","A""C","000","1",,,15-09-2025\n')),
+    "quoted empty then text": ("enterprise.csv", _enterprise(f'"{E2}",""AC,"000","1",,,15-09-2025\n')),
+    "quotes across a line end": (
+        "activity.csv",
+        csv_text(ACTIVITY, [(E1, "001", "2008", "47110", "MAIN")])
+        + f'"{E2}","001","2008","47110","MAIN\n"\n',
+    ),
     "quoted comma in a code": ("enterprise.csv", _enterprise(f'"{E2}","A,C","000","1",,,15-09-2025\n')),
     "duplicate key": ("enterprise.csv", _enterprise(f'"{E1_COMPACT}","AC","000","1",,,15-09-2025\n')),
     "no line end at the end": ("enterprise.csv", _enterprise(f'"{E2}","AC","000","1",,,15-09-2025')),

@@ -600,13 +600,16 @@ def direct_copy(
         while chunk := binary.read(CHUNK):
             if stop is not None and stop.is_set():
                 raise NotFast("stopped: another file failed")
-            classes = previous + chunk.translate(CLASSES)
-            if quotes_differ(classes):
-                raise NotFast("quotes that PostgreSQL and the csv module read differently")
+            # Files without text: the line shapes allow a quote only around a whole field, so PostgreSQL and
+            # the csv module read them alike without the quote scan.
+            if text:
+                classes = previous + chunk.translate(CLASSES)
+                if quotes_differ(classes):
+                    raise NotFast("quotes that PostgreSQL and the csv module read differently")
+                tail = max(classes.rfind(b"x"), classes.rfind(b"n"))
+                previous = classes[max(tail, 0) :]
             if b"\\." in last + chunk[:1] or b"\\." in chunk:
                 raise NotFast("a \\. (the end-of-data marker of COPY)")
-            tail = max(classes.rfind(b"x"), classes.rfind(b"n"))
-            previous = classes[max(tail, 0) :]
             last = chunk[-1:]
             if bar is not None:
                 bar.update(len(chunk))
@@ -616,7 +619,7 @@ def direct_copy(
             if cut:
                 lines += data.count(b"\n", 0, cut)
                 copy.write(prepared(data[:cut]))
-        if quotes_differ(previous + b"n"):
+        if text and quotes_differ(previous + b"n"):
             raise NotFast("quotes that PostgreSQL and the csv module read differently")
         if carry:
             lines += 1
