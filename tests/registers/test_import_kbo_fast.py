@@ -37,7 +37,7 @@ from kmop.registers.models import (
     Establishment,
 )
 from tests.registers import kbo_files
-from tests.registers.kbo_files import B1, E1, E2, S1, csv_text, full
+from tests.registers.kbo_files import B1, E1, E2, S1, csv_text, full, update
 from tests.registers.test_import_kbo import NUMBER_KINDS, number_samples, snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -225,6 +225,7 @@ def python_outcome(extract: kbo_files.Extract, path: Path, monkeypatch: pytest.M
             raise importer_fast.NotFast("disabled by the test")
 
         patch.setattr(importer_fast, "fast_load", no_fast_path)
+        patch.setattr(importer_fast, "stage_copy", no_fast_path)
         patch.setattr(importer_fast, "parallel_possible", lambda connection: False)
         for model in (Denomination, Enterprise, Establishment, Address, Activity, Contact, Branch):
             model.objects.all().delete()
@@ -544,6 +545,63 @@ def test_code_tuples() -> None:
             tuples.check([b'"0200000142",' + wrong])
     tuples.shape(b'9999999999,"999","9999","99999","aaaa"')
     assert not tuples.active  # an unquoted number: the tuples cannot be cut off, SQL checks the codes
+
+
+def _update_outcome(
+    tmp_path: Path, extract: kbo_files.Extract, monkeypatch: pytest.MonkeyPatch, python: bool
+) -> Any:
+    """A full extract, then ``extract`` (an update) through the staging COPY or the Python path alone."""
+    from kmop.registers.models import KboExtract
+
+    KboExtract.objects.all().delete()
+    import_extract(full().write(tmp_path / "full"))
+    with monkeypatch.context() as patch:
+        if python:
+
+            def no_fast_path(*args: Any, **kwargs: Any) -> int:
+                raise importer_fast.NotFast("disabled by the test")
+
+            patch.setattr(importer_fast, "stage_copy", no_fast_path)
+        return outcome(extract.write(tmp_path / "update"))
+
+
+@postgresql_only
+@pytest.mark.parametrize("case", list(RIGID), ids=list(RIGID))
+def test_update_files_through_the_staging_copy_give_the_python_paths_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    """The insert files of an update take the full extract's COPY and checks: the same rows or the same
+    error as the Python path, for every tricky content of the parallel path."""
+    name, content = RIGID[case]
+    extract = update(raw={name.replace(".csv", "_insert.csv"): content})
+    fast = _update_outcome(tmp_path / "fast", extract, monkeypatch, python=False)
+    python = _update_outcome(tmp_path / "python", extract, monkeypatch, python=True)
+    if fast[0] == "ok":
+        assert python[0] == "ok", python
+        assert {k: v for k, v in fast[1].items() if k not in ("extracts", "audit")} == {
+            k: v for k, v in python[1].items() if k not in ("extracts", "audit")
+        }
+    else:
+        assert fast == python
+
+
+@postgresql_only
+def test_a_valid_update_takes_the_staging_copy(tmp_path: Path, paths: dict[str, list[str]]) -> None:
+    import_extract(full().write(tmp_path / "full"))
+    paths["python"].clear()
+    import_extract(
+        update(
+            deletes={"enterprise": [E2], "denomination": [E2], "activity": [E2]},
+            tables={
+                "denomination": [(E1, "2", "001", 'Janssens, "De Smid" NV')],
+                "activity": [(E1, "001", "2008", "47110", "SECO")],
+            },
+        ).write(tmp_path / "update")
+    )
+    assert paths["python"] == ["code.csv"]  # every data file, delete and insert, took the staging COPY
+    assert list(
+        Denomination.objects.filter(entity_number=E1_COMPACT).values_list("denomination", flat=True)
+    ) == ['Janssens, "De Smid" NV']
 
 
 @postgresql_only

@@ -168,14 +168,12 @@ def _apply(
             for table in TABLES:
                 key = table.key_spec()
                 name = f"{table.name}_delete.csv"
-                loader.create_stage(table.db_table, key.columns)
-                counts[name] = importer.load(name, key, codes, STAGE)
+                counts[name] = importer.load_stage(name, key, codes)
                 loader.delete_staged(table.db_table, table.key_column)
                 loader.remember_deleted(table.db_table, table.key_column)
             for table in TABLES:
                 name = f"{table.name}_insert.csv"
-                loader.create_stage(table.db_table, table.columns)
-                counts[name] = importer.load(name, table, codes, STAGE)
+                counts[name] = importer.load_stage(name, table, codes)
                 if table.upsert:
                     duplicate = loader.stage_duplicate(table.key_column)
                     if duplicate is not None:
@@ -385,6 +383,26 @@ class _Importer:
                 logger.info("%s: fast path, %d rows", name, count)
                 return count
         return self.load(name, table, codes, table.db_table)
+
+    def load_stage(self, name: str, table: TableSpec, codes: CodeSets) -> int:
+        """One file of an update extract into a new staging table (``STAGE``).
+
+        PostgreSQL first tries the COPY of the full extract's parallel path (importer_fast.stage_copy) in
+        a savepoint; when the file is not entirely right, or anything goes wrong, the Python path below
+        loads it or names the file, line and column.
+        """
+        if self.loader.vendor == "postgresql":
+            try:
+                with transaction.atomic():
+                    self.loader.create_stage(table.db_table, table.columns)
+                    count = importer_fast.stage_copy(self.loader, self.source, name, table, codes)
+            except Exception as error:  # any failure: the Python path decides
+                logger.info("%s: Python path (%s: %s)", name, type(error).__name__, error)
+            else:
+                logger.info("%s: fast path, %d rows", name, count)
+                return count
+        self.loader.create_stage(table.db_table, table.columns)
+        return self.load(name, table, codes, STAGE)
 
     def load(
         self,

@@ -521,6 +521,7 @@ def direct_copy(
     stop: Any = None,
     bar: Any = None,
     tuples: CodeTuples | None = None,
+    freeze: bool = True,
 ) -> tuple[int, int]:
     """COPY one member (header already read) straight into ``relation``; returns (rows copied, lines).
 
@@ -592,7 +593,9 @@ def direct_copy(
     lines = 0
     # FREEZE: the rows are written frozen and the pages all-visible (the table is new in this
     # transaction, and nobody sees it before the swap), so no reader rewrites them later for hint bits.
-    copy_sql = f"COPY {relation} ({columns}) FROM STDIN (FORMAT csv, FREEZE, FORCE_NULL ({columns}))"
+    # (Not for a staging table: it was created in an enclosing transaction level, which COPY FREEZE refuses.)
+    options = "FORMAT csv, FREEZE" if freeze else "FORMAT csv"
+    copy_sql = f"COPY {relation} ({columns}) FROM STDIN ({options}, FORCE_NULL ({columns}))"
     with cursor.copy(copy_sql) as copy:
         previous = b"n"
         last = b"\n"
@@ -625,6 +628,40 @@ def direct_copy(
             lines += 1
             copy.write(prepared(carry + b"\n"))
     return int(cursor.rowcount), lines
+
+
+def stage_copy(loader: Loader, source: ExtractSource, name: str, table: TableSpec, codes: CodeSets) -> int:
+    """One file of an update extract into the (new, empty) staging table of ``Loader.create_stage``, by the
+    parallel path's COPY and checks (direct_copy, then validation_sql); returns the rows.
+
+    The staging table gets the NOT NULL of the final table's columns, so a required value that is empty
+    is refused as in a shadow table. Raises NotFast (or whatever went wrong) when the file is not entirely
+    right: the caller rolls back to a savepoint and takes the Python path, which names the line.
+    """
+    from kmop.registers.importer_db import STAGE
+
+    raw = loader._raw()  # type: ignore[attr-defined]
+    with raw.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnotnull "
+            "AND attnum > 0 AND NOT attisdropped",
+            [table.db_table],
+        )
+        required = {row[0] for row in cursor.fetchall()} & set(table.columns)
+        for column in sorted(required):
+            cursor.execute(f'ALTER TABLE {STAGE} ALTER COLUMN "{column}" SET NOT NULL')
+        with source.open_binary(name) as binary:
+            _check_header(binary.readline(HEADER_LIMIT), table.header)
+            tuples = CodeTuples(table, codes) if CodeTuples.possible(table) else None
+            copied, lines = direct_copy(cursor, binary, table, STAGE, codes, tuples=tuples, freeze=False)
+        if copied != lines:
+            raise NotFast(f"{lines} lines but {copied} rows (a value with a line break)")
+        sql, params = validation_sql(table, STAGE, codes, codes_checked=tuples is not None and tuples.active)
+        cursor.execute(sql, params)
+        wrong = cursor.fetchone()[0]
+        if wrong:
+            raise NotFast(f"{wrong} rows with a wrong number or code")
+    return copied
 
 
 @dataclass
@@ -743,7 +780,7 @@ def _load_shadow(
             with source.open_binary(name) as binary:
                 _check_header(binary.readline(HEADER_LIMIT), table.header)
                 tuples = CodeTuples(table, codes) if CodeTuples.possible(table) else None
-                copied, lines = direct_copy(cursor, binary, table, relation, codes, stop, bar, tuples)
+                copied, lines = direct_copy(cursor, binary, table, relation, codes, stop, bar, tuples=tuples)
             if copied != lines:
                 raise NotFast(f"{lines} lines but {copied} rows (a value with a line break)")
             if identity:
