@@ -529,6 +529,8 @@ def test_activity_codes_are_checked_on_their_tuples(
 
 
 def test_code_tuples() -> None:
+    assert [t.name for t in TABLES if importer_fast.CodeTuples.possible(t)] == ["activity"]
+    assert not importer_fast.CodeTuples.possible(TABLES_BY_NAME["activity"].key_spec())
     table = TABLES_BY_NAME["activity"]
     codes = {
         "ActivityGroup": frozenset({"001"}),

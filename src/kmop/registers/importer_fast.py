@@ -397,7 +397,9 @@ class CodeTuples:
 
     @staticmethod
     def possible(table: TableSpec) -> bool:
-        return table.checks[0].kind in _NUMBER_KINDS and all(c.kind in _CODE_KINDS for c in table.checks[1:])
+        """A number, then codes only (at least one)."""
+        number, *rest = table.checks
+        return number.kind in _NUMBER_KINDS and bool(rest) and all(c.kind in _CODE_KINDS for c in rest)
 
     def shape(self, shape: bytes) -> None:
         """A new line shape of the file (SHAPES): the tuples can only be cut off after a quoted number."""
@@ -468,7 +470,6 @@ def validation_sql(
     and the check digits are (n / 100 + n % 100) % 97 = 0 (the first 8 digits plus the last 2). Codes are
     compared with ``= ANY(array)``, which PostgreSQL evaluates with a hash table for a constant array.
     ``codes_checked``: the codes were checked in Python on the way (:class:`CodeTuples`).
-
     """
     params: list[Any] = []
     inner: list[str] = []
