@@ -594,7 +594,6 @@ def direct_copy(
     lines = 0
     # FREEZE: the rows are written frozen and the pages all-visible (the table is new in this
     # transaction, and nobody sees it before the swap), so no reader rewrites them later for hint bits.
-    # (Not for a staging table: it was created in an enclosing transaction level, which COPY FREEZE refuses.)
     options = "FORMAT csv, FREEZE" if freeze else "FORMAT csv"
     copy_sql = f"COPY {relation} ({columns}) FROM STDIN ({options}, FORCE_NULL ({columns}))"
     with cursor.copy(copy_sql) as copy:
@@ -631,9 +630,40 @@ def direct_copy(
     return int(cursor.rowcount), lines
 
 
+def copy_checked(
+    cursor: Any,
+    source: ExtractSource,
+    name: str,
+    table: TableSpec,
+    relation: str,
+    codes: CodeSets,
+    *,
+    stop: Any = None,
+    bar: Any = None,
+    freeze: bool = True,
+) -> tuple[int, float]:
+    """One member into ``relation`` by direct_copy, then the SQL scan of its numbers and codes; returns
+    (rows, seconds of the scan). Raises NotFast when anything in the file is not right."""
+    with source.open_binary(name) as binary:
+        _check_header(binary.readline(HEADER_LIMIT), table.header)
+        tuples = CodeTuples(table, codes) if CodeTuples.possible(table) else None
+        copied, lines = direct_copy(
+            cursor, binary, table, relation, codes, stop, bar, tuples=tuples, freeze=freeze
+        )
+    if copied != lines:
+        raise NotFast(f"{lines} lines but {copied} rows (a value with a line break)")
+    started = time.perf_counter()
+    sql, params = validation_sql(table, relation, codes, codes_checked=tuples is not None and tuples.active)
+    cursor.execute(sql, params)
+    wrong = cursor.fetchone()[0]
+    if wrong:
+        raise NotFast(f"{wrong} rows with a wrong number or code")
+    return copied, time.perf_counter() - started
+
+
 def stage_copy(loader: Loader, source: ExtractSource, name: str, table: TableSpec, codes: CodeSets) -> int:
     """One file of an update extract into the (new, empty) staging table of ``Loader.create_stage``, by the
-    parallel path's COPY and checks (direct_copy, then validation_sql); returns the rows.
+    parallel path's COPY and checks (copy_checked); returns the rows.
 
     The staging table gets the NOT NULL of the final table's columns, so a required value that is empty
     is refused as in a shadow table. Raises NotFast (or whatever went wrong) when the file is not entirely
@@ -651,17 +681,8 @@ def stage_copy(loader: Loader, source: ExtractSource, name: str, table: TableSpe
         required = {row[0] for row in cursor.fetchall()} & set(table.columns)
         for column in sorted(required):
             cursor.execute(f'ALTER TABLE {STAGE} ALTER COLUMN "{column}" SET NOT NULL')
-        with source.open_binary(name) as binary:
-            _check_header(binary.readline(HEADER_LIMIT), table.header)
-            tuples = CodeTuples(table, codes) if CodeTuples.possible(table) else None
-            copied, lines = direct_copy(cursor, binary, table, STAGE, codes, tuples=tuples, freeze=False)
-        if copied != lines:
-            raise NotFast(f"{lines} lines but {copied} rows (a value with a line break)")
-        sql, params = validation_sql(table, STAGE, codes, codes_checked=tuples is not None and tuples.active)
-        cursor.execute(sql, params)
-        wrong = cursor.fetchone()[0]
-        if wrong:
-            raise NotFast(f"{wrong} rows with a wrong number or code")
+        # (Not FREEZE: the staging table was created in an enclosing transaction level, which it refuses.)
+        copied, _ = copy_checked(cursor, source, name, table, STAGE, codes, freeze=False)
     return copied
 
 
@@ -775,25 +796,12 @@ def _load_shadow(
             )
             identity = _identity_column(cursor, relation)
             if identity:
-                # Each row's key comes from the shadow's own identity sequence: cached by the thousand
-                # during the COPY (one sequence access per block instead of per row), as before afterwards.
+                # Each row's key comes from the shadow's own identity sequence: IDENTITY_CACHE values at a
+                # time during the COPY (one sequence access per block instead of per row), 1 afterwards.
                 cursor.execute(f'ALTER TABLE {relation} ALTER COLUMN "{identity}" SET CACHE {IDENTITY_CACHE}')
-            with source.open_binary(name) as binary:
-                _check_header(binary.readline(HEADER_LIMIT), table.header)
-                tuples = CodeTuples(table, codes) if CodeTuples.possible(table) else None
-                copied, lines = direct_copy(cursor, binary, table, relation, codes, stop, bar, tuples=tuples)
-            if copied != lines:
-                raise NotFast(f"{lines} lines but {copied} rows (a value with a line break)")
+            copied, checks = copy_checked(cursor, source, name, table, relation, codes, stop=stop, bar=bar)
             if identity:
                 cursor.execute(f'ALTER TABLE {relation} ALTER COLUMN "{identity}" SET CACHE 1')
-            loaded = time.perf_counter()
-            sql, params = validation_sql(
-                table, relation, codes, codes_checked=tuples is not None and tuples.active
-            )
-            cursor.execute(sql, params)
-            wrong = cursor.fetchone()[0]
-            if wrong:
-                raise NotFast(f"{wrong} rows with a wrong number or code")
             checked = time.perf_counter()
             built: list[tuple[str, str, bool]] = []
             for index_name, definition, constraint in indexes:
@@ -813,8 +821,8 @@ def _load_shadow(
         "%s: %d rows, copy %.1f s, checks %.1f s, %d indexes and analyze %.1f s",
         name,
         copied,
-        loaded - started,
-        checked - loaded,
+        checked - started - checks,
+        checks,
         len(built),
         time.perf_counter() - checked,
     )
