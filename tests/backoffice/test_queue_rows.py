@@ -5,14 +5,17 @@ the labels follow the page's language."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from html import escape
 from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
 from django.utils import translation
+from django.utils.text import Truncator
 
 from kmop.backoffice import assignments
 from kmop.backoffice.models import Assignment, Queue
+from kmop.backoffice.queue_rows import TEXT_CUT, _cut
 from kmop.web.rows import day
 from tests.backoffice.conftest import Setting, stop_requested
 from tests.backoffice.test_deposits import unmatched
@@ -103,6 +106,22 @@ def test_an_english_deposit_row(staff: Client, setting: Setting) -> None:
     page = staff.get("/backoffice/stortingen/", headers={"accept-language": "en"}).content.decode()
     assert ">manual: no valid account</strong>" in page
     assert "(deposit of € 80.00 from " in page
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        None,
+        "kort & <b>",
+        "y" * TEXT_CUT,
+        "y" * (TEXT_CUT + 1),
+        "e\u0301" * TEXT_CUT,  # combining accents: 240 code points, 120 characters shown whole
+        "é" * (TEXT_CUT - 1) + " woord dat te lang is",
+    ],
+)
+def test_a_text_is_cut_as_truncatechars(text: str | None) -> None:
+    assert _cut(text) == escape(Truncator(text or "").chars(TEXT_CUT))
 
 
 @pytest.mark.parametrize(

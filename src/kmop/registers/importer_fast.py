@@ -567,17 +567,18 @@ def direct_copy(
             lines.pop()
         return lines
 
-    def prepared(data: bytes) -> bytes:
-        """Complete lines, checked (shapes, dates) and with the numbers compacted."""
+    def prepared(data: bytes) -> tuple[bytes, int]:
+        """Complete lines, checked (shapes, dates) and with the numbers compacted; and how many lines."""
         if not text:
             # Numbers, codes and dates only: the shape of every line (few distinct ones) says that each
             # number has ten digits and each date the form dd-mm-yyyy (PostgreSQL refuses an impossible
             # one), and only the numbers hold dots: compact them all at once.
-            check_shapes(set(split(data.translate(SHAPES))))
+            shaped = split(data.translate(SHAPES))
+            check_shapes(set(shaped))
             compact = data.replace(b".", b"")
             if tuples is not None and tuples.active:
                 tuples.check(split(compact))
-            return compact
+            return compact, len(shaped)
         lines = split(data)
         for date in dates:
             date.check(lines)
@@ -585,11 +586,12 @@ def direct_copy(
         # joined once, so that shapes and dots are each one pass in C over them, not a call per line.
         parts = list(map(bytes.partition, lines, repeat(b",")))
         if not parts:
-            return b""
+            return b"", 0
         numbers = b"\n".join(map(first, parts))
         check_shapes(set(numbers.translate(SHAPES).split(b"\n")))
         compacted = numbers.replace(b".", b"").split(b"\n")
-        return b"".join(chain.from_iterable(zip(compacted, repeat(b","), map(rest, parts), repeat(b"\n"))))
+        joined = b"".join(chain.from_iterable(zip(compacted, repeat(b","), map(rest, parts), repeat(b"\n"))))
+        return joined, len(lines)
 
     lines = 0
     # FREEZE: the rows are written frozen and the pages all-visible (the table is new in this
@@ -611,7 +613,9 @@ def direct_copy(
                     raise NotFast("quotes that PostgreSQL and the csv module read differently")
                 tail = max(classes.rfind(b"x"), classes.rfind(b"n"))
                 previous = classes[max(tail, 0) :]
-            if b"\\." in last + chunk[:1] or b"\\." in chunk:
+            # The end-of-data marker of COPY: only text can hold it (a backslash gives any other field a
+            # shape that check_shapes refuses); one byte is looked for first (memchr), then the pair.
+            if text and (b"\\." in last + chunk[:1] or (b"\\" in chunk and b"\\." in chunk)):
                 raise NotFast("a \\. (the end-of-data marker of COPY)")
             last = chunk[-1:]
             if bar is not None:
@@ -620,13 +624,15 @@ def direct_copy(
             cut = data.rfind(b"\n") + 1
             carry = data[cut:]
             if cut:
-                lines += data.count(b"\n", 0, cut)
-                copy.write(prepared(data[:cut]))
+                ready, count = prepared(data[:cut])
+                lines += count
+                copy.write(ready)
         if text and quotes_differ(previous + b"n"):
             raise NotFast("quotes that PostgreSQL and the csv module read differently")
         if carry:
-            lines += 1
-            copy.write(prepared(carry + b"\n"))
+            ready, count = prepared(carry + b"\n")
+            lines += count
+            copy.write(ready)
     return int(cursor.rowcount), lines
 
 

@@ -9,20 +9,106 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.utils.translation import gettext as _
+from isal import isal_zlib
 from tqdm import tqdm
 
 from kmop.registers.errors import ImportFileError
 
 # Errors of a damaged zip member, raised while streaming it.
-ZIP_ERRORS: tuple[type[BaseException], ...] = (zipfile.BadZipFile, zlib.error, EOFError)
+# (isal's stubs declare its error class as an instance)
+_ISAL_ERROR = cast("type[BaseException]", isal_zlib.error)
+ZIP_ERRORS: tuple[type[BaseException], ...] = (zipfile.BadZipFile, zlib.error, _ISAL_ERROR, EOFError)
+
+#: compressed bytes read at a time, and the most a member's reader inflates at once (bounded memory even for a
+#: member that inflates a thousandfold)
+COMPRESSED_CHUNK = 1 << 20
+INFLATED_CHUNK = 4 << 20
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+
+
+class InflatedMember(io.RawIOBase):
+    """A deflated zip member inflated by ISA-L (``isal``) instead of zlib: the same raw deflate stream in a
+    third of the time (4.2 → 1.4 s for the 1 GB of a national full extract, a tenth of the import's own
+    Python work). As ``zipfile`` it finds the data after the member's local header, and checks the member's
+    size and CRC-32 at its end (``zipfile.BadZipFile``); wrap it in ``io.BufferedReader``."""
+
+    def __init__(self, path: Path, info: zipfile.ZipInfo) -> None:
+        super().__init__()
+        self._info = info
+        self._file = path.open("rb")
+        try:
+            self._file.seek(info.header_offset)
+            header = self._file.read(_LOCAL_HEADER.size)
+            if len(header) != _LOCAL_HEADER.size:
+                raise EOFError
+            magic, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+            if magic != b"PK\x03\x04":
+                raise zipfile.BadZipFile(f"Bad magic number for file header of {info.filename!r}")
+            self._file.seek(name_length + extra_length, io.SEEK_CUR)
+        except BaseException:
+            self._file.close()
+            raise
+        self._left = info.compress_size
+        self._inflate = isal_zlib.decompressobj(-15)
+        self._pending = b""
+        self._crc = 0
+        self._size = 0
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inflated(min(len(buffer), INFLATED_CHUNK))
+        size = len(data)
+        buffer[:size] = data
+        return size
+
+    def _inflated(self, limit: int) -> bytes:
+        while not self._ended and limit > 0:
+            if not self._pending and self._left:
+                self._pending = self._file.read(min(COMPRESSED_CHUNK, self._left))
+                if not self._pending:
+                    raise EOFError(f"{self._info.filename}: the zip file ends inside the member")
+                self._left -= len(self._pending)
+            data = self._inflate.decompress(self._pending, limit)
+            self._pending = self._inflate.unconsumed_tail
+            last = not data and not self._pending and not self._left
+            if last:
+                data = self._inflate.flush()
+            if data:
+                self._crc = isal_zlib.crc32(data, self._crc)
+                self._size += len(data)
+            if last:
+                self._end()
+            if data:
+                return data
+        return b""
+
+    def _end(self) -> None:
+        self._ended = True
+        if not self._inflate.eof:
+            raise EOFError(f"{self._info.filename}: the compressed data end too early")
+        if self._size != self._info.file_size or self._crc != self._info.CRC:
+            raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {self._info.filename!r}")
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _inflatable(info: zipfile.ZipInfo) -> bool:
+    """A deflated member, not encrypted: read by :class:`InflatedMember` (others: by ``zipfile``)."""
+    return info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1
 
 
 class ExtractSource:
@@ -95,7 +181,10 @@ class ExtractSource:
     def open_binary(self, name: str) -> IO[bytes]:
         """The raw bytes of a member (the PostgreSQL fast path streams them to COPY)."""
         if self._zip is not None:
-            return self._zip.open(self._members[name])
+            info = self._zip.getinfo(self._members[name])
+            if _inflatable(info):
+                return io.BufferedReader(InflatedMember(self.path, info), buffer_size=COMPRESSED_CHUNK)
+            return self._zip.open(info)
         return (self.path / self._members[name]).open("rb")
 
     @contextmanager
