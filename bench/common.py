@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import os
 import platform
 import subprocess
@@ -56,6 +57,13 @@ def kmop_env(url: str) -> dict[str, str]:
     # As in production: DEBUG keeps every SQL statement of a command in memory, with its timing.
     env.setdefault("KMOP_DEBUG", "false")
     return env
+
+
+def compile_sources() -> None:
+    """The project's modules compiled to bytecode, as an installed package's are (pip compiles what it
+    installs): a measured command then starts as in production, instead of compiling its ~90 modules from
+    source on every start (0.2 s of the KBO update) where the environment sets PYTHONDONTWRITEBYTECODE."""
+    compileall.compile_dir(REPO / "src", quiet=1)
 
 
 @dataclass

@@ -22,7 +22,7 @@ def test_kbo_import_benchmark_runs_end_to_end(tmp_path: Path, worker_id: str) ->
     env.update({"KMOP_VAR_DIR": str(tmp_path), "BENCH_DATABASE_URL": url})
     env.pop("DATABASE_URL", None)
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "kbo_import", "--scale", "300"],
+        [sys.executable, "-m", "bench", "kbo_import", "--scale", "300", "--runs", "2"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -35,4 +35,7 @@ def test_kbo_import_benchmark_runs_end_to_end(tmp_path: Path, worker_id: str) ->
     assert "full import rows/s as a share of the raw COPY's" in result.stdout
     assert "update import time as a share of the full import's" in result.stdout
     report = tmp_path / "bench" / "kbo_import.md"
-    assert report.read_text().count("| `kmop import_kbo`") == 2
+    table = report.read_text()
+    assert "| 1 | " in table
+    assert "| 2 | " in table
+    assert "| 3 | " not in table

@@ -374,6 +374,28 @@ def test_update_replaces_the_code_table(tmp_path: Path, imported_full: KboExtrac
     assert Contact.objects.get(entity_number=compact(E2)).contact_type == "FAX"
 
 
+def test_an_unchanged_code_table_is_left_as_it_is(tmp_path: Path, imported_full: KboExtract) -> None:
+    """An update whose code.csv is the previous extract's, byte for byte, does not rewrite the code table,
+    and its data files are still checked against those codes."""
+    rows = list(KboCode.objects.order_by("pk").values_list("pk", "category", "code"))
+    assert imported_full.code_digest
+    bad = update(number=2, tables={"contact": [(E2, "ENT", "FAX", "09/111.11.11")]}).write(tmp_path / "bad")
+    assert_fails(bad, file="contact_insert.csv", line=2, column="ContactType", contains="FAX")
+    extract = import_extract(
+        update(number=2, tables={"contact": [(E2, "ENT", "EMAIL", "info@example.be")]}).write(tmp_path)
+    )
+    assert extract.code_digest == imported_full.code_digest
+    assert "code.csv" not in extract.row_counts
+    assert list(KboCode.objects.order_by("pk").values_list("pk", "category", "code")) == rows
+    assert Contact.objects.get(entity_number=compact(E2)).value == "info@example.be"
+    # changed again: rewritten (new keys), and its digest recorded
+    codes = [*kbo_files.CODES, ("ContactType", "FAX", "NL", "Faxnummer")]
+    changed = import_extract(update(number=3, codes=codes).write(tmp_path / "changed"))
+    assert changed.code_digest not in ("", extract.code_digest)
+    assert changed.row_counts["code.csv"] == len(codes)
+    assert KboCode.objects.filter(category="ContactType", code="FAX").exists()
+
+
 # --- the sequence -----------------------------------------------------------------------------------
 
 

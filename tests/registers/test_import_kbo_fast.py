@@ -575,7 +575,8 @@ def test_a_valid_update_takes_the_staging_copy(tmp_path: Path, paths: dict[str, 
             },
         ).write(tmp_path / "update")
     )
-    assert paths["python"] == ["code.csv"]  # every data file, delete and insert, took the staging COPY
+    # every data file, delete and insert, took the staging COPY; code.csv, the full extract's, is not reloaded
+    assert paths["python"] == []
     assert list(
         Denomination.objects.filter(entity_number=E1_COMPACT).values_list("denomination", flat=True)
     ) == ['Janssens, "De Smid" NV']

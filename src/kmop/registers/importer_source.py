@@ -8,6 +8,7 @@ the line.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import struct
 import zipfile
@@ -159,6 +160,14 @@ class ExtractSource:
         if self._zip is not None:
             return self._zip.getinfo(self._members[name]).file_size
         return (self.path / self._members[name]).stat().st_size
+
+    def digest(self, name: str) -> str:
+        """The SHA-256 of a member's bytes (hex)."""
+        sha = hashlib.sha256()
+        with self.open_binary(name) as binary:
+            while chunk := binary.read(COMPRESSED_CHUNK):
+                sha.update(chunk)
+        return sha.hexdigest()
 
     def require(self, names: list[str]) -> None:
         for name in names:

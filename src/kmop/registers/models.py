@@ -249,6 +249,8 @@ class KboExtract(models.Model):
     forced = models.BooleanField(_("volgorde geforceerd"), default=False)
     row_counts = models.JSONField(_("rijen per bestand"), default=dict)
     seconds = models.FloatField(_("duur (s)"), default=0)
+    #: SHA-256 of the extract's code.csv: an update whose code.csv is the same leaves the code table as it is
+    code_digest = models.CharField(_("SHA-256 van code.csv"), max_length=64, blank=True, default="")
     imported_at = models.DateTimeField(_("geïmporteerd op"), auto_now_add=True)
 
     class Meta:
