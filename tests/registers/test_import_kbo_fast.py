@@ -7,6 +7,7 @@ The error tests of test_import_kbo.py run through the fast path too when DATABAS
 from __future__ import annotations
 
 import datetime
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -626,3 +627,23 @@ def test_sql_int_number_rules_agree_with_stdnum() -> None:
             )
             sql = {value: bool(valid) for value, valid in cursor.fetchall()}
         assert sql == {value: kbo_files.stdnum_number_valid(value, kind) for value in samples}, kind
+
+
+@postgresql_only
+def test_the_loaders_compress_the_wal_only_where_the_role_may() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW wal_compression")
+        before = cursor.fetchone()[0]
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'wal_compression'")
+        lz4 = bool(cursor.fetchone()[0])
+        assert importer_fast.compress_wal(cursor) is lz4  # the test database's role is a superuser
+        cursor.execute("SHOW wal_compression")
+        assert cursor.fetchone()[0] == ("lz4" if lz4 else before)
+        cursor.execute("RESET wal_compression")
+        role = f"kmop_test_no_settings_{os.getpid()}"
+        cursor.execute(f"CREATE ROLE {role}")  # rolled back with the test's transaction
+        cursor.execute(f"SET ROLE {role}")
+        assert importer_fast.compress_wal(cursor) is False
+        cursor.execute("SHOW wal_compression")
+        assert cursor.fetchone()[0] == before
+        cursor.execute("RESET ROLE")
