@@ -10,6 +10,7 @@ from django.test import Client
 
 from kmop.audit.models import AuditEvent
 from kmop.providers.models import Provider, ProviderEstablishment
+from tests.notifications.mail_parts import assert_html_part
 from tests.portal.conftest import PASSWORD, A, password_login, sign_up_data
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,7 @@ def test_sign_up_confirm_mail_and_login(client: Client, world, django_capture_on
     assert message.to == ["info@leerwijs.example"]
     password = re.search(r"Paswoord: (\S+)", message.body).group(1)
     assert f"Login: {provider.login}" in message.body
+    assert_html_part(message, "nl", f"Login: {provider.login}", f"Paswoord: {password}")
     password_login(client, provider.login, password)
     assert "Dienstverlener: menu" in client.get("/dienstverlener/").content.decode()
     assert (

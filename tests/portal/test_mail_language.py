@@ -19,6 +19,7 @@ from kmop.portal import mail as portal_mail
 from kmop.providers import services
 from kmop.providers.errors import ProviderError
 from kmop.providers.models import Provider, Registration
+from tests.notifications.mail_parts import assert_html_part
 from tests.portal.conftest import IBAN_2, SYSTEM, A, password_login, sign_up_data
 
 pytestmark = pytest.mark.django_db
@@ -155,6 +156,7 @@ def test_the_certificate_mail_follows_the_providers_language(
     for phrase in phrases:
         assert phrase.format(number=registration.number) in message.body
     assert message.kmop_language == language
+    assert_html_part(message, language, *(phrase.format(number=registration.number) for phrase in phrases))
     ((filename, content, _mimetype),) = message.attachments
     assert filename == f"certificaat-{registration.number}.pdf"
     assert pdf_title in content

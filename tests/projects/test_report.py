@@ -17,6 +17,7 @@ from kmop.projects import services as project_services
 from kmop.projects.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from kmop.projects.models import Project, ProjectReport, ProjectReportStatus, ProjectStatus
 from kmop.wallet import services as wallet_services
+from tests.notifications.mail_parts import assert_html_part
 from tests.projects.conftest import SYSTEM, Setting
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"
@@ -77,6 +78,7 @@ def test_the_service_address_comes_from_the_settings_when_set(
     with django_capture_on_commit_callbacks(execute=True):
         report_services.project_report(actor=provider_actor(setting), project=project, message="Fout bedrag.")
     assert mail.outbox[0].to == ["dienst@vlaio.example"]
+    assert_html_part(mail.outbox[0], "nl", project.number, "Fout bedrag.")
 
 
 def test_a_report_is_refused_outside_afgewerkt_for_others_and_without_message(setting: Setting) -> None:

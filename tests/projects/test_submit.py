@@ -14,6 +14,7 @@ from kmop.projects import services
 from kmop.projects.errors import ApplicationRefused, InvalidInput, NotAllowed
 from kmop.projects.models import Project, ProjectStatus, SizeClassYear, YearBudget
 from tests.idm.conftest import SYSTEM
+from tests.notifications.mail_parts import assert_html_part
 from tests.projects.conftest import Setting
 
 
@@ -46,6 +47,7 @@ def test_submit_creates_a_confirmed_project(setting: Setting, django_capture_on_
     assert "2025KMO000001" in mail.outbox[0].subject
     assert "+++202/5000/00165+++" in mail.outbox[0].body
     assert "09/04/2025" in mail.outbox[0].body
+    assert_html_part(mail.outbox[0], "nl", "2025KMO000001", "+++202/5000/00165+++")
 
 
 def test_english_mail(setting: Setting, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
@@ -55,6 +57,7 @@ def test_english_mail(setting: Setting, django_capture_on_commit_callbacks) -> N
         setting.submit()
     assert mail.outbox[0].subject.startswith("SME wallet")
     assert "structured reference" in mail.outbox[0].body
+    assert_html_part(mail.outbox[0], "en", "structured reference")
 
 
 def test_numbers_follow_each_other_per_year(setting: Setting) -> None:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.template import loader
 from django.utils import translation
 
+from kmop.notifications import mail
 from kmop.portal import pdf
 from kmop.portal.mail import mail_language
 from kmop.providers.models import VALID_STATUSES, Registration
@@ -40,10 +41,9 @@ def certificate_message(registration: Registration) -> EmailMessage | None:
         )
         body = loader.render_to_string(f"portal/mail/certificate_{language}.txt", context)
         content = pdf.certificate_pdf(registration)
-    message = EmailMessage(subject=subject, body=body, to=recipients)
+    message = mail.message(subject, body, recipients, language=language)
     message.attach(f"certificaat-{registration.number}.pdf", content, "application/pdf")
     message.kmop_organisation = provider.organisation  # type: ignore[attr-defined]
-    message.kmop_language = language  # type: ignore[attr-defined]
     return message
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.mail import EmailMessage
 from django.template import loader
 from django.utils import translation
+
+from kmop.notifications import mail
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +30,7 @@ def send(name: str, to: str, context: dict[str, Any], *, language: str | None = 
     with translation.override(language):
         subject = " ".join(loader.render_to_string(f"portal/mail/{name}_subject.txt", context).split())
         body = loader.render_to_string(f"portal/mail/{name}.txt", context)
-    message = EmailMessage(subject=subject, body=body, to=[to])
-    message.kmop_language = language  # type: ignore[attr-defined]
+    message = mail.message(subject, body, [to], language=language)
     try:
         message.send()
     except Exception:

@@ -26,13 +26,13 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template import loader
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kmop.audit.services import Actor, audit_record
+from kmop.notifications import mail
 from kmop.projects import proofs
 from kmop.projects.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from kmop.projects.models import Project, ProjectReport, ProjectReportStatus, ProjectStatus
@@ -99,9 +99,8 @@ def _mail_service(name: str, project_id: int, **extra: Any) -> None:
                     loader.render_to_string(f"projects/mail/service_{name}_subject.txt", context).split()
                 )
                 body = loader.render_to_string(f"projects/mail/service_{name}.txt", context)
-            message = EmailMessage(subject=subject, body=body, to=[service_email()])
+            message = mail.message(subject, body, [service_email()], language="nl")
             message.kmop_organisation = project.registration.provider.organisation  # type: ignore[attr-defined]
-            message.kmop_language = "nl"  # type: ignore[attr-defined]
             message.send()
         except Exception:
             logger.exception("project %s: the service's %s mail could not be sent", project.number, name)

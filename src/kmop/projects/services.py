@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from kmop.audit.services import PROVIDER_PASSWORD, Actor, AuditChange, audit_record, audit_record_many
 from kmop.idm import selectors as idm_selectors
 from kmop.idm.models import Organisation
+from kmop.notifications import mail
 from kmop.projects import permissions
 from kmop.projects.errors import (
     ApplicationRefused,
@@ -917,9 +918,8 @@ def _project_message(
     with translation.override(language):
         subject = " ".join(render(f"projects/mail/{name}_subject_{language}.txt").split())
         body = render(f"projects/mail/{name}_{language}.txt")
-    message = EmailMessage(subject=subject, body=body, to=[profile.contact_email])
+    message = mail.message(subject, body, [profile.contact_email], language=language)
     message.kmop_organisation = project.organisation  # type: ignore[attr-defined]
-    message.kmop_language = language  # type: ignore[attr-defined]
     return message
 
 
