@@ -17,7 +17,8 @@ from kmop.idm.models import Organisation
 from kmop.idm.selectors import ActingOption
 from kmop.registers.national_register import PersonRecord
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+#: the backend a login is recorded with (kmop.acm.backends, the first of AUTHENTICATION_BACKENDS)
+BACKEND = "kmop.acm.backends.UserBackend"
 
 
 def _actor(user: User, request: HttpRequest, organisation_code: str = "") -> Actor:

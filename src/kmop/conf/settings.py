@@ -151,6 +151,10 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "acm.User"
+# Django's model backend and database sessions, each with its per-request read as one SQL statement
+# (kmop.acm.backends, kmop.acm.sessions)
+AUTHENTICATION_BACKENDS = ["kmop.acm.backends.UserBackend"]
+SESSION_ENGINE = "kmop.acm.sessions"
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "nl"
