@@ -830,6 +830,20 @@ def test_corrupt_zip_member(tmp_path: Path, imported_full: KboExtract, compressi
     assert snapshot() == before
 
 
+def test_damaged_code_csv_in_an_update(tmp_path: Path, imported_full: KboExtract) -> None:
+    """code.csv is read whole first (its digest): damage there is named too, and changes nothing."""
+    path = update(number=2, tables={"contact": [(E2, "ENT", "EMAIL", "info@example.be")]}).write(
+        tmp_path, compression=zipfile.ZIP_STORED
+    )
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("code.csv")
+    data = path.read_bytes()
+    position = data.index(b"ContactType", info.header_offset + 30 + len(info.filename) + len(info.extra))
+    path.write_bytes(data[:position] + b"ContactTypf" + data[position + 11 :])
+    error = assert_fails(path, file="code.csv", line=None, column=None)
+    assert "CRC" in str(error)
+
+
 def test_crc_error_while_streaming(tmp_path: Path, imported_full: KboExtract) -> None:
     """Data changed inside a stored member, still valid CSV: only the CRC at its end tells."""
     tables = kbo_files.base_tables()

@@ -162,11 +162,16 @@ class ExtractSource:
         return (self.path / self._members[name]).stat().st_size
 
     def digest(self, name: str) -> str:
-        """The SHA-256 of a member's bytes (hex)."""
+        """The SHA-256 of a member's bytes (hex); a damaged member is an ImportFileError naming it."""
         sha = hashlib.sha256()
-        with self.open_binary(name) as binary:
-            while chunk := binary.read(COMPRESSED_CHUNK):
-                sha.update(chunk)
+        try:
+            with self.open_binary(name) as binary:
+                while chunk := binary.read(COMPRESSED_CHUNK):
+                    sha.update(chunk)
+        except ZIP_ERRORS as error:
+            raise ImportFileError(
+                _("Beschadigd zip-bestand: %(error)s") % {"error": error}, file=self.label(name)
+            ) from error
         return sha.hexdigest()
 
     def require(self, names: list[str]) -> None:
