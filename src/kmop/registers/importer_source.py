@@ -112,6 +112,11 @@ def _inflatable(info: zipfile.ZipInfo) -> bool:
     return info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1
 
 
+def _damaged(error: BaseException, label: str) -> ImportFileError:
+    """A member that cannot be opened or read (one of ZIP_ERRORS), named."""
+    return ImportFileError(_("Beschadigd zip-bestand: %(error)s") % {"error": error}, file=label)
+
+
 class ExtractSource:
     """The CSV members of one extract, by file name (``enterprise.csv``), whether zipped or not."""
 
@@ -169,9 +174,7 @@ class ExtractSource:
                 while chunk := binary.read(COMPRESSED_CHUNK):
                     sha.update(chunk)
         except ZIP_ERRORS as error:
-            raise ImportFileError(
-                _("Beschadigd zip-bestand: %(error)s") % {"error": error}, file=self.label(name)
-            ) from error
+            raise _damaged(error, self.label(name)) from error
         return sha.hexdigest()
 
     def require(self, names: list[str]) -> None:
@@ -214,9 +217,7 @@ class ExtractSource:
         try:
             binary = self.open_binary(name)
         except ZIP_ERRORS as error:
-            raise ImportFileError(
-                _("Beschadigd zip-bestand: %(error)s") % {"error": error}, file=label
-            ) from error
+            raise _damaged(error, label) from error
         with binary:
             # utf-8-sig: a UTF-8 byte-order mark, when there is one, is not part of the first column name.
             text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
