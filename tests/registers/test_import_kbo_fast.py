@@ -246,7 +246,7 @@ def assert_same_outcome(fast: Any, python: Any) -> None:
 
 
 @postgresql_only
-@pytest.mark.parametrize("mode", ["parallel", "per file"])
+@pytest.mark.parametrize("mode", ["parallel", "parallel, whole chunks", "per file"])
 @pytest.mark.parametrize("case", list(TRICKY), ids=list(TRICKY))
 def test_fast_path_gives_the_python_paths_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, mode: str
@@ -255,6 +255,8 @@ def test_fast_path_gives_the_python_paths_result(
     with monkeypatch.context() as patch:
         if mode == "per file":
             patch.setattr(importer_fast, "parallel_possible", lambda connection: False)
+        if mode == "parallel, whole chunks":  # importer_lines, as for a large file
+            patch.setattr(importer_fast, "BULK_FROM", 0)
         fast = outcome(extract.write(tmp_path / "fast"))
     python = python_outcome(extract, tmp_path / "python", monkeypatch)
     assert_same_outcome(fast, python)
@@ -468,6 +470,31 @@ RIGID: dict[str, tuple[str, str]] = {
         "address.csv",
         csv_text(ADDRESS, []) + f'"{B1}","REGO",,,"9000","St.-Amands","St.-Amands","A.B.C.","x","1.2",,"",\n',
     ),
+    "address: establishment, quoted date": (
+        "address.csv",
+        csv_text(ADDRESS, []) + f'"{S1}","BAET",,,"9000","Gent","Gand","Kerk","Kerk","12",,"","31-12-2024"\n',
+    ),
+    "address: impossible date": (
+        "address.csv",
+        csv_text(ADDRESS, []) + f'"{E1}","REGO",,,"9000","Gent","Gand","Kerk","Kerk","12",,"",30-02-2024\n',
+    ),
+    "address: wrong check digits": (
+        "address.csv",
+        csv_text(ADDRESS, []) + '"0200.000.001","REGO",,,"9000","Gent","Gand","Kerk","Kerk","12",,"",\n',
+    ),
+    "address: odd dots": (
+        "address.csv",
+        csv_text(ADDRESS, [])
+        + f'"{E1_COMPACT[:3]}.{E1_COMPACT[3:]}","REGO",,,"9000","Gent","Gand","Kerk","Kerk","12",,"",\n',
+    ),
+    "address: CRLF": (
+        "address.csv",
+        csv_text(
+            ADDRESS,
+            [(E1, "REGO", "", "", "9000", "Gent", "Gand", "Kerk", "Kerk", "12", "", "", "")],
+            newline="\r\n",
+        ),
+    ),
     "address: text after the date": (
         "address.csv",
         csv_text(ADDRESS, []) + f'"{E1}","REGO",,,"9000","Gent","Gand","Kerk","Kerk","12",,"x,01-01-2020"\n',
@@ -476,16 +503,48 @@ RIGID: dict[str, tuple[str, str]] = {
 
 
 @postgresql_only
+@pytest.mark.parametrize("bulk", [False, True], ids=["lines", "whole chunks"])
 @pytest.mark.parametrize("case", list(RIGID), ids=list(RIGID))
 def test_parallel_path_gives_the_python_paths_result(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, bulk: bool
 ) -> None:
     name, content = RIGID[case]
     extract = full(raw={name: content})
-    parallel = outcome(extract.write(tmp_path / "parallel"))
+    with monkeypatch.context() as patch:
+        if bulk:  # importer_lines for the text files, as for a large file
+            patch.setattr(importer_fast, "BULK_FROM", 0)
+        parallel = outcome(extract.write(tmp_path / "parallel"))
     assert shadow_tables() == []
     python = python_outcome(extract, tmp_path / "python", monkeypatch)
     assert_same_outcome(parallel, python)
+
+
+@postgresql_only
+def test_the_text_files_of_a_large_extract_are_compacted_whole_chunks_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paths: dict[str, list[str]]
+) -> None:
+    from kmop.registers import importer_lines
+
+    taken: list[bool] = []
+    compact_lines = importer_lines.compact_lines
+
+    def spy(data: bytes, shaped: bytes, last_date: bool | None) -> tuple[bytes, int] | None:
+        result = compact_lines(data, shaped, last_date)
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr(importer_lines, "compact_lines", spy)
+    monkeypatch.setattr(importer_fast, "BULK_FROM", 0)
+    import_extract(full().write(tmp_path / "chunks"))
+    chunks = snapshot()
+    assert paths["parallel"] == ["loaded", "swapped"]
+    assert taken == [True, True, True]  # address, contact, denomination: one chunk each
+    monkeypatch.setattr(importer_fast, "BULK_FROM", 1 << 40)
+    import_extract(full().write(tmp_path / "lines"), force=True)
+    assert len(taken) == 3
+    assert {k: v for k, v in snapshot().items() if k not in ("extracts", "audit")} == {
+        k: v for k, v in chunks.items() if k not in ("extracts", "audit")
+    }
 
 
 @postgresql_only

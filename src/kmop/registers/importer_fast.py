@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
+#: Members from this size on have their text lines tried whole chunks at a time (``importer_lines``; for a
+#: smaller one, such as an update's, importing NumPy would cost more than it saves).
+BULK_FROM = 16 << 20
 FAST_STAGE = "kbo_fast_stage"
 #: The header line is read by itself (bounded).
 HEADER_LIMIT = 1 << 16
@@ -523,10 +526,12 @@ def direct_copy(
     bar: Any = None,
     tuples: CodeTuples | None = None,
     freeze: bool = True,
+    bulk: bool = False,
 ) -> tuple[int, int]:
     """COPY one member (header already read) straight into ``relation``; returns (rows copied, lines).
 
-    ``tuples``: a file of numbers and codes only, whose codes are checked on the way."""
+    ``tuples``: a file of numbers and codes only, whose codes are checked on the way. ``bulk``: a large
+    member, whose text lines are first tried whole chunks at a time (``importer_lines``)."""
     from itertools import chain, repeat
     from operator import itemgetter
 
@@ -546,6 +551,13 @@ def direct_copy(
     if text and any(not d.last and any(c.kind == "text" for c in table.checks[: d.index]) for d in dates):
         raise NotFast("a date column after a text column")
     number_check = table.checks[0] if text else None
+    # The text files' numbers and last dates, whole chunks at a time (NumPy, imported for large files only).
+    bulk_lines: Callable[[bytes, bytes, bool | None], tuple[bytes, int] | None] | None = None
+    last_date = dates[0].required if len(dates) == 1 and dates[0].last else None
+    if bulk and text and (not dates or last_date is not None):
+        from kmop.registers import importer_lines
+
+        bulk_lines = importer_lines.compact_lines
     shapes: set[bytes] = set()
     first, rest = itemgetter(0), itemgetter(2)
 
@@ -567,9 +579,32 @@ def direct_copy(
             lines.pop()
         return lines
 
+    def numbered_tuples(data: bytes) -> tuple[bytes, int] | None:
+        """A file of a number and codes (activity.csv): when every line starts with a quoted number in one
+        of its official forms and no other byte is a dot, the rest of each compacted line is its codes,
+        which the code tuples check exactly, and no line needs a shape of its own. None otherwise."""
+        assert tuples is not None
+        shaped = b"\n" + data.translate(SHAPES)
+        count = data.count(b"\n")
+        enterprise = shaped.count(b'\n"9999.999.999",')
+        establishment = shaped.count(b'\n"9.999.999.999",')
+        plain = shaped.count(b'\n"9999999999",')
+        if (
+            enterprise + establishment + plain != count
+            or data.count(b".") != 2 * enterprise + 3 * establishment
+        ):
+            return None
+        compact = data.replace(b".", b"")
+        tuples.check(split(compact))
+        return compact, count
+
     def prepared(data: bytes) -> tuple[bytes, int]:
         """Complete lines, checked (shapes, dates) and with the numbers compacted; and how many lines."""
         if not text:
+            if tuples is not None and tuples.active:
+                done = numbered_tuples(data)
+                if done is not None:
+                    return done
             # Numbers, codes and dates only: the shape of every line (few distinct ones) says that each
             # number has ten digits and each date the form dd-mm-yyyy (PostgreSQL refuses an impossible
             # one), and only the numbers hold dots: compact them all at once.
@@ -579,6 +614,10 @@ def direct_copy(
             if tuples is not None and tuples.active:
                 tuples.check(split(compact))
             return compact, len(shaped)
+        if bulk_lines is not None:
+            done = bulk_lines(data, data.translate(SHAPES), last_date)
+            if done is not None:
+                return done
         lines = split(data)
         for date in dates:
             date.check(lines)
@@ -654,7 +693,16 @@ def copy_checked(
         _check_header(binary.readline(HEADER_LIMIT), table.header)
         tuples = CodeTuples(table, codes) if CodeTuples.possible(table) else None
         copied, lines = direct_copy(
-            cursor, binary, table, relation, codes, stop, bar, tuples=tuples, freeze=freeze
+            cursor,
+            binary,
+            table,
+            relation,
+            codes,
+            stop,
+            bar,
+            tuples=tuples,
+            freeze=freeze,
+            bulk=source.size(name) >= BULK_FROM,
         )
     if copied != lines:
         raise NotFast(f"{lines} lines but {copied} rows (a value with a line break)")

@@ -1,0 +1,131 @@
+"""importer_lines.compact_lines: the text files' numbers compacted and last dates checked whole chunks at a
+time, never accepting a chunk that the line-by-line path would refuse (it returns None for the caller to
+take that path)."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kmop.registers.importer_fast import SHAPES
+from kmop.registers.importer_lines import compact_lines
+from tests.registers.kbo_files import B1, E1, E2, S1
+
+E1_COMPACT = E1.replace(".", "")
+
+
+def compacted(lines: list[str], last_date: bool | None = None) -> tuple[bytes, int] | None:
+    data = "".join(f"{line}\n" for line in lines).encode()
+    return compact_lines(data, data.translate(SHAPES), last_date)
+
+
+def test_the_official_forms_are_compacted_and_the_rest_of_each_line_kept() -> None:
+    lines = [
+        f'"{E1}","2","001","N.V. Punt, en komma"',
+        f'"{S1}","2","001","Vestiging"',
+        f'"{E1_COMPACT}","2","001","Compact"',
+        f'"{E2}","2","001",""',
+    ]
+    expected = [
+        f'"{E1_COMPACT}","2","001","N.V. Punt, en komma"',
+        f'"{S1.replace(".", "")}","2","001","Vestiging"',
+        f'"{E1_COMPACT}","2","001","Compact"',
+        f'"{E2.replace(".", "")}","2","001",""',
+    ]
+    assert compacted(lines) == ("".join(f"{line}\n" for line in expected).encode(), 4)
+
+
+def test_any_other_first_field_leaves_the_chunk_to_the_line_by_line_path() -> None:
+    valid = f'"{E2}","2","001","Goed"'
+    for first in [
+        E1,  # unquoted
+        f'"{E1_COMPACT[:3]}.{E1_COMPACT[3:]}"',  # dots elsewhere (the rules allow them; that path decides)
+        f'"{E1_COMPACT[:9]}"',  # nine digits
+        f'"{E1_COMPACT}1"',  # eleven
+        f'" {E1}"',
+        f'"{E1.replace("0", "٠", 1)}"',  # a digit beyond ASCII
+    ]:
+        assert compacted([valid, f'{first},"2","001","Fout"']) is None, first
+    # The first digit and the check digits are SQL's (a branch's id has an establishment number's form).
+    assert compacted([valid, f'"{B1}","2","001","Bijhuis"']) is not None
+    assert compacted([valid, '"1"']) is None  # a line shorter than a number
+    assert compacted([valid, ""]) is None  # a blank line
+    assert compact_lines(f"{valid}\r\n".encode(), f"{valid}\r\n".encode().translate(SHAPES), None) is None
+
+
+def test_the_last_date() -> None:
+    def dated(*ends: str, required: bool = False) -> tuple[bytes, int] | None:
+        return compacted([f'"{E1}","REGO","Kerk, straat"{end}' for end in ends], required)
+
+    assert dated(",31-12-2024", ',"31-12-2024"', ",", ',""') is not None
+    assert dated(",31-12-2024", ',"31-12-2024"', required=True) is not None
+    assert dated(",31-12-2024", ",", required=True) is None
+    assert dated(',""', required=True) is None
+    for wrong in [
+        ",2024-12-31",
+        ",1-2-2024",
+        ', "31-12-2024"',
+        ",31-12-2024x",
+        ',"31-12-2024',
+        ",31/12/2024",
+    ]:
+        assert dated(",31-12-2024", wrong) is None, wrong
+    # Impossible dates of the right form are PostgreSQL's to refuse (the date column), as for the other files.
+    assert dated(",31-02-2024") is not None
+
+
+def reference(lines: list[bytes], last_date: bool | None) -> bytes | None:
+    """What compact_lines may accept: every line's first field quoted in an official form (and the last
+    field a date or empty, as asked); the line-by-line path then compacts to this."""
+    out = []
+    number = re.compile(rb'"(\d{4}\.\d{3}\.\d{3}|\d\.\d{3}\.\d{3}\.\d{3}|\d{10})",', re.ASCII)
+    date = re.compile(
+        rb'(?:"\d\d-\d\d-\d{4}"|\d\d-\d\d-\d{4})$'
+        if last_date
+        else rb'(?:"\d\d-\d\d-\d{4}"|\d\d-\d\d-\d{4}|""|)$',
+        re.ASCII,
+    )
+    for line in lines:
+        match = number.match(line)
+        if match is None or b"\r" in line:
+            return None
+        if last_date is not None and (b"," not in line or not date.match(line.rpartition(b",")[2])):
+            return None
+        out.append(b'"' + match.group(1).replace(b".", b"") + b'",' + line[match.end() :] + b"\n")
+    return b"".join(out)
+
+
+field = st.sampled_from(
+    [
+        '"0200.065.765"',
+        '"2.000.000.339"',
+        '"0200065765"',
+        '"0200.06.5765"',
+        "0200.065.765",
+        '"02000657651"',
+        '"',
+    ]
+)
+rest = st.lists(
+    st.sampled_from(['"a"', '"b.c"', '"d,e"', '""', "", "x", '"1"', "31-12-2024", '"31-12-2024"'])
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(field, rest), min_size=1, max_size=6),
+    st.sampled_from([None, True, False]),
+)
+def test_never_accepts_what_the_line_by_line_rules_refuse(
+    rows: list[tuple[str, list[str]]], last: bool | None
+) -> None:
+    lines = [",".join([first, *fields]).encode() for first, fields in rows]
+    data = b"".join(line + b"\n" for line in lines)
+    result = compact_lines(data, data.translate(SHAPES), last)
+    expected = reference(lines, last)
+    if result is None:
+        assert expected is None
+    else:
+        assert result == (expected, len(lines))
