@@ -9,6 +9,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kmop.registers import importer_fast, importer_lines
 from kmop.registers.importer_fast import SHAPES
 from kmop.registers.importer_lines import compact_lines
 from tests.registers.kbo_files import B1, E1, E2, S1
@@ -129,3 +130,26 @@ def test_never_accepts_what_the_line_by_line_rules_refuse(
         assert expected is None
     else:
         assert result == (expected, len(lines))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="qnx", max_size=40))
+def test_the_array_quote_scan_answers_as_the_substring_scan(classes: str) -> None:
+    data = classes.encode()
+    assert importer_lines.quotes_differ(data) == importer_fast.quotes_differ(data)
+
+
+def test_the_array_quote_scan_on_the_known_cases() -> None:
+    for classes, differs in [
+        ("nqxxqn", False),
+        ("nqxqqxqn", False),  # a doubled quote inside a quoted value
+        ("nqxqxn", True),  # text after a closing quote
+        ("nqqxn", True),  # an empty quoted value, then text
+        ("nxqqqxn", True),  # an odd run of quotes inside text
+        ("nqqqxqn", False),  # a quoted value that starts with a doubled quote
+        ("nqqqqxqn", True),  # an empty quoted value, a quote, then text
+        ("", False),
+        ("q", False),
+    ]:
+        assert importer_lines.quotes_differ(classes.encode()) is differs, classes
+        assert importer_fast.quotes_differ(classes.encode()) is differs, classes

@@ -73,7 +73,7 @@ class NotFast(Exception):
 # Python path. One case it cannot see: an unquoted value with a doubled quote inside (``,a""b,``: csv reads
 # a""b, PostgreSQL ab); the KBO quotes every text value.
 CLASSES = bytes(ord("q") if b == ord('"') else ord("n") if b in b",\r\n" else ord("x") for b in range(256))
-_DIFFERENT = re.compile(rb"xq(?:qq)*x|n(?:qq)+x")
+DIFFERENT_QUOTES = re.compile(rb"xq(?:qq)*x|n(?:qq)+x")
 
 
 def quotes_differ(classes: bytes) -> bool:
@@ -82,7 +82,7 @@ def quotes_differ(classes: bytes) -> bool:
     # chunk with a run of three quotes.
     if b"xqx" in classes or b"nqqx" in classes:
         return True
-    return b"qqq" in classes and _DIFFERENT.search(classes) is not None
+    return b"qqq" in classes and DIFFERENT_QUOTES.search(classes) is not None
 
 
 # --- validation in SQL (the rules of importer_tables.py) ---------------------------------------------
@@ -553,11 +553,13 @@ def direct_copy(
     number_check = table.checks[0] if text else None
     # The text files' numbers and last dates, whole chunks at a time (NumPy, imported for large files only).
     bulk_lines: Callable[[bytes, bytes, bool | None], tuple[bytes, int] | None] | None = None
+    differ = quotes_differ
     last_date = dates[0].required if len(dates) == 1 and dates[0].last else None
     if bulk and text and (not dates or last_date is not None):
         from kmop.registers import importer_lines
 
         bulk_lines = importer_lines.compact_lines
+        differ = importer_lines.quotes_differ
     shapes: set[bytes] = set()
     first, rest = itemgetter(0), itemgetter(2)
 
@@ -648,7 +650,7 @@ def direct_copy(
             # the csv module read them alike without the quote scan.
             if text:
                 classes = previous + chunk.translate(CLASSES)
-                if quotes_differ(classes):
+                if differ(classes):
                     raise NotFast("quotes that PostgreSQL and the csv module read differently")
                 tail = max(classes.rfind(b"x"), classes.rfind(b"n"))
                 previous = classes[max(tail, 0) :]
@@ -666,7 +668,7 @@ def direct_copy(
                 ready, count = prepared(data[:cut])
                 lines += count
                 copy.write(ready)
-        if text and quotes_differ(previous + b"n"):
+        if text and differ(previous + b"n"):
             raise NotFast("quotes that PostgreSQL and the csv module read differently")
         if carry:
             ready, count = prepared(carry + b"\n")
