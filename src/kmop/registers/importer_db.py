@@ -185,7 +185,7 @@ class PostgresLoader(Loader):
         by the key's index, instead of a join that probes them in a hash table's order. An update's keys are
         scattered over the whole table; in order, each index page and each heap page (loaded in key order by
         a full import) is visited once, in order, instead of again after the buffer pool evicted it (the
-        national update's activity deletes: 16,402 pages read instead of 25,712)."""
+        national update's denomination deletes: 16,402 pages read instead of 25,712)."""
         keys = f"SELECT {_quote(key)} FROM {STAGE}"
         if except_deleted:
             keys += f" EXCEPT SELECT {_quote(key)} FROM {_deleted(table)}"
