@@ -109,10 +109,12 @@ def floor_copy(path: Path, url: str) -> float:
 
 
 def checkpoint(url: str) -> None:
-    """Each measurement starts from a checkpoint: the previous one's dirty pages are written before, not
-    during, the next (outside the timed part)."""
+    """Each measurement starts from a checkpoint and a sync: the previous one's dirty pages are written
+    before, not during, the next (outside the timed part), by PostgreSQL to the files and by the kernel to
+    the disk (its write-back of a full import's gigabytes otherwise runs into the next measurement)."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CHECKPOINT")
+    os.sync()
 
 
 def reset_register(url: str) -> None:
