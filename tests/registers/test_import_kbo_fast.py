@@ -451,6 +451,12 @@ RIGID: dict[str, tuple[str, str]] = {
             newline="\r\n",
         ),
     ),
+    "activity: a code with a dot": ("activity.csv", _activity(f'"{E2}","001","2008","4.7110","MAIN"\n')),
+    "activity: odd dots in the number": (
+        "activity.csv",
+        _activity(f'"{E2_COMPACT[:3]}.{E2_COMPACT[3:]}","001","2008","47110","MAIN"\n'),
+    ),
+    "activity: a dot after the codes": ("activity.csv", _activity(f'"{E2}","001","2008","47110","MAIN".\n')),
     "activity: branch id": ("activity.csv", _activity(f'"{B1}","001","2008","47110","MAIN"\n')),
     "address: ISO date at the end": (
         "address.csv",
@@ -545,6 +551,72 @@ def test_the_text_files_of_a_large_extract_are_compacted_whole_chunks_at_a_time(
     assert {k: v for k, v in snapshot().items() if k not in ("extracts", "audit")} == {
         k: v for k, v in chunks.items() if k not in ("extracts", "audit")
     }
+
+
+@postgresql_only
+def test_activity_lines_take_no_shape_each_when_their_numbers_are_official(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paths: dict[str, list[str]]
+) -> None:
+    """activity.csv with quoted numbers in their official forms: its lines are counted, not shaped one by
+    one (``numbered_tuples``); the other files without text still are."""
+    shaped: set[str] = set()
+    shape_valid = importer_fast.shape_valid
+
+    def spy(shape: bytes, table: Any) -> bool:
+        shaped.add(table.name)
+        return shape_valid(shape, table)
+
+    monkeypatch.setattr(importer_fast, "shape_valid", spy)
+    import_extract(full().write(tmp_path))
+    assert paths["parallel"] == ["loaded", "swapped"]
+    assert "enterprise" in shaped
+    assert "activity" not in shaped
+    assert Activity.objects.count() > 0
+
+
+@postgresql_only
+def test_the_sorted_array_delete_deletes_what_the_join_deletes() -> None:
+    """PostgresLoader.delete_staged (the keys as one array) against Loader.delete_staged (IN a subquery):
+    duplicate and unknown keys, the keys already deleted left out, an empty stage."""
+    from django.db import transaction
+
+    from kmop.registers.importer_db import Loader, PostgresLoader
+
+    def run(delete: Any) -> list[tuple[int, list[str]]]:
+        results = []
+        with transaction.atomic():
+            for number in ("0200000142", "0200000241", "0200000340"):
+                for name in ("a", "b"):
+                    Denomination.objects.create(
+                        entity_number=number, language="2", type_of_denomination="001", denomination=name
+                    )
+            loader = PostgresLoader(connection)
+            steps: list[tuple[list[str], bool]] = [
+                (["0200000142", "0200000142", "0999999999"], False),
+                (["0200000142", "0200000241"], True),
+                ([], False),
+            ]
+            for keys, except_deleted in steps:
+                loader.create_stage(Denomination._meta.db_table, ["entity_number"])
+                for key in keys:
+                    loader.execute("INSERT INTO kbo_stage (entity_number) VALUES (%s)", [key])
+                deleted = delete(
+                    loader, Denomination._meta.db_table, "entity_number", except_deleted=except_deleted
+                )
+                if not except_deleted and keys:
+                    loader.remember_deleted(Denomination._meta.db_table, "entity_number")
+                left = sorted(Denomination.objects.values_list("entity_number", flat=True))
+                results.append((deleted, left))
+            loader.drop_stage()
+            loader.forget_deleted([Denomination._meta.db_table])
+            transaction.set_rollback(True)
+        return results
+
+    array = run(PostgresLoader.delete_staged)
+    assert array == run(Loader.delete_staged)
+    assert array[0] == (2, ["0200000241", "0200000241", "0200000340", "0200000340"])
+    assert array[1] == (2, ["0200000340", "0200000340"])
+    assert array[2] == (0, ["0200000340", "0200000340"])
 
 
 @postgresql_only

@@ -10,9 +10,12 @@ removed by one deletion of their positions (1.4 CPU-seconds for the same lines).
 
 Only the forms of the KBO Open Data files are taken (``"0123.456.789",``, ``"2.123.456.789",`` or already
 compact ``"0123456789",``; lines ending in ``\\n``); a chunk with anything else returns None, and the caller
-takes its line-by-line path, which knows every form the rules allow and refuses the rest. So this module
-never accepts what that path would refuse. The check digits and the first digit of each kind are checked
-in SQL afterwards, as for every file.
+takes its line-by-line path, which knows every form the rules allow and refuses the rest. So no file is
+accepted that that path would refuse: what this module accepts and that path checks itself, it checks the
+same way, except a date's calendar (``31-02-2024`` has the right form), which it leaves to PostgreSQL, as
+the files without text do: the column is a ``date`` read with ``datestyle = 'ISO, DMY'`` (set by the
+loaders), so the COPY fails and the file takes the line-by-line path. The check digits and the first digit
+of each kind are checked in SQL afterwards, as for every file.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ def compact_lines(data: bytes, shaped: bytes, last_date: bool | None) -> tuple[b
     ``last_date``: None when the table has no date column, else whether the date in its last column is
     required.
     """
-    if not data or b"\r" in data:
+    if not data.endswith(b"\n") or b"\r" in data:
         return None
     raw = np.frombuffer(data, np.uint8)
     # Padding on both sides: the windows of a short line at either end of the chunk stay in the array (and
@@ -88,7 +91,8 @@ _Q, _X = ord("q"), ord("x")
 
 def quotes_differ(classes: bytes) -> bool:
     """``importer_fast.quotes_differ`` on whole arrays: the same answer (a property test), 7x faster on the
-    text files' chunks, where the substring scans of a mostly-``x`` chunk find a candidate at every byte."""
+    text files' chunks, where the substring scans of a mostly-``x`` chunk find a candidate at every byte.
+    ``classes`` holds only q, n and x (bytes mapped with ``importer_fast.CLASSES``)."""
     c = np.frombuffer(classes, np.uint8)
     q = c == _Q
     x = c == _X
