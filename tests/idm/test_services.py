@@ -108,6 +108,44 @@ def test_person_add_twice_returns_the_same_person(world: World) -> None:
     assert Person.objects.filter(national_number=JONAS).count() == 1
 
 
+def test_an_administrator_cannot_change_the_contact_data_of_another_organisations_person(
+    world: World,
+) -> None:
+    """Sofie administers A. Adding Els (of B) to A by her number refreshes the register data but leaves the
+    e-mail, phone and names that B's mails to Els use; once Els works in A, Sofie may correct them."""
+    els = services.person_add_by_number(
+        actor=actor(ELS),
+        organisation=world.b,
+        number=ELS,
+        email="els@b.example",
+        phone="09 111 22 33",
+        call_name="Els",
+    )
+    again = services.person_add_by_number(
+        actor=actor(SOFIE),
+        organisation=world.a,
+        number=ELS,
+        email="attacker@evil.example",
+        phone="0470 12 34 56",
+        call_name="Mallory",
+        initials="M",
+    )
+    assert again.pk == els.pk
+    again.refresh_from_db()
+    assert (again.email, again.phone, again.call_name, again.initials) == (
+        "els@b.example",
+        "+3291112233",
+        "Els",
+        "",
+    )
+    assert not events("idm.person.refresh")  # nothing of hers changed
+    world.relation(ELS, world.a)
+    services.person_add_by_number(actor=actor(SOFIE), organisation=world.a, number=ELS, email="els@a.example")
+    again.refresh_from_db()
+    assert again.email == "els@a.example"
+    assert events("idm.person.refresh")[-1].after["email"] == "els@a.example"
+
+
 def test_person_add_refuses_an_invalid_number(world: World) -> None:
     with pytest.raises(InvalidNumber, match="geen geldig rijksregisternummer"):
         services.person_add_by_number(actor=SYSTEM, organisation=world.a, number="12345678901")

@@ -241,6 +241,28 @@ def test_person_tabs(pieter: Client, world: World) -> None:
     assert "Gebruikersrecht toegekend" in history
 
 
+def test_a_person_of_another_organisation_added_by_number_shows_no_accounts_or_contact_data(
+    pieter: Client, world: World
+) -> None:
+    """Pieter (A) adds Els (B) by her number: her page opens for the next step, but her accounts and the
+    e-mail and phone that B's mails to her use stay hidden until she has a work relation in A."""
+    els = world.relation(ELS, world.b, phone="+3291112233", email="els@b.example").person
+    Person.objects.filter(pk=els.pk).update(email="els@b.example", phone="+3291112233")
+    User.objects.create(username=ELS, national_number=ELS)
+    data = {"number": ELS, "call_name": "", "initials": "", "email": "", "phone": "", "reason": ""}
+    for step in ("0", "1", "2"):
+        pieter.post("/gebruikersbeheer/personen/toevoegen/", {"step": step, **data})
+    accounts = html(pieter.get(f"/gebruikersbeheer/personen/{els.pk}/accounts/"))
+    assert "Deze persoon heeft nog geen werkrelatie met een organisatie die u beheert." in accounts
+    assert "Laatst aangemeld" not in accounts
+    url = f"/gebruikersbeheer/personen/{els.pk}/werkrelatie-toevoegen/"
+    page = html(pieter.post(url, {"step": "0", "organisation": world.a.code}))
+    assert "els@b.example" not in page
+    assert "+3291112233" not in page
+    world.relation(ELS, world.a)
+    assert "Laatst aangemeld" in html(pieter.get(f"/gebruikersbeheer/personen/{els.pk}/accounts/"))
+
+
 def test_history_hides_other_organisations(pieter: Client, world: World) -> None:
     ours = world.relation(JONAS, world.a)
     world.relation(JONAS, world.b, phone="+3250000000")

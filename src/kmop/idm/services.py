@@ -128,8 +128,9 @@ def _require(
 ) -> None:
     """Refuse unless the actor may administer the organisation (or passes ``predicate``).
 
-    An application manager (VLAIO staff) administering an organisation from outside it is allowed and recorded
-    with an event ``idm.staff_access``.
+    An application manager (VLAIO staff) administering an organisation from outside it is allowed, at login
+    level *high* only (eID, itsme: IAM.md, as ``views.STAFF_LEVEL``), and recorded with an event
+    ``idm.staff_access``.
     """
     number = _acting_number(actor)
     if number is None:
@@ -144,6 +145,10 @@ def _require(
     if basis is None:
         raise NotAllowed(_("U bent geen beheerder van %(organisation)s."), organisation=organisation.name)
     if basis == permissions.APPLICATION_MANAGER:
+        from kmop.acm.methods import level_at_least
+
+        if not level_at_least(actor.acr, "high"):
+            raise NotAllowed(_("U bent geen beheerder van %(organisation)s."), organisation=organisation.name)
         audit_record(
             actor=actor,
             action="idm.staff_access",
@@ -506,10 +511,11 @@ def person_add_by_number(
     before = person_snapshot(person)
     for name, value in register.items():
         setattr(person, name, value)
-    person.email = email or person.email
-    person.phone = phone or person.phone
-    person.call_name = call_name or person.call_name
-    person.initials = initials or person.initials
+    if _manages(actor, person):
+        person.email = email or person.email
+        person.phone = phone or person.phone
+        person.call_name = call_name or person.call_name
+        person.initials = initials or person.initials
     person.register_checked_at = now
     person.save()
     if person_snapshot(person) != before:
@@ -524,6 +530,20 @@ def person_add_by_number(
             reason,
         )
     return person
+
+
+def _manages(actor: Actor, person: Person) -> bool:
+    """Whether the actor may change a known person's own contact data (e-mail, phone, names): the system,
+    or an administrator of an organisation where the person has a work relation. Anyone may add a known
+    person to their own organisation by number, but that person's e-mail is where other organisations'
+    mails to him go (the administrators' reminder digests, the login's e-mail claim): an administrator of
+    another organisation must not redirect them. The work relation keeps its own phone and e-mail."""
+    number = _acting_number(actor)
+    if number is None:
+        return True
+    return WorkRelation.objects.filter(
+        person=person, organisation__in=selectors.administered_organisations(number)
+    ).exists()
 
 
 # --- work relations ------------------------------------------------------------------------------------

@@ -166,6 +166,16 @@ def _person(request: HttpRequest, admin: Administrator, pk: int) -> Person:
     raise Http404
 
 
+def _known_here(admin: Administrator, person: Person) -> bool:
+    """Whether the person works (or worked) in one of the administrator's organisations. A person only added
+    by number in this session is not: his accounts and his contact data (which other organisations' mails
+    use) stay his and theirs."""
+    return (
+        admin.application_manager
+        or WorkRelation.objects.filter(person=person, organisation__in=admin.organisations).exists()
+    )
+
+
 def _relation(admin: Administrator, pk: int) -> WorkRelation:
     relation = (
         WorkRelation.objects.filter(pk=pk, organisation__in=admin.organisations)
@@ -528,8 +538,9 @@ def person_page(request: HttpRequest, admin: Administrator, pk: int, tab: str) -
         "tab": tab,
         "relations": views,
         "workflow_active": any(v.status == WorkRelation.Status.ACTIVE for v in views),
+        "known_here": admin.application_manager or bool(relations),
     }
-    if tab == "accounts":
+    if tab == "accounts" and context["known_here"]:
         account = User.objects.filter(national_number=person.national_number).first()
         context["account"] = account
         context["totp"] = TotpDevice.objects.filter(user=account).first() if account else None
@@ -558,6 +569,7 @@ def work_relation_add(request: HttpRequest, admin: Administrator, pk: int) -> Ht
     """Koppel gebruiker aan organisatie: organisatie, werkrelatie details (einde: maximum 10 jaar),
     bevestig."""
     person = _person(request, admin, pk)
+    known = _known_here(admin, person)
     choices = _organisation_choices(admin)
 
     def organisation_of(answers: dict[str, Any]) -> Organisation:
@@ -575,8 +587,8 @@ def work_relation_add(request: HttpRequest, admin: Administrator, pk: int) -> Ht
             else WorkRelation.Category.PERMANENT,
             "begin_date": today,
             "end_date": add_months(today, WORK_RELATION_MAX_MONTHS),
-            "phone": person.phone,
-            "email": person.email,
+            "phone": person.phone if known else "",
+            "email": person.email if known else "",
         }
         return WorkRelationDetailsForm(data, initial=initial, government=not organisation.is_enterprise)
 
