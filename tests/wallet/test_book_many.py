@@ -202,6 +202,23 @@ def _settled(settle: Any) -> dict[str, Any]:
                     ],
                 )
             ),
+            "payout_audit": sorted(
+                (
+                    Payout.objects.get(pk=int(e.object_id)).transaction.reference,
+                    e.action,
+                    e.after,
+                    e.actor_label,
+                    e.organisation_code,
+                    e.reason,
+                )
+                for e in AuditEvent.objects.filter(
+                    object_type="wallet.Payout",
+                    object_id__in=[
+                        str(i)
+                        for i in Payout.objects.filter(id__gt=first_payout).values_list("id", flat=True)
+                    ],
+                )
+            ),
         }
         assert_balanced()
         transaction.set_rollback(True)
@@ -222,6 +239,8 @@ def test_settle_close_many_books_what_settle_close_books_per_project() -> None:
     together = _settled(lambda: services.settle_close_many(projects, actor=SYSTEM))
     assert together == one_by_one
     assert together["payouts"]
+    assert len(together["payout_audit"]) == len(together["payouts"])
+    assert all(event[4] for event in together["payout_audit"])  # the enterprise's organisation
     assert {r[1] for r in together["transactions"]} == {"subsidy_return", "refund"}
     assert services.settle_close_many([], actor=SYSTEM) == {}
 

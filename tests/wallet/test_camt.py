@@ -291,7 +291,8 @@ def test_mixed_good_and_bad_entries(setting: Setting, batch_size: int | None) ->
         assert [Decimal(amount) for _account, amount in event.after["entries"]] == sorted(
             lines, key=lambda a: a > 0
         )
-    assert AuditEvent.objects.count() - events_before == 3 + 10  # a project transition, a transaction
+    # a project transition, a transaction, a refund payout
+    assert AuditEvent.objects.count() - events_before == 3 + 10 + 4
     payouts = {
         p.transaction.reference: (p.amount, p.iban) for p in Payout.objects.select_related("transaction")
     }
@@ -301,6 +302,15 @@ def test_mixed_good_and_bad_entries(setting: Setting, batch_size: int | None) ->
         "camt:R04": (Decimal("700.00"), "DE89370400440532013000"),
         "camt:R05": (Decimal("700.00"), ""),  # the sender's IBAN is wrong: refunded by hand
     }
+    for payout in Payout.objects.all():
+        event = AuditEvent.objects.get(action="wallet.payout.create", object_id=str(payout.pk))
+        assert event.object_type == "wallet.Payout"
+        assert event.after == {
+            "project": None,
+            "amount": str(payout.amount),
+            "iban": payout.iban,
+            "name": payout.name,
+        }
     assert services.account_balance(services.system_account(AccountKind.REFUNDS)) == Decimal("2799.99")
     assert services.account_balance(services.system_account(AccountKind.BANK)) == Decimal("-4899.99")
     assert services.account_balance(services.system_account(AccountKind.SUBSIDY)) == Decimal("-900.00")
@@ -372,6 +382,7 @@ def test_a_utf16_document_type_declaration_is_refused() -> None:
 def snapshot(events_after: int) -> dict[str, Any]:
     """What an import wrote, without ids and times (a transaction by its reference)."""
     refs = dict(LedgerTransaction.objects.values_list("id", "reference"))
+    payouts = dict(Payout.objects.values_list("id", "transaction__reference"))
     return {
         "transactions": sorted(
             LedgerTransaction.objects.values_list("kind", "project_id", "reference", "memo", "actor_label")
@@ -404,7 +415,11 @@ def snapshot(events_after: int) -> dict[str, Any]:
             (
                 e.action,
                 e.object_type,
-                refs[int(e.object_id)] if e.object_type == "wallet.LedgerTransaction" else e.object_id,
+                refs[int(e.object_id)]
+                if e.object_type == "wallet.LedgerTransaction"
+                else payouts[int(e.object_id)]
+                if e.object_type == "wallet.Payout"
+                else e.object_id,
                 e.actor_label,
                 json.dumps(e.before, sort_keys=True),
                 json.dumps(e.after, sort_keys=True),
@@ -505,3 +520,65 @@ def test_an_enterprise_cannot_import_a_statement(setting: Setting, set_based: bo
     assert not LedgerTransaction.objects.exists()
     project.refresh_from_db()
     assert project.status == ProjectStatus.BEVESTIGD
+
+
+def batch_statement(*transactions: tuple[str, str], entry_ref: str = "NREF-1") -> bytes:
+    """One batch entry (``NtryRef``, no ``AcctSvcrRef``) whose transactions each carry an amount and a
+    reference: (amount, structured reference)."""
+    total = sum((Decimal(amount) for amount, _ref in transactions), Decimal("0"))
+    txs = "".join(
+        f'<TxDtls><Amt Ccy="EUR">{amount}</Amt><RltdPties><Dbtr><Nm>Onderneming B</Nm></Dbtr>'
+        f"<DbtrAcct><Id><IBAN>DE89370400440532013000</IBAN></Id></DbtrAcct></RltdPties>"
+        f"<RmtInf><Strd><CdtrRefInf><Ref>{ref}</Ref></CdtrRefInf></Strd></RmtInf></TxDtls>"
+        for amount, ref in transactions
+    )
+    entry = (
+        f'<Ntry><NtryRef>{entry_ref}</NtryRef><Amt Ccy="EUR">{total:.2f}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
+        f"<Sts>BOOK</Sts><BookgDt><Dt>2025-03-11</Dt></BookgDt><NtryDtls>{txs}</NtryDtls></Ntry>"
+    )
+    return re.sub(rb"<Ntry>.*</Ntry>", entry.encode(), statement(Credit("1.00"), statement_id="STMT-BATCH"))
+
+
+@pytest.mark.parametrize("set_based", [None, False], ids=["default", "batched"])
+def test_a_batch_entry_without_the_banks_reference_books_each_transaction(
+    setting: Setting, set_based: bool | None
+) -> None:
+    project = setting.submit()
+    data = batch_statement(("700.00", ogm(project)), ("200.00", "+++090/9337/55493+++"))
+    entries = list(camt.parse(stream(data)))
+    assert [e.reference for e in entries] == ["camt:STMT-BATCH#NREF-1/1", "camt:STMT-BATCH#NREF-1/2"]
+    report = camt.import_statement(stream(data), actor=SYSTEM, set_based=set_based)
+    assert (report.credits, report.deposits, report.refunds, report.already_booked) == (2, 1, 1, 0)
+    assert [(ln.amount, ln.outcome) for ln in report.lines] == [(Decimal("200.00"), "terugbetaling")]
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.LOPEND
+    assert Payout.objects.get().amount == Decimal("200.00")
+    assert services.account_balance(services.system_account(AccountKind.BANK)) == Decimal("-900.00")
+    count = Entry.objects.count()
+    again = camt.import_statement(stream(data), actor=SYSTEM, set_based=set_based)
+    assert (again.deposits, again.refunds, again.already_booked) == (0, 0, 2)
+    assert Entry.objects.count() == count
+    assert services.account_balance(services.system_account(AccountKind.BANK)) == Decimal("-900.00")
+    assert_balanced()
+
+
+def test_a_single_entry_keeps_its_key() -> None:
+    data = re.sub(rb"<AcctSvcrRef>[^<]*</AcctSvcrRef>", b"", statement(Credit("5.00"), statement_id="S"))
+    assert [e.reference for e in camt.parse(stream(data))] == ["camt:S#1"]  # its NtryRef, no position
+
+
+@pytest.mark.parametrize("set_based", [None, False], ids=["default", "batched"])
+def test_a_key_twice_with_another_amount_is_reported(setting: Setting, set_based: bool | None) -> None:
+    data = statement(Credit("5.00", servicer_ref="SAME"), Credit("7.00", servicer_ref="SAME"))
+    report = camt.import_statement(stream(data), actor=SYSTEM, set_based=set_based)
+    assert (report.refunds, report.already_booked, report.skipped) == (1, 0, 1)
+    assert [(ln.reference, ln.amount, ln.outcome) for ln in report.lines] == [
+        ("camt:SAME", Decimal("5.00"), "terugbetaling"),
+        ("camt:SAME", Decimal("7.00"), "manueel"),
+    ]
+    assert "twee keer" in report.lines[1].message
+    assert Payout.objects.get().amount == Decimal("5.00")
+    again = camt.import_statement(stream(data), actor=SYSTEM, set_based=set_based)
+    assert (again.refunds, again.already_booked, again.skipped) == (0, 1, 1)
+    assert [ln.outcome for ln in again.lines] == ["manueel"]  # never booked, so reported again
+    assert Payout.objects.count() == 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -71,7 +73,20 @@ def test_a_payment_order_over_the_balance_is_refused(setting: Setting) -> None:
 
 
 @pytest.mark.parametrize(
-    ("invoice", "amount"), [("", "10.00"), ("F1", "10.001"), ("F1", "-5"), ("F1", "abc"), ("F1", "1e20")]
+    ("invoice", "amount"),
+    [
+        ("", "10.00"),
+        ("F1", "10.001"),
+        ("F1", "-5"),
+        ("F1", "abc"),
+        ("F1", "1e20"),
+        ("F1", "1e30"),
+        ("F1", "-1e30"),
+        ("F1", "1E+999999"),
+        ("F1", "-1E+9999999"),
+        ("F1", "NaN"),
+        ("F1", "Infinity"),
+    ],
 )
 def test_bad_payment_orders_are_refused(setting: Setting, invoice: str, amount: str) -> None:
     project = running(setting)
@@ -87,6 +102,21 @@ def test_payment_orders_only_for_a_running_project(setting: Setting) -> None:
     with pytest.raises(services.WalletError) as refused:
         services.payment_order_create(actor=setting.els, project=project, invoice_number="F1", amount="1.00")
     assert refused.value.code == "not_running"
+
+
+def test_no_payment_order_after_the_term(setting: Setting, clock: Any) -> None:
+    project = running(setting)  # applied on 10 March 2025: to be finished and paid by 31/12/2026
+    clock.move_to(date(2026, 12, 31))
+    services.payment_order_create(actor=setting.els, project=project, invoice_number="F1", amount="100.00")
+    clock.move_to(date(2027, 1, 1))
+    with pytest.raises(services.WalletError) as refused:
+        services.payment_order_create(
+            actor=setting.els, project=project, invoice_number="F2", amount="100.00"
+        )
+    assert refused.value.code == "term_over"
+    assert "31/12/2026" in str(refused.value)
+    assert services.project_balance(project) == Decimal("900.00")
+    assert Payout.objects.filter(kind="provider").count() == 1
 
 
 def test_another_enterprise_cannot_order_a_payment(setting: Setting) -> None:
@@ -176,7 +206,58 @@ def test_stop_refunds_the_unused_own_contribution_and_returns_the_subsidy(settin
     assert_balanced()
 
 
+def test_the_refund_payout_of_a_stop_is_audited_with_its_account(setting: Setting) -> None:
+    from kmop.projects.models import EnterpriseProfile
+
+    EnterpriseProfile.objects.filter(organisation=setting.enterprise).update(iban="BE71096123456769")
+    project = running(setting)
+    project_services.project_request_stop(actor=setting.els, project=project, reason="Gaat niet door")
+    project_services.project_decide_stop(actor=SYSTEM, project=project, approve=True, reason="Akkoord")
+    refund = Payout.objects.get(kind="refund")
+    assert refund.iban == "BE71096123456769"
+    event = AuditEvent.objects.get(action="wallet.payout.create", object_id=str(refund.pk))
+    assert event.object_type == "wallet.Payout"
+    assert event.after == {
+        "project": project.number,
+        "amount": "700.00",
+        "iban": "BE71096123456769",
+        "name": setting.enterprise.name,
+    }
+    assert event.organisation_code == setting.enterprise.code  # the system acts for no organisation
+    assert event.reason == refund.transaction.memo
+
+
+def test_the_refund_payout_of_a_cancel_is_audited(setting: Setting) -> None:
+    project = setting.submit()
+    services.book_deposit(actor=SYSTEM, project=project, amount=Decimal("20.00"), reference="camt:manual")
+    project_services.project_cancel(actor=setting.els, project=project, reason="")
+    services.release_on_cancel(project)
+    refund = Payout.objects.get(kind="refund")
+    event = AuditEvent.objects.get(action="wallet.payout.create", object_id=str(refund.pk))
+    assert (event.after["iban"], event.after["amount"]) == ("", "20.00")
+    assert event.organisation_code == setting.enterprise.code
+
+
 def test_split_favours_the_enterprise(setting: Setting) -> None:
     project = setting.submit(amount=Decimal("333.33"))
     subsidy, own = services.split_remaining(project, Decimal("0.01"))
     assert (subsidy, own) == (Decimal("0.00"), Decimal("0.01"))
+
+
+@pytest.mark.parametrize(
+    ("amount", "words"),
+    [
+        ("1e30", "onwaarschijnlijk groot"),
+        ("-1e30", "onwaarschijnlijk groot"),
+        ("1E+999999", "onwaarschijnlijk groot"),
+        ("-1E+9999999", "onwaarschijnlijk groot"),
+        ("NaN", "geldig bedrag"),
+        ("Infinity", "geldig bedrag"),
+    ],
+)
+def test_a_huge_or_no_amount_is_a_form_error(amount: str, words: str) -> None:
+    from kmop.eloket.forms_projects import PaymentOrderForm
+
+    form = PaymentOrderForm({"invoice_number": "F1", "amount": amount}, balance=Decimal("1000.00"))
+    assert not form.is_valid()
+    assert words in " ".join(form.errors["amount"])

@@ -233,7 +233,9 @@ def clean_amount(value: Any, *, field_name: str = "amount") -> Decimal:
         raise InvalidInput(_("Vul een bedrag in euro in, bijvoorbeeld 1250,00."), field=field_name) from None
     if not amount.is_finite():
         raise InvalidInput(_("Vul een bedrag in euro in, bijvoorbeeld 1250,00."), field=field_name)
-    if amount != amount.quantize(CENT):
+    # quantize raises InvalidOperation for "1e30" (more digits than the context's precision): a huge amount
+    # goes to the checks below (copy_abs: no context, so no Overflow for "1E+9999999")
+    if amount.copy_abs() <= AMOUNT_MAX and amount != amount.quantize(CENT):
         raise InvalidInput(_("Een bedrag heeft ten hoogste twee decimalen."), field=field_name)
     if amount <= 0:
         raise InvalidInput(_("Het bedrag moet groter zijn dan 0."), field=field_name)

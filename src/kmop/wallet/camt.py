@@ -60,7 +60,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kmop.audit.models import AuditEvent
-from kmop.audit.services import Actor
+from kmop.audit.services import Actor, audit_record_many
 from kmop.idm.errors import IdmError
 from kmop.projects.models import Project, ProjectStatus, ProjectStatusChange
 from kmop.wallet.models import Account, AccountKind, Entry, LedgerTransaction, Payout, TransactionKind
@@ -68,7 +68,9 @@ from kmop.wallet.services import (
     AMOUNT_MAX,
     AlreadyBooked,
     Booking,
+    audit_payouts,
     book_many,
+    payout_audit,
     project_accounts,
     system_account,
 )
@@ -113,11 +115,21 @@ class CamtEntry:
     remittance: str
     debtor_iban: str
     debtor_name: str
+    #: the place of this transaction in its batch entry (1, 2, …), 0 for an entry of one transaction
+    position: int = 0
 
     @property
     def reference(self) -> str:
-        """The idempotency key of this bank entry: the bank's own reference, else statement id + position."""
-        key = self.account_servicer_reference or f"{self.statement_id}#{self.entry_reference or self.index}"
+        """The idempotency key of this bank entry: the bank's own reference, else statement id + the entry's
+        reference (or its place in the statement); a transaction of a batch entry adds ``/position``, so that
+        each has its own (an entry of one transaction keeps the key it always had)."""
+        if self.account_servicer_reference:  # already with /position for a batch entry's transaction
+            key = self.account_servicer_reference
+        elif self.entry_reference:
+            suffix = f"/{self.position}" if self.position else ""
+            key = f"{self.statement_id}#{self.entry_reference}{suffix}"
+        else:  # the index of a batch entry's transaction is entry index * 1000 + position
+            key = f"{self.statement_id}#{self.index}"
         return f"camt:{key}"
 
 
@@ -345,7 +357,8 @@ def _reader(namespace: str) -> Callable[[ET.Element], dict[str, Any]]:
 
 def _items(entry: dict[str, Any], statement_id: str, index: int) -> Iterator[CamtEntry]:
     """One ``CamtEntry`` per entry, or per transaction of a batch entry whose transactions each carry an
-    amount (each its own idempotency key: the bank's reference + ``/position``)."""
+    amount (each its own idempotency key: the bank's reference, else the entry's ``NtryRef``, with
+    ``/position``)."""
     txs = entry["txs"] or [{}]
     split = len(txs) > 1 and all("amount" in tx for tx in txs)
     for position, tx in enumerate(txs, start=1):
@@ -396,6 +409,7 @@ def _entry(raw: dict[str, Any], statement_id: str, index: int, position: int) ->
         remittance=(raw.get("ustrd") or reference)[:140],
         debtor_iban=raw.get("debtor_iban", "").replace(" ", ""),
         debtor_name=raw.get("debtor_name", ""),
+        position=position,
     )
 
 
@@ -431,6 +445,8 @@ def parse(stream: IO[bytes]) -> Iterator[CamtEntry]:
 
 #: the outcomes of a credit: booked before, not bookable (manual), a deposit, or a refund with its reason
 BOOKED, MANUAL, DEPOSIT = "booked", "manual", "deposit"
+#: why a credit is manual: its bank reference came before in the file with another amount or currency
+DUPLICATE = "duplicate"
 UNKNOWN, NO_REFERENCE, NOT_CONFIRMED, WRONG_AMOUNT = "unknown", "no_reference", "not_confirmed", "amount"
 
 
@@ -459,6 +475,8 @@ def _reason(
             return _("niet in euro (%(currency)s)") % {"currency": currency or "?"}
         if manual == "large":
             return _("onwaarschijnlijk groot bedrag")
+        if manual == DUPLICATE:
+            return _("Dezelfde referentie komt twee keer voor.")
         return _("ongeldig bedrag")
     if outcome == UNKNOWN:
         return _("onbekende gestructureerde mededeling")
@@ -478,18 +496,23 @@ def _credits(
 ) -> Iterator[tuple[CamtEntry, Decimal, str | None]]:
     """The credits to look at, each with its amount (to the cent unless manual) and why it is manual;
     counts the rest in the report (debits, not booked, reversals: skipped; a reference seen before in this
-    file: already booked)."""
-    seen: set[str] = set()
+    file with the same amount: already booked). A reference seen before with another amount or currency is
+    not the same bank entry: it is manual (``DUPLICATE``, reported, never booked nor taken as booked)."""
+    seen: dict[str, tuple[Decimal, str]] = {}
     for entry in entries:
         report.entries += 1
         if not entry.credit or not entry.booked or entry.reversal:
             report.skipped += 1
             continue
         report.credits += 1
-        if entry.reference in seen:
-            report.already_booked += 1
+        first = seen.get(entry.reference)
+        if first is not None:
+            if first != (entry.amount, entry.currency):
+                yield entry, entry.amount, DUPLICATE
+            else:
+                report.already_booked += 1
             continue
-        seen.add(entry.reference)
+        seen[entry.reference] = (entry.amount, entry.currency)
         manual = _manual(entry)
         yield entry, (entry.amount if manual else entry.amount.quantize(CENT)), manual
 
@@ -567,7 +590,7 @@ def _import_batched(file: IO[bytes], actor: Actor, report: CamtReport, batch_siz
         matched: list[tuple[CamtEntry, Decimal, Project]] = []
         refunded: list[tuple[CamtEntry, Decimal, str]] = []
         for entry, amount, manual in batch:
-            if entry.reference in booked:
+            if entry.reference in booked and manual != DUPLICATE:
                 report.already_booked += 1
                 continue
             if manual:
@@ -632,7 +655,7 @@ def _import_batched(file: IO[bytes], actor: Actor, report: CamtReport, batch_siz
                     )
                 )
         transactions = book_many(actor=actor, bookings=bookings)
-        Payout.objects.bulk_create(
+        payouts = Payout.objects.bulk_create(
             [
                 Payout(
                     kind=Payout.Kind.REFUND,
@@ -645,6 +668,23 @@ def _import_batched(file: IO[bytes], actor: Actor, report: CamtReport, batch_siz
                 )
                 for ledger, (entry, amount, reason) in zip(transactions, refunded, strict=False)
             ]
+        )
+        audit_payouts(
+            actor,
+            (
+                (
+                    "",  # money that matched no project: no enterprise known
+                    payout_audit(
+                        payout.pk,
+                        project_number=None,
+                        amount=payout.amount,
+                        iban=payout.iban,
+                        name=payout.name,
+                        reason=_refund_texts(reason)[0],
+                    ),
+                )
+                for payout, (_entry, _amount, reason) in zip(payouts, refunded, strict=True)
+            ),
         )
         report.refunds += len(refunded)
         project_mark_deposited_bulk(actor=actor, projects=[p for _e, _a, p in matched])
@@ -699,6 +739,7 @@ WITH c AS (
 SELECT w.seq, w.reference, w.amount, w.currency, w.structured, w.manual, w.debtor_iban, w.debtor_name,
        w.project_id, w.number, w.own_contribution, w.subsidy,
        CASE
+           WHEN w.manual = %(duplicate)s THEN 'manual'
            WHEN w.booked THEN 'booked'
            WHEN w.manual IS NOT NULL THEN 'manual'
            WHEN w.project_id IS NULL THEN CASE WHEN w.structured <> '' THEN 'unknown' ELSE 'no_reference' END
@@ -918,6 +959,7 @@ class _SetBased:
             "acr": actor.acr,
             "confirmed": ProjectStatus.BEVESTIGD.value,
             "running": ProjectStatus.LOPEND.value,
+            "duplicate": DUPLICATE,
             "transition": str(TRANSITIONS["deposit"].label),
             "placeholder": "%(number)s",
             "deposit_memo": _("Storting eigen bijdrage %(number)s"),
@@ -1055,6 +1097,11 @@ class _SetBased:
             [self.params["sequence"], len(refunds)],
         )
         ids = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Payout._meta.db_table, len(refunds)],
+        )
+        payout_ids = sorted(row[0] for row in cursor.fetchall())
         bank, refunds_account = self.params["bank"], self.params["refunds"]
         copy_rows(
             cursor,
@@ -1087,6 +1134,7 @@ class _SetBased:
             cursor,
             self.tables["payout"],
             (
+                "id",
                 "kind",
                 "project_id",
                 "transaction_id",
@@ -1102,6 +1150,7 @@ class _SetBased:
             ),
             (
                 (
+                    payout_id,
                     Payout.Kind.REFUND.value,
                     None,
                     pk,
@@ -1115,7 +1164,9 @@ class _SetBased:
                     self.label,
                     None,
                 )
-                for pk, (_ref, amount, reason, iban), name in zip(ids, refunds, names, strict=True)
+                for payout_id, pk, (_ref, amount, reason, iban), name in zip(
+                    payout_ids, ids, refunds, names, strict=True
+                )
             ),
         )
         params = self.params
@@ -1158,6 +1209,23 @@ class _SetBased:
                     "",
                 )
                 for pk, (ref, amount, reason, _iban) in zip(ids, refunds, strict=True)
+            ),
+        )
+        # as the batched way's audit_payouts: money that matched no project, so the actor's organisation
+        audit_record_many(
+            actor=self.actor,
+            changes=(
+                payout_audit(
+                    payout_id,
+                    project_number=None,
+                    amount=amount,
+                    iban=iban,
+                    name=name,
+                    reason=_refund_texts(reason)[0],
+                )
+                for payout_id, (_ref, amount, reason, iban), name in zip(
+                    payout_ids, refunds, names, strict=True
+                )
             ),
         )
 

@@ -10,6 +10,7 @@ negative (checked under a row lock of the project's account).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import uuid
 from collections.abc import Iterable, Sequence
@@ -116,10 +117,12 @@ def clean_amount(value: Any, *, field: str = "amount", positive: bool = True) ->
         raise WalletError(_("Geef een geldig bedrag op, bijvoorbeeld 250,00."), field=field) from None
     if not amount.is_finite():
         raise WalletError(_("Geef een geldig bedrag op, bijvoorbeeld 250,00."), field=field)
+    # before quantize, which raises InvalidOperation for "1e30" (more digits than the context's precision);
+    # copy_abs, not abs(), which raises Overflow beyond the context's exponent ("1E+9999999")
+    if amount.copy_abs() > AMOUNT_MAX:
+        raise WalletError(_("Dit bedrag is onwaarschijnlijk groot."), field=field)
     if amount != amount.quantize(CENT):
         raise WalletError(_("Een bedrag heeft ten hoogste twee cijfers na de komma."), field=field)
-    if abs(amount) > AMOUNT_MAX:
-        raise WalletError(_("Dit bedrag is onwaarschijnlijk groot."), field=field)
     if positive and amount <= 0:
         raise WalletError(_("Het bedrag moet groter zijn dan nul."), field=field)
     if amount == 0:
@@ -466,6 +469,37 @@ def book_subsidy(*, actor: Actor, project: Project) -> LedgerTransaction:
     )
 
 
+def payout_audit(
+    payout_id: int,
+    *,
+    project_number: str | None,
+    amount: Decimal,
+    iban: str,
+    name: str,
+    reason: str | None = None,
+) -> AuditChange:
+    """The audit event of a refund payout created (``wallet.payout.create``): to which account, how much."""
+    return AuditChange(
+        action="wallet.payout.create",
+        object_type="wallet.Payout",
+        object_id=str(payout_id),
+        after={"project": project_number, "amount": str(amount), "iban": iban, "name": name},
+        reason=reason,
+    )
+
+
+def audit_payouts(actor: Actor, changes: Iterable[tuple[str, AuditChange]]) -> None:
+    """Record the refund payouts' events, each (enterprise's organisation code, change) for the organisation
+    of the project's enterprise when the actor acts for none (a job, a command): one ``audit_record_many``
+    per organisation."""
+    groups: dict[str, list[AuditChange]] = {}
+    for code, change in changes:
+        groups.setdefault(actor.organisation_code or code, []).append(change)
+    for code, group in groups.items():
+        who = actor if code == actor.organisation_code else dataclasses.replace(actor, organisation_code=code)
+        audit_record_many(actor=who, changes=group)
+
+
 def _refund_payout(
     *,
     actor: Actor,
@@ -480,7 +514,7 @@ def _refund_payout(
         iban = validate_iban(iban) if iban else ""
     except NumberError:
         iban = ""
-    return Payout.objects.create(
+    payout = Payout.objects.create(
         kind=Payout.Kind.REFUND,
         project=project,
         transaction=ledger,
@@ -490,6 +524,16 @@ def _refund_payout(
         remittance=remittance[:140],
         created_by=actor.label[:200],
     )
+    change = payout_audit(
+        payout.pk,
+        project_number=project.number if project is not None else None,
+        amount=amount,
+        iban=payout.iban,
+        name=payout.name,
+        reason=ledger.memo,
+    )
+    audit_payouts(actor, [(project.organisation.code if project is not None else "", change)])
+    return payout
 
 
 def book_refund(
@@ -581,8 +625,9 @@ def _require_enterprise(actor: Actor, project: Project) -> None:
 def payment_order_create(*, actor: Actor, project: Project, invoice_number: str, amount: Any) -> Payout:
     """The enterprise orders the payment of a provider's invoice (or part of it) from the project's wallet:
     project wallet → payouts payable, a payout to the IBAN of the provider's registration (or its
-    department). Only in Lopend, never more than the balance; several partial invoices are allowed. When the
-    wallet is empty after it, the project is Afgewerkt."""
+    department). Only in Lopend and within the project's term (until 31 December of the year after the
+    application year, RULES.md §3), never more than the balance; several partial invoices are allowed. When
+    the wallet is empty after it, the project is Afgewerkt."""
     from kmop.providers.selectors import payout_bic, payout_iban
 
     invoice = " ".join((invoice_number or "").split())
@@ -600,6 +645,17 @@ def payment_order_create(*, actor: Actor, project: Project, invoice_number: str,
                 code="not_running",
                 number=project.number,
                 status=ProjectStatus(project.status).label,
+            )
+        end = date(project.application_date.year + 1, 12, 31)  # RULES.md §3: finished and paid by then
+        if timezone.localdate() > end:
+            raise WalletError(
+                _(
+                    "De termijn van project %(number)s liep af op %(date)s: de opleiding of het advies moest "
+                    "toen afgewerkt en betaald zijn. Een betaalopdracht kan niet meer."
+                ),
+                code="term_over",
+                number=project.number,
+                date=f"{end:%d/%m/%Y}",
             )
         balance = project_balance(project)
         if value > balance:
@@ -999,4 +1055,34 @@ def _settle_many(projects: Sequence[Project], actor: Actor, label: str) -> dict[
                 _copy(cursor, Payout._meta.db_table, columns, rows)
         elif rows:
             Payout.objects.bulk_create([Payout(**dict(zip(columns, row, strict=True))) for row in rows])
+        if rows:
+            from kmop.idm.models import Organisation
+
+            payouts = dict(
+                Payout.objects.filter(transaction_id__in=[row[2] for row in rows]).values_list(
+                    "transaction_id", "pk"
+                )
+            )
+            codes = dict(
+                Organisation.objects.filter(
+                    pk__in={p.organisation_id for p, _own, _memo in refunded}
+                ).values_list("pk", "code")
+            )
+            audit_payouts(
+                actor,
+                (
+                    (
+                        codes.get(project.organisation_id, ""),
+                        payout_audit(
+                            payouts[row[2]],
+                            project_number=project.number,
+                            amount=amount,
+                            iban=row[5],
+                            name=row[7],
+                            reason=memo,
+                        ),
+                    )
+                    for (project, amount, memo), row in zip(refunded, rows, strict=True)
+                ),
+            )
     return result
