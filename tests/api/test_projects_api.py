@@ -304,7 +304,6 @@ REFUSALS: list[tuple[str, dict[str, Any], Any]] = [
     ("provider_not_registered", {"registration": "DV.O999999"}, None),
     ("provider_not_registered", {"registration": "DV.A000002"}, None),
     ("related_enterprise", {}, _related),
-    ("not_eligible", {}, lambda s: Enterprise.objects.filter(pk=B).update(status="ST")),
     ("not_eligible", {}, lambda s: Address.objects.filter(entity_number=B).update(zipcode="5000")),
     ("legal_form_not_accepted", {}, lambda s: Enterprise.objects.filter(pk=B).update(juridical_form="017")),
     ("nace_not_accepted", {}, lambda s: Activity.objects.filter(entity_number=B).update(nace_code="01110")),
@@ -322,6 +321,15 @@ def test_refusal_reasons(
     assert [r["code"] for r in body["refusals"]] == [code]
     assert body["refusals"][0]["detail"]
     assert body["refusals"][0]["detail"] in body["detail"]
+    nothing_written()
+
+
+def test_an_enterprise_stopped_in_the_kbo_applies_with_no_token(api: APIClient, setting: Setting) -> None:
+    """Stopped in the KBO: the token stops working (as the web refuses to act for it), so the API never gets
+    to the rule of eligibility (``test_refusals.test_not_eligible_not_active``)."""
+    Enterprise.objects.filter(pk=B).update(status="ST")
+    body = assert_problem(submit(api), 401)
+    assert body["code"] == "organisation_inactive"
     nothing_written()
 
 

@@ -3,6 +3,7 @@ legal functions, and VLAIO; the clock stands still on 10 March 2025 unless a tes
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -126,11 +127,17 @@ def world(db: None, clock: time_machine.Traveller) -> World:
     )
 
 
+#: the ``acr`` of a login at level high (eID) and at level substantial (a security code): the
+#: Toepassingsbeheerder's powers over other organisations need the first (IAM.md)
+HIGH_ACR = "urn:be:vlaanderen:authmech:eid"
+SUBSTANTIAL_ACR = "urn:be:vlaanderen:authmech:csamtotp"
+
+
 @pytest.fixture
 def app_manager(world: World) -> Actor:
-    """Bart: Toepassingsbeheerder on VLAIO."""
+    """Bart: Toepassingsbeheerder on VLAIO, logged in with eID (level high)."""
     relation = world.relation(BART, world.vlaio)
     services.right_grant_create(
         actor=SYSTEM, work_relation=relation, right_code="VLAIOInkomToepassingsbeheerder"
     )
-    return actor(BART, VLAIO)
+    return dataclasses.replace(actor(BART, VLAIO), acr=HIGH_ACR)

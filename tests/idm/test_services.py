@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
@@ -20,16 +21,25 @@ from kmop.idm.errors import (
     PersonNotFound,
     RightNotAvailable,
 )
-from kmop.idm.models import AdministratorAppointment, Person, RightDefinition, RightGrant, WorkRelation
+from kmop.idm.models import (
+    AdministratorAppointment,
+    Person,
+    RightDefinition,
+    RightGrant,
+    WorkRelation,
+    WorkRelationPause,
+)
 from kmop.idm.rights_data import read_rights_file
 from tests.idm.conftest import (
     AN,
     ELS,
+    HIGH_ACR,
     JONAS,
     KLAUS,
     NOBODY,
     PIETER,
     SOFIE,
+    SUBSTANTIAL_ACR,
     SYSTEM,
     TODAY,
     VLAIO,
@@ -753,3 +763,51 @@ def test_a_refused_change_writes_no_event(world: World) -> None:
             end_date=date(2040, 1, 1),
         )
     assert AuditEvent.objects.count() == before
+
+
+# --- the application manager's powers over other organisations: at login level high only -------------------
+
+
+def test_an_application_manager_at_substantial_level_administers_no_other_organisation(
+    world: World, app_manager: Actor
+) -> None:
+    relation = world.relation(JONAS, world.a)
+    before = AuditEvent.objects.count()
+    for acr in (SUBSTANTIAL_ACR, "", "api-token"):
+        bart = dataclasses.replace(app_manager, acr=acr)
+        with pytest.raises(NotAllowed):
+            services.work_relation_pause(actor=bart, work_relation=relation)
+        with pytest.raises(NotAllowed):
+            services.right_grant_create(
+                actor=bart,
+                work_relation=relation,
+                right_code="VLAIOInkomGebruikerNieuw",
+                context_values=["Gebruiker"],
+            )
+        with pytest.raises(NotAllowed):
+            services.person_add_by_number(actor=bart, organisation=world.b, number=ELS)
+    assert not WorkRelationPause.objects.filter(work_relation=relation).exists()
+    assert not RightGrant.objects.filter(work_relation=relation).exists()
+    assert AuditEvent.objects.count() == before  # not even an idm.staff_access
+
+
+@pytest.mark.parametrize("acr", [HIGH_ACR, "urn:be:vlaanderen:authmech:itsme"])
+def test_an_application_manager_at_high_level_administers_another_organisation(
+    world: World, app_manager: Actor, acr: str
+) -> None:
+    relation = world.relation(JONAS, world.a)
+    services.work_relation_pause(actor=dataclasses.replace(app_manager, acr=acr), work_relation=relation)
+    assert WorkRelationPause.objects.filter(work_relation=relation, ended_at__isnull=True).exists()
+    (event,) = events("idm.staff_access")
+    assert event.after == {"organisation": world.a.code, "basis": "application_manager"}
+    assert event.acr == acr
+
+
+def test_a_legal_representative_administers_at_substantial_level(world: World) -> None:
+    """The level high is for the application manager's powers only: Sofie administers A as its legal
+    representative with a security code."""
+    relation = world.relation(JONAS, world.a)
+    sofie = dataclasses.replace(actor(SOFIE), acr=SUBSTANTIAL_ACR)
+    services.work_relation_pause(actor=sofie, work_relation=relation)
+    assert WorkRelationPause.objects.filter(work_relation=relation).exists()
+    assert not events("idm.staff_access")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from kmop.idm.errors import NotAllowed
 from kmop.projects import services
 from kmop.projects.errors import ApplicationRefused
 from kmop.projects.models import Project, SizeClassYear, YearBudget
@@ -158,7 +159,12 @@ def test_own_registration_is_related(setting: Setting) -> None:
 
 def test_not_eligible_not_active(setting: Setting) -> None:
     Enterprise.objects.filter(pk=B).update(status="ST")
-    error = refused(setting)
+    # nobody acts for an enterprise stopped in the KBO (the rule of the login's per-request check), not even
+    # its legal representative; the system (an import, a job) is refused for the rule of eligibility
+    with pytest.raises(NotAllowed):
+        setting.submit()
+    assert not Project.objects.exists()
+    error = refused(setting, actor=SYSTEM)
     assert error.codes == ["not_eligible"]
     assert error.refusals[0].params["check"] == "active"
 

@@ -5,11 +5,15 @@ A token has a ``scope``: ``enterprise`` (the e-loket's page, the enterprise endp
 portal's page, ``/api/v1/provider/``). Whose right keeps a token working (checked on every request):
 
 * an enterprise's token: its creator may still act for the enterprise (``can_act_for_enterprise``);
-* a provider's token made by a person: that person may still manage the whole provider
-  (``kmop.providers.permissions.can_manage_provider``: the profile Dienstverlener kmo-portefeuille or a legal
-  representative);
+* a provider's token made by a person: that person may still act for the provider's organisation and manage
+  the whole provider (``kmop.providers.permissions.can_manage_provider``: the profile Dienstverlener
+  kmo-portefeuille or a legal representative);
 * a provider's token made with the provider's own login and password (no person): the provider's password is
   still the one it was made with (``password_fingerprint``); a new or removed password stops it.
+
+A person's token follows the rule of the per-request check of the web login (``kmop.acm.selectors
+.acting_roles``, as ``ActingOrganisationMiddleware``): an ended right, a paused work relation, an organisation
+inactive (here or in the KBO) stop it at once, and a natural-person enterprise's representative needs a grant.
 
 A token is ``kmop_`` + a 12-hex key id + ``_`` + 43 characters of ``secrets.token_urlsafe(32)`` (256 bits).
 Only the SHA-256 of the whole token is stored: the secret has enough entropy that a slow password hash adds
@@ -32,8 +36,10 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from kmop.acm.models import User
+from kmop.acm.selectors import acting_roles
 from kmop.api.models import ApiToken, TokenScope
 from kmop.audit.services import PROVIDER_PASSWORD, Actor, audit_record
+from kmop.idm import selectors as idm_selectors
 from kmop.idm.errors import IdmError, NotAllowed
 from kmop.idm.models import Organisation
 from kmop.projects import permissions as project_permissions
@@ -81,19 +87,24 @@ def parse_key_id(token: str) -> str | None:
     return key_id
 
 
-def can_manage_api_tokens(person_number: str, organisation: Organisation) -> bool:
+def can_manage_api_tokens(person_number: str, organisation: Organisation, at: datetime | None = None) -> bool:
     """Who may make and revoke an enterprise's tokens, and whose tokens keep working: whoever may act on the
-    enterprise's projects in the e-loket (``kmop.projects.permissions.can_act_for_enterprise``)."""
-    return bool(person_number) and project_permissions.can_act_for_enterprise(person_number, organisation)
+    enterprise's projects in the e-loket (``kmop.projects.permissions.can_act_for_enterprise``: the rule of
+    the login's per-request check, ``acting_roles``)."""
+    return bool(person_number) and project_permissions.can_act_for_enterprise(person_number, organisation, at)
 
 
-def can_manage_provider_api_tokens(person_number: str, organisation: Organisation) -> bool:
+def can_manage_provider_api_tokens(
+    person_number: str, organisation: Organisation, at: datetime | None = None
+) -> bool:
     """Who may make and revoke a provider's tokens as a person, and whose tokens keep working: whoever may
+    act for the provider's organisation (the login's per-request check, ``acting_roles``, as the portal) and
     manage the whole provider (the portal's registered office; not a person with the departments right)."""
     return (
         bool(person_number)
+        and bool(acting_roles(person_number, organisation.pk, at=at))
         and Provider.objects.filter(organisation=organisation).exists()
-        and provider_permissions.can_manage_provider(person_number, organisation)
+        and provider_permissions.can_manage_provider(person_number, organisation, at)
     )
 
 
@@ -271,22 +282,28 @@ def api_token_check(secret: str, *, at: datetime | None = None) -> TokenCheck:
         return TokenCheck(token, None, "token_expired", _("De API-sleutel is vervallen."))
     user = token.created_by
     if token.scope == TokenScope.PROVIDER:
-        refusal = _provider_maker_refusal(token)
+        refusal = _provider_maker_refusal(token, now)
         if refusal is not None:
-            return refusal
+            return _or_organisation_inactive(refusal)
     elif (
         user is None
         or not user.is_active
-        or not can_manage_api_tokens(user.national_number or "", token.organisation)
+        or not can_manage_api_tokens(user.national_number or "", token.organisation, now)
     ):
-        return TokenCheck(
-            token,
-            None,
-            "token_creator_not_allowed",
-            _("Wie deze API-sleutel maakte, mag niet meer optreden voor deze onderneming."),
+        return _or_organisation_inactive(
+            TokenCheck(
+                token,
+                None,
+                "token_creator_not_allowed",
+                _("Wie deze API-sleutel maakte, mag niet meer optreden voor deze onderneming."),
+            )
         )
-    if not token.organisation.active:
-        return TokenCheck(token, None, "organisation_inactive", _("De organisatie is niet meer actief."))
+    # a person's right (``acting_roles``) holds only in an active organisation; the provider's own login: as
+    # the portal's password login, not for an organisation inactive here or in the KBO
+    if not token.organisation.active or (
+        user is None and not idm_selectors.is_organisation_active(token.organisation)
+    ):
+        return _organisation_inactive(token)
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
@@ -304,11 +321,24 @@ def api_token_check(secret: str, *, at: datetime | None = None) -> TokenCheck:
     return TokenCheck(token, actor)
 
 
-def _provider_maker_refusal(token: ApiToken) -> TokenCheck | None:
+def _organisation_inactive(token: ApiToken) -> TokenCheck:
+    return TokenCheck(token, None, "organisation_inactive", _("De organisatie is niet meer actief."))
+
+
+def _or_organisation_inactive(refusal: TokenCheck) -> TokenCheck:
+    """The refusal; or, when the token's organisation is no longer active (here or in the KBO), that."""
+    if refusal.token is None or idm_selectors.is_organisation_active(refusal.token.organisation):
+        return refusal
+    return _organisation_inactive(refusal.token)
+
+
+def _provider_maker_refusal(token: ApiToken, at: datetime) -> TokenCheck | None:
     """Why a provider's token may no longer act (its maker lost the right, or the password changed)."""
     user = token.created_by
     if user is not None:
-        if user.is_active and can_manage_provider_api_tokens(user.national_number or "", token.organisation):
+        if user.is_active and can_manage_provider_api_tokens(
+            user.national_number or "", token.organisation, at
+        ):
             return None
         return TokenCheck(
             token,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kmop.acm.selectors import acting_roles
 from kmop.idm import selectors as idm_selectors
 from kmop.idm.models import Organisation
 from kmop.idm.selectors import PersonRef
@@ -26,20 +27,18 @@ def is_staff(person: PersonRef, at: datetime | None = None) -> bool:
 
 
 def can_act_for_enterprise(person: PersonRef, organisation: Organisation, at: datetime | None = None) -> bool:
-    """The e-loket of the enterprise: applications, cancellations, stop requests."""
+    """The e-loket of the enterprise: applications, cancellations, stop requests.
+
+    The rule of the per-request check of the login (``kmop.acm.selectors.acting_roles``, one query): the
+    ``Gebruiker`` profile through an effective grant (not ended, its work relation open and not paused), or
+    the implicit one of a current legal representative of an active legal-person enterprise (a natural-person
+    enterprise's representative needs a grant, IAM.md; an enterprise inactive in the KBO: nobody)."""
     if not organisation.is_enterprise:
         return False
-    if idm_selectors.is_legal_representative(person, organisation, at=at):
-        return True
-    return (
-        idm_selectors.effective_grants_of(person, at=at)
-        .filter(
-            work_relation__organisation=organisation,
-            right__code=ENTERPRISE_RIGHT,
-            context_value=ENTERPRISE_PROFILE,
-        )
-        .exists()
-    )
+    number = idm_selectors.person_number(person)
+    if not number:
+        return False
+    return f"{ENTERPRISE_RIGHT}-{ENTERPRISE_PROFILE}" in acting_roles(number, organisation.pk, at=at)
 
 
 def can_act_for_provider(person: PersonRef, organisation: Organisation, at: datetime | None = None) -> bool:

@@ -1,8 +1,9 @@
 """Who may act for a provider, a department, and who decides on registrations.
 
 A provider's screens: a person with an effective ``VLAIOInkomGebruikerNieuw`` right with the profile
-``DienstverlenerKmoPortefeuille`` in the provider's organisation, a legal representative of it (IAM.md), or a
-VLAIO application manager. A department's screens: those, or a person with the departments right
+``DienstverlenerKmoPortefeuille`` in the provider's organisation, a legal representative of it when it is a
+legal-person enterprise (IAM.md: a natural-person enterprise's representative needs a grant), or a VLAIO
+application manager. A department's screens: those, or a person with the departments right
 (``DienstverlenerKmoPortefeuilleDepartementen``) for that department. Decisions on registrations: VLAIO staff
 (``VLAIOInkomGebruiker`` or the application manager), or a Django staff account with the model permission.
 """
@@ -35,7 +36,11 @@ def can_manage_provider(person: PersonRef, organisation: Organisation, at: datet
         .exists()
     ):
         return True
-    if idm_selectors.is_legal_representative(person, organisation, at=at):
+    # a legal representative of a legal-person enterprise only: a natural-person enterprise's one needs a
+    # grant (IAM.md), as in the per-request check of the login (``kmop.acm.selectors.acting_roles``)
+    if not organisation.is_natural_person and idm_selectors.is_legal_representative(
+        person, organisation, at=at
+    ):
         return True
     return idm_selectors.is_application_manager(person, at=at)
 
