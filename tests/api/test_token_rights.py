@@ -62,6 +62,14 @@ def works(secret: str) -> bool:
     return services.api_token_check(secret).actor is not None
 
 
+def assert_refused(secret: str, url: str, code: str) -> None:
+    """The token no longer authenticates: the check names why, and the API answers 401."""
+    check = services.api_token_check(secret)
+    assert check.actor is None
+    assert check.code == code
+    assert bearer(secret).get(url).status_code == 401
+
+
 def web_roles(number: str, organisation: Organisation) -> tuple[str, ...]:
     """What the web's per-request check (``ActingOrganisationMiddleware``) finds: empty = refused."""
     return acting_roles(number, organisation.pk)
@@ -88,10 +96,7 @@ def test_an_ended_grant_stops_a_natural_person_enterprises_token(
     made, secret = tom
     idm_services.right_grant_end(actor=SYSTEM, grant=made)
     assert web_roles(TOM, setting.world.n) == ()
-    check = services.api_token_check(secret)
-    assert check.actor is None
-    assert check.code == "token_creator_not_allowed"
-    assert bearer(secret).get(ENTERPRISE).status_code == 401
+    assert_refused(secret, ENTERPRISE, "token_creator_not_allowed")
 
 
 def test_a_paused_work_relation_stops_a_natural_person_enterprises_token(
@@ -120,10 +125,7 @@ def test_a_stop_in_the_kbo_stops_a_legal_representatives_token(setting: Setting)
     Enterprise.objects.filter(pk=A).update(status="ST")
     assert Organisation.objects.get(pk=setting.world.a.pk).active  # only the KBO says it stopped
     assert web_roles(SOFIE, setting.world.a) == ()
-    check = services.api_token_check(secret)
-    assert check.actor is None
-    assert check.code == "organisation_inactive"
-    assert bearer(secret).get(ENTERPRISE).status_code == 401
+    assert_refused(secret, ENTERPRISE, "organisation_inactive")
     Enterprise.objects.filter(pk=A).update(status="AC")
     assert works(secret)
 
@@ -158,10 +160,7 @@ def test_an_ended_right_stops_a_natural_person_providers_token(
     assert bearer(secret).get(PROVIDER).status_code == 200
     idm_services.right_grant_end(actor=SYSTEM, grant=made)
     assert web_roles(TOM, setting.world.n) == ()
-    check = services.api_token_check(secret)
-    assert check.actor is None
-    assert check.code == "token_creator_not_allowed"
-    assert bearer(secret).get(PROVIDER).status_code == 401
+    assert_refused(secret, PROVIDER, "token_creator_not_allowed")
 
 
 def test_a_paused_work_relation_stops_a_providers_token(setting: Setting, provider_n: Provider) -> None:
