@@ -189,12 +189,38 @@ def _user_id(number: str) -> int:
     return int(user.pk)
 
 
+def _grant_the_e_loket(number: str, organisation: Any) -> None:
+    """The representative of a natural-person enterprise (a sole trader) acts in the e-loket with a grant of
+    the right, as the login's per-request check requires: given here by the system, as the enterprise's
+    access manager would in the Gebruikersbeheer."""
+    from kmop.audit.services import Actor
+    from kmop.idm import services as idm
+
+    actor = Actor.system("bench projects")
+    person = idm.person_add_by_number(actor=actor, organisation=organisation, number=number)
+    relation = idm.work_relation_create(
+        actor=actor,
+        person=person,
+        organisation=organisation,
+        category="vast",
+        phone="+3292223344",
+        email="bench@example.org",
+    )
+    idm.right_grant_create(
+        actor=actor,
+        work_relation=relation,
+        right_code="VLAIOInkomGebruikerNieuw",
+        context_values=["Gebruiker"],
+    )
+
+
 def applicants(wanted: int, today: date) -> tuple[str, list[tuple[int, str, int]]]:
     """A registration number and ``wanted`` enterprises with no budget this year that an application of 100
     euro with it would be accepted for, each with a legal representative: (organisation id, code, user id)."""
     from kmop.idm.models import Organisation
     from kmop.projects import services
     from kmop.projects.models import EnterpriseProfile, YearBudget
+    from kmop.projects.permissions import can_act_for_enterprise
     from kmop.providers.models import Registration
 
     start = today - timedelta(days=2)
@@ -230,6 +256,10 @@ def applicants(wanted: int, today: date) -> tuple[str, list[tuple[int, str, int]
             continue
         number = _representative(organisation.code, today)
         if number is None:
+            continue
+        if not can_act_for_enterprise(number, organisation):
+            _grant_the_e_loket(number, organisation)
+        if not can_act_for_enterprise(number, organisation):  # e.g. stopped in the KBO
             continue
         found.append((organisation_id, organisation.code, _user_id(number)))
         if len(found) >= wanted:
@@ -269,6 +299,7 @@ def _submit_chunk(jobs: list[tuple[int, str, int, str, str]]) -> list[tuple[floa
 
     from kmop.acm.models import User
     from kmop.audit.services import Actor
+    from kmop.idm.errors import IdmError
     from kmop.idm.models import Organisation
     from kmop.projects import services
     from kmop.projects.errors import ProjectError
@@ -303,7 +334,7 @@ def _submit_chunk(jobs: list[tuple[int, str, int, str, str]]) -> list[tuple[floa
                 idempotency_key=key,
             )
             outcome = "ok" if project.created_by == LABEL else "other"
-        except ProjectError as error:
+        except (ProjectError, IdmError) as error:  # (an exception that reaches the pool does not unpickle)
             outcome = getattr(error, "code", type(error).__name__)
         out.append((start, time.time(), outcome))
     return out
