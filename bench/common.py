@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -118,6 +119,28 @@ def stop_server(server: subprocess.Popen[str]) -> None:
         server.kill()
     if server.returncode not in (0, -15, None) and server.stderr is not None:
         sys.stderr.write(server.stderr.read()[-2000:])
+
+
+def give_right(
+    organisation: Any, number: str, right_code: str, value: str, *, category: str, email: str, label: str
+) -> None:
+    """The Gebruikersbeheer's three steps, by the system: the person of the national register with this
+    number, a work relation in ``organisation`` and a grant of the right with the context value ``value``
+    (the benchmarks' users who act through a right: staff, a sole trader in the e-loket)."""
+    from kmop.audit.services import Actor
+    from kmop.idm import services as idm
+
+    actor = Actor.system(label)
+    person = idm.person_add_by_number(actor=actor, organisation=organisation, number=number)
+    relation = idm.work_relation_create(
+        actor=actor,
+        person=person,
+        organisation=organisation,
+        category=category,
+        email=email,
+        phone="+3292223344",
+    )
+    idm.right_grant_create(actor=actor, work_relation=relation, right_code=right_code, context_values=[value])
 
 
 def write_report(name: str, text: str) -> Path:

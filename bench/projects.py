@@ -44,6 +44,7 @@ from bench.common import (
     KMOP,
     VAR,
     ensure_database,
+    give_right,
     kmop_env,
     machine_description,
     run_measured,
@@ -189,31 +190,6 @@ def _user_id(number: str) -> int:
     return int(user.pk)
 
 
-def _grant_the_e_loket(number: str, organisation: Any) -> None:
-    """The representative of a natural-person enterprise (a sole trader) acts in the e-loket with a grant of
-    the right, as the login's per-request check requires: given here by the system, as the enterprise's
-    access manager would in the Gebruikersbeheer."""
-    from kmop.audit.services import Actor
-    from kmop.idm import services as idm
-
-    actor = Actor.system("bench projects")
-    person = idm.person_add_by_number(actor=actor, organisation=organisation, number=number)
-    relation = idm.work_relation_create(
-        actor=actor,
-        person=person,
-        organisation=organisation,
-        category="vast",
-        phone="+3292223344",
-        email="bench@example.org",
-    )
-    idm.right_grant_create(
-        actor=actor,
-        work_relation=relation,
-        right_code="VLAIOInkomGebruikerNieuw",
-        context_values=["Gebruiker"],
-    )
-
-
 def applicants(wanted: int, today: date) -> tuple[str, list[tuple[int, str, int]]]:
     """A registration number and ``wanted`` enterprises with no budget this year that an application of 100
     euro with it would be accepted for, each with a legal representative: (organisation id, code, user id)."""
@@ -258,7 +234,17 @@ def applicants(wanted: int, today: date) -> tuple[str, list[tuple[int, str, int]
         if number is None:
             continue
         if not can_act_for_enterprise(number, organisation):
-            _grant_the_e_loket(number, organisation)
+            # a sole trader's representative acts in the e-loket with a grant of the right, as the login's
+            # per-request check requires (given as the enterprise's access manager would)
+            give_right(
+                organisation,
+                number,
+                "VLAIOInkomGebruikerNieuw",
+                "Gebruiker",
+                category="vast",
+                email="bench@example.org",
+                label="bench projects",
+            )
         if not can_act_for_enterprise(number, organisation):  # e.g. stopped in the KBO
             continue
         found.append((organisation_id, organisation.code, _user_id(number)))

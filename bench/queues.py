@@ -31,7 +31,16 @@ from typing import Any
 import psycopg
 
 from bench import portal_data
-from bench.common import KMOP, VAR, ensure_database, kmop_env, machine_description, run_measured, stop_server
+from bench.common import (
+    KMOP,
+    VAR,
+    ensure_database,
+    give_right,
+    kmop_env,
+    machine_description,
+    run_measured,
+    stop_server,
+)
 from bench.dashboards import dashboards_url, spread
 from bench.iam import GUNICORN_WORKERS, gunicorn_command
 from bench.iam_common import (
@@ -109,20 +118,14 @@ def staff_organisation() -> tuple[int, str]:
                 "sex": "F",
             },
         )
-        person = idm_services.person_add_by_number(actor=system, organisation=vlaio, number=STAFF_NUMBER)
-        relation = idm_services.work_relation_create(
-            actor=system,
-            person=person,
-            organisation=vlaio,
+        give_right(
+            vlaio,
+            STAFF_NUMBER,
+            "VLAIOInkomGebruiker",
+            "Medewerker",
             category="ambtenaar",
             email="an@vlaio.example",
-            phone="+3292223344",
-        )
-        idm_services.right_grant_create(
-            actor=system,
-            work_relation=relation,
-            right_code="VLAIOInkomGebruiker",
-            context_values=["Medewerker"],
+            label="bench",
         )
     return vlaio.pk, code
 
